@@ -1,0 +1,96 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * qnet.conf, parsed with inih. Sections:
+ *   [script]          bridge=, network=        (qemu-ifup, qemu-ifup-nat)
+ *   [network NAME]    bridge, subnet, dhcp-range, dns, lease-max, host, forward
+ *   [bridge NAME]     allow-users, allow-groups, deny-users, deny-groups, isolated
+ * An absent file is an empty configuration; the network "default" always
+ * exists (qnetbr0, 10.0.76.0/24) unless qnet.conf defines it differently.
+ * Every problem is reported through the diagnostic callback with file:line.
+ */
+#pragma once
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define QNET_DEFAULT_NETWORK "default"
+#define QNET_DEFAULT_NAT_BRIDGE "qnetbr0"
+#define QNET_DEFAULT_SUBNET "10.0.76.0/24"
+#define QNET_NAME_MAX 32 /* network names: [A-Za-z0-9_-], used in file and table names */
+
+struct qnet_host {
+	uint8_t mac[6];
+	struct in_addr ip;
+	char name[64]; /* may be empty */
+};
+
+struct qnet_forward {
+	uint8_t proto;      /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t host_port;
+	struct in_addr guest;
+	uint16_t guest_port;
+};
+
+struct qnet_network {
+	char name[QNET_NAME_MAX + 1];
+	char bridge[IFNAMSIZ];
+	struct in_addr subnet;   /* network address, host byte order never */
+	unsigned prefix;         /* 8..30 */
+	struct in_addr gateway;  /* subnet + 1 */
+	struct in_addr range_start, range_end;
+	bool dns;
+	unsigned lease_max;
+	struct qnet_host *hosts;
+	size_t n_hosts;
+	struct qnet_forward *forwards;
+	size_t n_forwards;
+	unsigned line;           /* where it was defined, 0 if built in */
+	bool invalid;            /* had errors: no follow-up checks */
+};
+
+struct qnet_grant {
+	char bridge[IFNAMSIZ];
+	char **allow_users, **allow_groups, **deny_users, **deny_groups; /* NULL-terminated */
+	bool isolated;
+	unsigned line;
+};
+
+struct qnet_config {
+	char *path;
+	char script_bridge[IFNAMSIZ];          /* [script] bridge=, "" if unset */
+	char script_network[QNET_NAME_MAX + 1]; /* [script] network=, default "default" */
+	struct qnet_network *networks;
+	size_t n_networks;
+	struct qnet_grant *grants;
+	size_t n_grants;
+};
+
+/* error or warning, with the file and line it was found at */
+typedef void (*qnet_diag_fn)(void *userdata, const char *file, unsigned line,
+			     bool is_error, const char *msg);
+
+/*
+ * Load PATH (NULL: QNET_CONFDIR/qnet.conf). A missing file is an empty
+ * configuration. Returns -EINVAL if any error was reported (all of them are
+ * reported, not only the first), -errno if the file cannot be read; *ret is
+ * set only on success. DIAG may be NULL.
+ */
+int qnet_config_load(const char *path, struct qnet_config **ret, qnet_diag_fn diag, void *userdata);
+int qnet_config_parse_buffer(const char *name, const char *buf, size_t len,
+			     struct qnet_config **ret, qnet_diag_fn diag, void *userdata);
+void qnet_config_free(struct qnet_config *c);
+void qnet_config_freep(struct qnet_config **c);
+#define _cleanup_config_ __attribute__((cleanup(qnet_config_freep)))
+
+const struct qnet_network *qnet_config_network(const struct qnet_config *c, const char *name);
+const struct qnet_grant *qnet_config_grant(const struct qnet_config *c, const char *bridge);
+
+/* Value parsers, shared with qnet check and the fuzzers. 0 or -EINVAL. */
+int qnet_parse_cidr(const char *s, struct in_addr *net, unsigned *prefix);
+int qnet_parse_mac(const char *s, uint8_t mac[6]);
+int qnet_parse_bool(const char *s, bool *ret);
+int qnet_parse_forward(const char *s, struct qnet_forward *ret);
+bool qnet_network_name_valid(const char *name);

@@ -1,0 +1,12 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <stdio.h>
+
+/*
+ * Open a configuration file that decides who may do what. Refused (negative
+ * errno, *why says which rule) unless it is a regular file reached without
+ * following a final symlink, owned by root and not writable by group or
+ * others. -ENOENT is returned as is so callers can treat "absent" apart.
+ */
+int qnet_file_open_trusted(const char *path, FILE **ret, const char **why);

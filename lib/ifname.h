@@ -1,0 +1,14 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+#include <net/if.h>
+
+/*
+ * NULL if NAME is a usable interface name, else why not. We refuse rather
+ * than truncate: truncation is how CVE-2019-13164 bypassed QEMU's ACL.
+ */
+const char *qnet_ifname_invalid(const char *name);
+
+/* A name from outside made safe to print: control bytes as '?', cut at 15. */
+#define QNET_PRINTABLE_SIZE 64
+const char *qnet_printable(const char *in, char out[QNET_PRINTABLE_SIZE]);

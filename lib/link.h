@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Links through libnl-route-3. A link is looked up by name or index with one
+ * RTM_GETLINK request, never by dumping every link: the cost of attaching a
+ * TAP must not grow with the number of links on the host.
+ */
+#pragma once
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "netlink.h"
+
+struct qnet_link {
+	int ifindex;
+	char name[IFNAMSIZ];
+	int master;          /* ifindex of the master, 0 if none */
+	unsigned mtu;
+	unsigned flags;      /* IFF_* */
+	uint8_t mac[6];
+	bool is_bridge;
+	char kind[16];       /* rtnl link kind ("bridge", "tun", "veth"), "" if none */
+};
+
+/* -ENODEV if there is no such link. */
+int qnet_link_get(struct qnet_nl *nl, const char *name, struct qnet_link *ret);
+int qnet_link_get_by_index(struct qnet_nl *nl, int ifindex, struct qnet_link *ret);
+
+int qnet_link_set_up(struct qnet_nl *nl, int ifindex, bool up);
+int qnet_link_set_master(struct qnet_nl *nl, int ifindex, int master); /* 0 detaches */
+int qnet_link_set_mtu(struct qnet_nl *nl, int ifindex, unsigned mtu);
+int qnet_link_set_mac(struct qnet_nl *nl, int ifindex, const uint8_t mac[6]);
+int qnet_link_delete(struct qnet_nl *nl, int ifindex);
+
+/* Create bridge NAME (down, no ports). -EEXIST if a link of that name exists. */
+int qnet_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex);
+/* Ports of a bridge, from the kernel (a dump filtered by IFLA_MASTER). */
+typedef int (*qnet_port_fn)(const struct qnet_link *port, void *userdata);
+int qnet_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_port_fn fn, void *userdata);
+int qnet_bridge_count_ports(struct qnet_nl *nl, int bridge);
+int qnet_bridge_port_set_isolated(struct qnet_nl *nl, int ifindex, bool isolated);
+
+int qnet_addr_add_ipv4(struct qnet_nl *nl, int ifindex, struct in_addr addr, unsigned prefix);

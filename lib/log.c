@@ -1,0 +1,84 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "log.h"
+
+static const char *program = "qnet";
+static bool quiet;
+
+void qnet_log_init(const char *argv0)
+{
+	const char *slash;
+
+	if (!argv0 || !*argv0)
+		return;
+	slash = strrchr(argv0, '/');
+	program = slash ? slash + 1 : argv0;
+}
+
+const char *qnet_log_program(void)
+{
+	return program;
+}
+
+void qnet_log_set_quiet(bool q)
+{
+	quiet = q;
+}
+
+static void vlog(const char *prefix, const char *fmt, va_list ap)
+{
+	/* One fprintf of a preformatted line keeps concurrent writers from interleaving. */
+	char line[1024];
+
+	vsnprintf(line, sizeof(line), fmt, ap);
+	fprintf(stderr, "%s: %s%s\n", program, prefix, line);
+}
+
+void qnet_error(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("", fmt, ap);
+	va_end(ap);
+}
+
+void qnet_warn(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vlog("warning: ", fmt, ap);
+	va_end(ap);
+}
+
+void qnet_info(const char *fmt, ...)
+{
+	va_list ap;
+
+	if (quiet)
+		return;
+	va_start(ap, fmt);
+	vlog("", fmt, ap);
+	va_end(ap);
+}
+
+void qnet_audit(bool denied, const char *fmt, ...)
+{
+	char line[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+
+	openlog(program, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
+	syslog(LOG_AUTHPRIV | (denied ? LOG_WARNING : LOG_INFO), "%s", line);
+	closelog();
+	if (denied)
+		fprintf(stderr, "%s: %s\n", program, line);
+}

@@ -1,0 +1,18 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Messages: one line on stderr, "PROGRAM: message". Audit lines go to syslog
+ * (authpriv) as well, so a privileged decision leaves a trail.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+void qnet_log_init(const char *argv0);
+const char *qnet_log_program(void);
+void qnet_log_set_quiet(bool quiet);
+
+void qnet_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void qnet_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+void qnet_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* authpriv syslog line, also echoed to stderr when it denies. */
+void qnet_audit(bool denied, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

@@ -1,0 +1,110 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <fcntl.h>
+#include <netlink/errno.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+#include "macro.h"
+#include "netlink.h"
+
+/* libnl maps the kernel's errno to -NLE_*, losing detail (EBUSY, ELOOP and
+ * EOPNOTSUPP all matter to our messages): keep the original. */
+static int error_cb(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
+{
+	struct qnet_nl *nl = arg;
+
+	nl->kernel_errno = -e->error;
+	return NL_STOP;
+}
+
+int qnet_nl_open(struct qnet_nl *nl)
+{
+	int r;
+
+	nl->kernel_errno = 0;
+	nl->sk = nl_socket_alloc();
+	if (!nl->sk)
+		return -ENOMEM;
+	r = nl_connect(nl->sk, NETLINK_ROUTE);
+	if (r < 0) {
+		nl_socket_free(nl->sk);
+		nl->sk = NULL;
+		return qnet_errno_from_nl(r);
+	}
+	/* libnl opens its socket without SOCK_CLOEXEC: a child we start (dnsmasq)
+	 * must not inherit a privileged netlink socket. */
+	if (fcntl(nl_socket_get_fd(nl->sk), F_SETFD, FD_CLOEXEC) < 0) {
+		r = qnet_negerrno();
+		qnet_nl_close(nl);
+		return r;
+	}
+	nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, error_cb, nl);
+	return 0;
+}
+
+void qnet_nl_close(struct qnet_nl *nl)
+{
+	if (nl->sk)
+		nl_socket_free(nl->sk);
+	nl->sk = NULL;
+}
+
+int qnet_errno_from_nl(int nlerr)
+{
+	static const int map[] = {
+		[NLE_SUCCESS] = 0,
+		[NLE_INTR] = EINTR,
+		[NLE_BAD_SOCK] = EBADF,
+		[NLE_AGAIN] = EAGAIN,
+		[NLE_NOMEM] = ENOMEM,
+		[NLE_EXIST] = EEXIST,
+		[NLE_INVAL] = EINVAL,
+		[NLE_RANGE] = ERANGE,
+		[NLE_MSGSIZE] = EMSGSIZE,
+		[NLE_OPNOTSUPP] = EOPNOTSUPP,
+		[NLE_AF_NOSUPPORT] = EAFNOSUPPORT,
+		[NLE_OBJ_NOTFOUND] = ENODEV,
+		[NLE_NOATTR] = ENODATA,
+		[NLE_MISSING_ATTR] = EINVAL,
+		[NLE_AF_MISMATCH] = EAFNOSUPPORT,
+		[NLE_SEQ_MISMATCH] = EPROTO,
+		[NLE_MSG_OVERFLOW] = EOVERFLOW,
+		[NLE_MSG_TRUNC] = EMSGSIZE,
+		[NLE_NOADDR] = EADDRNOTAVAIL,
+		[NLE_SRCRT_NOSUPPORT] = EOPNOTSUPP,
+		[NLE_MSG_TOOSHORT] = EPROTO,
+		[NLE_MSGTYPE_NOSUPPORT] = EOPNOTSUPP,
+		[NLE_OBJ_MISMATCH] = EINVAL,
+		[NLE_NOCACHE] = ENOENT,
+		[NLE_BUSY] = EBUSY,
+		[NLE_PROTO_MISMATCH] = EPROTONOSUPPORT,
+		[NLE_NOACCESS] = EACCES,
+		[NLE_PERM] = EPERM,
+		[NLE_PKTLOC_FILE] = ENOENT,
+		[NLE_PARSE_ERR] = EPROTO,
+		[NLE_NODEV] = ENODEV,
+		[NLE_IMMUTABLE] = EROFS,
+		[NLE_DUMP_INTR] = EINTR,
+		[NLE_ATTRSIZE] = EMSGSIZE,
+	};
+	int e = nlerr < 0 ? -nlerr : nlerr;
+
+	if (e == 0)
+		return 0;
+	if ((size_t)e < ARRAY_SIZE(map) && map[e])
+		return -map[e];
+	return -EIO;
+}
+
+int qnet_nl_result(struct qnet_nl *nl, int nlerr)
+{
+	int kernel = nl->kernel_errno;
+
+	nl->kernel_errno = 0;
+	if (nlerr >= 0)
+		return 0;
+	if (kernel > 0)
+		return -kernel;
+	return qnet_errno_from_nl(nlerr);
+}

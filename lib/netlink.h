@@ -1,0 +1,22 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One rtnetlink socket (libnl-3) and the one place where libnl's -NLE_*
+ * codes become -errno. The kernel's own errno of the last failed request is
+ * kept, because libnl folds many of them into one code.
+ */
+#pragma once
+
+struct nl_sock;
+
+struct qnet_nl {
+	struct nl_sock *sk;
+	int kernel_errno; /* positive errno of the last NLMSG_ERROR, 0 if none */
+};
+
+int qnet_nl_open(struct qnet_nl *nl);
+void qnet_nl_close(struct qnet_nl *nl);
+#define _cleanup_nl_ __attribute__((cleanup(qnet_nl_close)))
+
+/* Result of a libnl call as 0 or -errno (the kernel's errno when known). */
+int qnet_nl_result(struct qnet_nl *nl, int nlerr);
+int qnet_errno_from_nl(int nlerr);

@@ -1,0 +1,44 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "paths.h"
+
+static const char *relocated(const char *var, const char *compiled)
+{
+	const char *v = secure_getenv(var);
+
+	return v && v[0] == '/' ? v : compiled;
+}
+
+const char *qnet_confdir(void)
+{
+	return relocated("QNET_CONFDIR", QNET_CONFDIR);
+}
+
+const char *qnet_rundir(void)
+{
+	return relocated("QNET_RUNDIR", QNET_RUNDIR);
+}
+
+const char *qnet_statedir(void)
+{
+	return relocated("QNET_STATEDIR", QNET_STATEDIR);
+}
+
+const char *qnet_dnsmasq_path(void)
+{
+	return relocated("QNET_DNSMASQ", QNET_DNSMASQ);
+}
+
+int qnet_path_join(char *buf, size_t size, const char *dir, const char *name)
+{
+	int n = snprintf(buf, size, "%s/%s", dir, name);
+
+	if (n < 0)
+		return -EINVAL;
+	if ((size_t)n >= size)
+		return -ENAMETOOLONG;
+	return 0;
+}

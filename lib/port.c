@@ -1,0 +1,121 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdarg.h>
+#include <netlink/route/link.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "link.h"
+#include "macro.h"
+#include "port.h"
+
+static int because(char *why, size_t size, int r, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static int because(char *why, size_t size, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+static const char *hint(int r)
+{
+	return r == -EPERM || r == -EACCES ? " (needs CAP_NET_ADMIN)" : "";
+}
+
+/* Undo whatever part of a failed change the kernel applied. */
+static void restore(struct qnet_nl *nl, const struct qnet_link *before)
+{
+	struct qnet_link now;
+
+	if (qnet_link_get_by_index(nl, before->ifindex, &now) < 0)
+		return;
+	if (now.master != before->master)
+		(void)qnet_link_set_master(nl, now.ifindex, before->master);
+	if (now.mtu != before->mtu)
+		(void)qnet_link_set_mtu(nl, now.ifindex, before->mtu);
+	if ((now.flags & IFF_UP) != (before->flags & IFF_UP))
+		(void)qnet_link_set_up(nl, now.ifindex, before->flags & IFF_UP);
+}
+
+int qnet_port_attach(struct qnet_nl *nl, const char *tap, const char *bridge, bool isolated,
+		     char *why, size_t why_size)
+{
+	struct qnet_link t, b;
+	struct rtnl_link *change;
+	int r;
+
+	r = qnet_link_get(nl, bridge, &b);
+	if (r == -ENODEV)
+		return because(why, why_size, r, "bridge %s does not exist", bridge);
+	if (r < 0)
+		return because(why, why_size, r, "cannot look up bridge %s: %s", bridge, strerror(-r));
+	if (!b.is_bridge)
+		return because(why, why_size, -EMEDIUMTYPE, "%s is not a bridge (it is a %s link)",
+			       bridge, b.kind[0] ? b.kind : "plain");
+	r = qnet_link_get(nl, tap, &t);
+	if (r == -ENODEV)
+		return because(why, why_size, r, "interface does not exist");
+	if (r < 0)
+		return because(why, why_size, r, "cannot look up interface: %s", strerror(-r));
+	if (t.ifindex == b.ifindex)
+		return because(why, why_size, -EINVAL, "cannot attach a bridge to itself");
+	if (t.master && t.master != b.ifindex)
+		return because(why, why_size, -EBUSY, "already attached to another master (ifindex %d)",
+			       t.master);
+
+	change = rtnl_link_alloc();
+	if (!change)
+		return because(why, why_size, -ENOMEM, "out of memory");
+	rtnl_link_set_ifindex(change, t.ifindex);
+	if (t.mtu != b.mtu)
+		rtnl_link_set_mtu(change, b.mtu);
+	if (t.master != b.ifindex)
+		rtnl_link_set_master(change, b.ifindex);
+	rtnl_link_set_flags(change, IFF_UP);
+	r = qnet_nl_result(nl, rtnl_link_change(nl->sk, change, change, 0));
+	rtnl_link_put(change);
+	if (r < 0) {
+		restore(nl, &t);
+		return because(why, why_size, r, "cannot attach to bridge %s: %s%s", bridge,
+			       strerror(-r), hint(r));
+	}
+	if (isolated) {
+		r = qnet_bridge_port_set_isolated(nl, t.ifindex, true);
+		if (r < 0) {
+			restore(nl, &t);
+			return because(why, why_size, r, "cannot isolate port on %s: %s", bridge,
+				       strerror(-r));
+		}
+	}
+	return 0;
+}
+
+int qnet_port_detach(struct qnet_nl *nl, const char *tap, int *was_master)
+{
+	struct qnet_link t;
+	struct rtnl_link *change;
+	int r;
+
+	r = qnet_link_get(nl, tap, &t);
+	if (r < 0)
+		return r;
+	if (was_master)
+		*was_master = t.master;
+	if (!t.master && !(t.flags & IFF_UP))
+		return 0;
+	change = rtnl_link_alloc();
+	if (!change)
+		return -ENOMEM;
+	rtnl_link_set_ifindex(change, t.ifindex);
+	if (t.master)
+		rtnl_link_set_master(change, 0);
+	rtnl_link_unset_flags(change, IFF_UP);
+	r = qnet_nl_result(nl, rtnl_link_change(nl->sk, change, change, 0));
+	rtnl_link_put(change);
+	return r;
+}

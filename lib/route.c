@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
+#include <errno.h>
+#include <linux/rtnetlink.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <stdint.h>
+
+#include "macro.h"
+#include "route.h"
+
+struct route {
+	uint32_t dst;      /* network byte order */
+	unsigned dst_len;
+	uint32_t priority;
+	int oif;
+};
+
+typedef void (*route_fn)(const struct route *rt, void *userdata);
+
+struct route_walk {
+	route_fn fn;
+	void *userdata;
+};
+
+static int route_msg(struct nl_msg *msg, void *arg)
+{
+	struct route_walk *w = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *tb[RTA_MAX + 1];
+	struct rtmsg *rtm;
+	struct route rt = { 0 };
+	uint32_t table;
+
+	if (h->nlmsg_type != RTM_NEWROUTE || nlmsg_parse(h, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
+		return NL_OK;
+	rtm = nlmsg_data(h);
+	table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
+	if (rtm->rtm_family != AF_INET || table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
+		return NL_OK;
+	rt.dst_len = rtm->rtm_dst_len;
+	if (tb[RTA_DST])
+		rt.dst = nla_get_u32(tb[RTA_DST]);
+	if (tb[RTA_PRIORITY])
+		rt.priority = nla_get_u32(tb[RTA_PRIORITY]);
+	if (tb[RTA_OIF])
+		rt.oif = (int)nla_get_u32(tb[RTA_OIF]);
+	w->fn(&rt, w->userdata);
+	return NL_OK;
+}
+
+static int route_foreach(struct qnet_nl *nl, route_fn fn, void *userdata)
+{
+	struct rtmsg rtm = { .rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN };
+	struct route_walk w = { fn, userdata };
+	struct nl_msg *msg;
+	struct nl_cb *cb;
+	int r;
+
+	msg = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	r = nl_send_auto(nl->sk, msg);
+	nlmsg_free(msg);
+	if (r < 0)
+		return qnet_nl_result(nl, r);
+	cb = nl_cb_clone(nl_socket_get_cb(nl->sk));
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, route_msg, &w);
+	r = nl_recvmsgs(nl->sk, cb);
+	nl_cb_put(cb);
+	return qnet_nl_result(nl, r);
+}
+
+struct best_default {
+	int ifindex;
+	uint32_t priority;
+};
+
+static void pick_default(const struct route *rt, void *userdata)
+{
+	struct best_default *b = userdata;
+
+	if (rt->dst_len != 0 || rt->oif <= 0)
+		return;
+	if (b->ifindex == 0 || rt->priority < b->priority) {
+		b->ifindex = rt->oif;
+		b->priority = rt->priority;
+	}
+}
+
+int qnet_route_default_ifindex(struct qnet_nl *nl, int *ifindex)
+{
+	struct best_default b = { 0 };
+	int r = route_foreach(nl, pick_default, &b);
+
+	if (r < 0)
+		return r;
+	if (!b.ifindex)
+		return -ENOENT;
+	*ifindex = b.ifindex;
+	return 0;
+}
+
+static uint32_t mask_of(unsigned prefix)
+{
+	return prefix ? htonl(~0u << (32 - prefix)) : 0;
+}
+
+struct overlap {
+	uint32_t net, mask;
+	int ignore, found;
+};
+
+static void check_overlap(const struct route *rt, void *userdata)
+{
+	struct overlap *o = userdata;
+	uint32_t common;
+
+	if (o->found || rt->dst_len == 0 || rt->oif == o->ignore)
+		return;
+	/* Two prefixes overlap when they agree on the shorter one's bits. */
+	common = ntohl(mask_of(rt->dst_len)) < ntohl(o->mask) ? mask_of(rt->dst_len) : o->mask;
+	if ((rt->dst & common) == (o->net & common))
+		o->found = rt->oif ? rt->oif : -1;
+}
+
+int qnet_route_find_overlap(struct qnet_nl *nl, struct in_addr net, unsigned prefix,
+			    int ignore_ifindex, int *ifindex)
+{
+	struct overlap o = { .mask = mask_of(prefix), .ignore = ignore_ifindex };
+	int r;
+
+	o.net = net.s_addr & o.mask;
+	r = route_foreach(nl, check_overlap, &o);
+	if (r < 0)
+		return r;
+	if (!o.found)
+		return 0;
+	*ifindex = o.found > 0 ? o.found : 0;
+	return 1;
+}

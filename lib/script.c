@@ -1,0 +1,175 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "ifname.h"
+#include "link.h"
+#include "log.h"
+#include "macro.h"
+#include "port.h"
+#include "route.h"
+#include "script.h"
+
+const char *qnet_program_instance(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+	const char *at;
+
+	base = base ? base + 1 : argv0;
+	at = strchr(base, '@');
+	return at && at[1] ? at + 1 : NULL;
+}
+
+static void print_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg)
+{
+	if (line)
+		qnet_error("%s:%u: %s%s", file, line, is_error ? "" : "warning: ", msg);
+	else
+		qnet_error("%s: %s", file, msg);
+}
+
+static int usage(const char *synopsis, int argc, char **argv)
+{
+	if (argc == 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
+		printf("usage: %s %s\n", qnet_log_program(), synopsis);
+		return 0;
+	}
+	if (argc == 2 && streq(argv[1], "--version")) {
+		printf("%s (qnet) %s\n", qnet_log_program(), QNET_VERSION);
+		return 0;
+	}
+	return -1;
+}
+
+static bool valid_name(const char *what, const char *name)
+{
+	char safe[QNET_PRINTABLE_SIZE];
+	const char *bad = qnet_ifname_invalid(name);
+
+	if (bad)
+		qnet_error("%s '%s': %s", what, qnet_printable(name, safe), bad);
+	return !bad;
+}
+
+/* The bridge carrying the default route, as Debian's /etc/qemu-ifup picks it. */
+static int default_route_bridge(struct qnet_nl *nl, const char *tap, char bridge[IFNAMSIZ])
+{
+	struct qnet_link l;
+	int ifindex, r;
+
+	r = qnet_route_default_ifindex(nl, &ifindex);
+	if (r == -ENOENT) {
+		qnet_error("%s: no bridge given and there is no default route to find one "
+			   "(pass BRIDGE, set QNET_BRIDGE or [script] bridge= in qnet.conf)", tap);
+		return r;
+	}
+	if (r == 0)
+		r = qnet_link_get_by_index(nl, ifindex, &l);
+	if (r < 0) {
+		qnet_error("%s: cannot read the default route: %s", tap, strerror(-r));
+		return r;
+	}
+	if (!l.is_bridge) {
+		qnet_error("%s: no bridge given and the default route's device %s is not a bridge "
+			   "(pass BRIDGE, set QNET_BRIDGE or [script] bridge= in qnet.conf)", tap, l.name);
+		return -EMEDIUMTYPE;
+	}
+	memcpy(bridge, l.name, IFNAMSIZ);
+	return 0;
+}
+
+/*
+ * Bridge choice, first match wins: second argument, program instance
+ * (qemu-ifup@br1), QNET_BRIDGE, [script] bridge= in qnet.conf, the bridge
+ * of the default route. qnet.conf is read only when it is needed.
+ */
+static int choose_bridge(struct qnet_nl *nl, int argc, char **argv, char bridge[IFNAMSIZ])
+{
+	_cleanup_config_ struct qnet_config *cfg = NULL;
+	const char *choice = argc > 2 ? argv[2] : qnet_program_instance(argv[0]);
+
+	if (!choice)
+		choice = secure_getenv("QNET_BRIDGE");
+	if (choice && *choice) {
+		if (!valid_name("bridge", choice))
+			return -EINVAL;
+		snprintf(bridge, IFNAMSIZ, "%s", choice);
+		return 0;
+	}
+	if (qnet_config_load(NULL, &cfg, print_diag, NULL) < 0)
+		return -EINVAL;
+	if (cfg->script_bridge[0]) {
+		memcpy(bridge, cfg->script_bridge, IFNAMSIZ);
+		return 0;
+	}
+	return default_route_bridge(nl, argv[1], bridge);
+}
+
+int qnet_script_ifup(int argc, char **argv)
+{
+	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	char bridge[IFNAMSIZ], why[256];
+	int r;
+
+	qnet_log_init(argv[0]);
+	r = usage("IFNAME [BRIDGE]", argc, argv);
+	if (r >= 0)
+		return r;
+	if (argc < 2 || argc > 3) {
+		qnet_error("usage: %s IFNAME [BRIDGE] (QEMU passes the TAP's name)", qnet_log_program());
+		return 1;
+	}
+	if (!valid_name("interface", argv[1]))
+		return 1;
+	r = qnet_nl_open(&nl);
+	if (r < 0) {
+		qnet_error("%s: cannot open netlink: %s", argv[1], strerror(-r));
+		return 1;
+	}
+	if (choose_bridge(&nl, argc, argv, bridge) < 0)
+		return 1;
+	r = qnet_port_attach(&nl, argv[1], bridge, false, why, sizeof(why));
+	if (r < 0) {
+		qnet_error("%s: %s", argv[1], why);
+		return 1;
+	}
+	return 0;
+}
+
+int qnet_script_ifdown(int argc, char **argv)
+{
+	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	int r;
+
+	qnet_log_init(argv[0]);
+	r = usage("IFNAME", argc, argv);
+	if (r >= 0)
+		return r;
+	/* Xen's QEMU passes the bridge too; detaching does not need it. */
+	if (argc < 2 || argc > 3) {
+		qnet_error("usage: %s IFNAME (QEMU passes the TAP's name)", qnet_log_program());
+		return 1;
+	}
+	if (!valid_name("interface", argv[1]))
+		return 1;
+	r = qnet_nl_open(&nl);
+	if (r == 0)
+		r = qnet_port_detach(&nl, argv[1], NULL);
+	if (r == -ENODEV)
+		return 0; /* already gone: nothing to undo */
+	if (r == -EPERM || r == -EACCES) {
+		/* After -runas QEMU has no privilege left; closing the TAP fd
+		 * makes the kernel delete the TAP and its bridge port anyway. */
+		qnet_warn("%s: not detached (no CAP_NET_ADMIN); harmless: the kernel removes the port "
+			  "when QEMU closes the TAP", argv[1]);
+		return 0;
+	}
+	if (r < 0) {
+		qnet_error("%s: cannot detach: %s", argv[1], strerror(-r));
+		return 1;
+	}
+	return 0;
+}

@@ -1,0 +1,13 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * What qemu-ifup and qemu-ifdown do (DESIGN §3). Both print their own
+ * one-line error and return the process exit status.
+ */
+#pragma once
+
+/* argv[0] may carry an instance: "qemu-ifup@br1" picks bridge br1. */
+int qnet_script_ifup(int argc, char **argv);
+int qnet_script_ifdown(int argc, char **argv);
+
+/* The part after '@' in the program's own name, or NULL. */
+const char *qnet_program_instance(const char *argv0);

@@ -1,0 +1,74 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Shared by the shell tests: TAP output, a private network namespace, a
+# scratch directory, bounded waits. Source it first thing:
+#   . "$(dirname "$0")/../lib.sh"; t_netns "$@"
+# Environment from meson: QNET_BUILD (build root), QNET_SRC (source root).
+set -u
+
+: "${QNET_SRC:=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}"
+: "${QNET_BUILD:=$QNET_SRC/build}"
+T_N=0
+T_FAILED=0
+
+t_ok()   { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
+t_fail() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $*"; }
+t_diag() { printf '# %s\n' "$@"; }
+# t_check DESC CMD...: passes when CMD exits 0.
+t_check() { local d=$1; shift; if "$@"; then t_ok "$d"; else t_fail "$d"; fi; }
+# t_check_fail DESC CMD...: passes when CMD exits non-zero.
+t_check_fail() { local d=$1; shift; if "$@"; then t_fail "$d"; else t_ok "$d"; fi; }
+# t_eq DESC EXPECTED ACTUAL
+t_eq() {
+	if [ "$2" = "$3" ]; then t_ok "$1"; else t_fail "$1"; t_diag "expected: $2" "actual:   $3"; fi
+}
+# t_match DESC REGEX TEXT (extended regex, whole text)
+t_match() {
+	if printf '%s' "$3" | grep -Eq -- "$2"; then t_ok "$1"; else t_fail "$1"; t_diag "wanted /$2/ in:" "$3"; fi
+}
+# A skip is a hole in coverage: under CI it fails the run.
+t_skip_all() {
+	if [ "${CI:-}" = true ]; then echo "1..1"; echo "not ok 1 - skipped under CI: $*"; exit 1; fi
+	echo "1..0 # SKIP $*"; exit 77
+}
+t_done() { echo "1..$T_N"; [ "$T_FAILED" -eq 0 ]; exit $?; }
+
+# Re-run the calling script in a new network namespace (and a private mount
+# namespace, so bind mounts over /etc/qemu or /run never reach the host).
+t_netns() {
+	if [ "${QNET_IN_TEST_NETNS:-}" != 1 ]; then
+		[ "$(id -u)" = 0 ] || t_skip_all "needs root for network namespaces"
+		command -v unshare >/dev/null || t_skip_all "unshare missing"
+		QNET_IN_TEST_NETNS=1 exec unshare --net --mount --propagation private -- bash "$0" "$@"
+	fi
+	ip link set lo up
+	T_TMP=$(mktemp -d /tmp/qnet-test.XXXXXX)
+	chmod 755 "$T_TMP"
+	export QNET_CONFDIR=$T_TMP/etc QNET_RUNDIR=$T_TMP/run QNET_STATEDIR=$T_TMP/state
+	mkdir -p "$QNET_CONFDIR" "$QNET_RUNDIR" "$QNET_STATEDIR"
+	trap 't_cleanup' EXIT
+}
+
+T_CLEANUP=()
+t_on_exit() { T_CLEANUP+=("$*"); }
+t_cleanup() {
+	local i
+	for ((i = ${#T_CLEANUP[@]} - 1; i >= 0; i--)); do eval "${T_CLEANUP[$i]}" >/dev/null 2>&1 || true; done
+	[ -n "${T_TMP:-}" ] && rm -rf "$T_TMP"
+}
+
+# t_wait SECONDS CMD...: poll CMD every 50 ms until it succeeds or time runs out.
+t_wait() {
+	local deadline=$((SECONDS + $1)); shift
+	while ! "$@"; do
+		[ "$SECONDS" -ge "$deadline" ] && return 1
+		sleep 0.05
+	done
+}
+
+# Kernel state read back independently of qnet, through iproute2's JSON.
+link_field() { ip -j link show dev "$1" 2>/dev/null | jq -r ".[0].$2 // empty"; }
+link_master() { link_field "$1" master; }
+link_mtu() { link_field "$1" mtu; }
+link_exists() { ip link show dev "$1" >/dev/null 2>&1; }
+link_is_up() { ip -j link show dev "$1" | jq -e '.[0].flags | index("UP") != null' >/dev/null; }
+bridge_ports() { ip -j link show master "$1" 2>/dev/null | jq -r '.[].ifname' | sort | tr '\n' ' ' | sed 's/ $//'; }
