@@ -1,0 +1,34 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Install the Debian packages qnet needs. Usage: tools/deps.sh build|test|demo
+# Only runs apt-get for packages that are missing, so a second run is instant.
+set -euo pipefail
+
+build_pkgs=(meson ninja-build pkg-config gcc libc6-dev
+	libnl-3-dev libnl-route-3-dev libinih-dev libcap-ng-dev libnftables-dev)
+run_pkgs=(iproute2 nftables dnsmasq-base util-linux libcap2-bin procps jq kmod)
+guest_pkgs=(qemu-system-x86 ipxe-qemu linux-image-amd64 busybox-static cpio xz-utils zstd)
+test_pkgs=(clang libclang-rt-14-dev clang-tools-14 cppcheck iptables bridge-utils
+	scdoc debhelper dpkg-dev fakeroot lintian rpm file psmisc strace)
+
+case "${1:-test}" in
+build) want=("${build_pkgs[@]}") ;;
+demo) want=("${build_pkgs[@]}" "${run_pkgs[@]}" "${guest_pkgs[@]}") ;;
+test) want=("${build_pkgs[@]}" "${run_pkgs[@]}" "${guest_pkgs[@]}" "${test_pkgs[@]}") ;;
+*) echo "deps.sh: unknown mode '$1' (build, test or demo)" >&2; exit 2 ;;
+esac
+
+missing=()
+for p in "${want[@]}"; do
+	dpkg-query -W -f='${Status}\n' "$p" 2>/dev/null | grep -q '^install ok installed$' || missing+=("$p")
+done
+[ ${#missing[@]} -eq 0 ] && exit 0
+
+if [ "$(id -u)" != 0 ]; then
+	echo "deps.sh: missing packages: ${missing[*]} (run as root to install them)" >&2
+	exit 1
+fi
+echo "deps.sh: installing ${missing[*]}" >&2
+export DEBIAN_FRONTEND=noninteractive
+for i in 1 2 3; do apt-get update -q && break; sleep $((i * 5)); done
+apt-get install -y -q --no-install-recommends "${missing[@]}"
