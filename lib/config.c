@@ -498,7 +498,7 @@ static char *reader(char *str, int num, void *stream)
 
 static uint32_t host_mask(unsigned prefix)
 {
-	return ~0u << (32 - prefix);
+	return prefix ? ~0u << (32 - prefix) : 0;
 }
 
 static bool in_subnet(const struct qnet_network *n, struct in_addr a)

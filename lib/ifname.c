@@ -31,11 +31,11 @@ const char *qnet_printable(const char *in, char out[QNET_PRINTABLE_SIZE])
 
 	if (!in)
 		in = "(null)";
-	for (; in[i] && i < QNET_PRINTABLE_SIZE - 4; i++) {
+	for (; i < QNET_PRINTABLE_SIZE - 4 && in[i]; i++) {
 		unsigned char c = (unsigned char)in[i];
 		out[i] = (c < ' ' || c >= 0x7f) ? '?' : (char)c;
 	}
-	if (in[i]) {
+	if (i == QNET_PRINTABLE_SIZE - 4 && in[i]) {
 		memcpy(out + i, "...", 3);
 		i += 3;
 	}

@@ -57,7 +57,7 @@ static bool valid_name(const char *what, const char *name)
 /* The bridge carrying the default route, as Debian's /etc/qemu-ifup picks it. */
 static int default_route_bridge(struct qnet_nl *nl, const char *tap, char bridge[IFNAMSIZ])
 {
-	struct qnet_link l;
+	struct qnet_link l = { 0 };
 	int ifindex, r;
 
 	r = qnet_route_default_ifindex(nl, &ifindex);
