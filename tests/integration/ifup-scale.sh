@@ -15,7 +15,8 @@ ip tuntap add dev tap0 mode tap
 
 # The netlink requests of one qemu-ifup call, one line per message type.
 requests() {
-	strace -qq -f -e trace=sendto,sendmsg -e signal=none -s 256 -o "$T_TMP/strace" "$IFUP" tap0 br0 || return 1
+	# LeakSanitizer cannot run under ptrace; leaks are checked by the other tests.
+	ASAN_OPTIONS=detect_leaks=0 strace -qq -f -e trace=sendto,sendmsg -e signal=none -s 256 -o "$T_TMP/strace" "$IFUP" tap0 br0 || return 1
 	grep -o 'nlmsg_type=RTM_[A-Z]*, nlmsg_flags=[A-Z_|]*' "$T_TMP/strace" | sed 's/nlmsg_//g'
 	"$IFDOWN" tap0
 }
@@ -24,7 +25,8 @@ few=$(requests)
 t_diag "requests with 0 other links:" $few
 t_match "ifup sends RTM_GETLINK and RTM_NEWLINK only" '^(type=RTM_(GETLINK|NEWLINK|SETLINK), flags=[A-Z_|]*[[:space:]]*)+$' "$(echo $few)"
 t_eq "no request is a dump" "" "$(printf '%s\n' "$few" | grep DUMP)"
-t_check "at most 3 requests" test "$(printf '%s\n' "$few" | wc -l)" -le 3
+n=$(printf '%s\n' "$few" | grep -c RTM_)
+t_check "one to three requests ($n)" test "$n" -ge 1 -a "$n" -le 3
 
 for i in $(seq 1 1000); do echo "link add sb$i type bridge"; done > "$T_TMP/batch"
 ip -batch "$T_TMP/batch"
