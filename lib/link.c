@@ -50,7 +50,7 @@ static int link_get(struct qnet_nl *nl, int ifindex, const char *name, struct qn
 	int r;
 
 	r = qnet_nl_result(nl, rtnl_link_get_kernel(nl->sk, ifindex, name, &l));
-	if (r == -ENODEV || r == -ENOENT || r == -EINVAL)
+	if (r == -ENODEV || r == -ENOENT)
 		return -ENODEV;
 	if (r < 0)
 		return r;
