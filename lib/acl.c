@@ -1,0 +1,596 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Theory of operation: bridge.conf and qnet.conf grants (see acl.h).
+ *
+ * This file runs inside qemu-bridge-helper after it has switched to the
+ * caller's uid and gid but still holds CAP_NET_ADMIN, on files the caller
+ * cannot write (qnet_file_open_trusted refuses any other). The parser is
+ * a line-for-line copy of QEMU's parse_acl_file() semantics (first ' ',
+ * else first '\t', splits command from argument; the argument is trimmed
+ * of C-locale isspace on both ends) so that every file QEMU accepts gives
+ * the same rules; everything QEMU accepts only by accident is an error
+ * here, and an error anywhere denies. Nothing here grants by itself: the
+ * single evaluation function below is the only place that says "allowed".
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "acl.h"
+#include "file.h"
+#include "ifname.h"
+#include "macro.h"
+#include "paths.h"
+
+enum rule_type {
+	RULE_ALLOW,
+	RULE_ALLOW_ALL,
+	RULE_DENY,
+	RULE_DENY_ALL,
+};
+
+struct rule {
+	enum rule_type type;
+	char name[IFNAMSIZ];
+	size_t file;            /* index into qnet_acl.files */
+	unsigned line;
+};
+
+struct qnet_acl {
+	struct rule *rules;
+	size_t n_rules, n_alloc;
+	char **files;           /* every file read, for file:line in decisions */
+	size_t n_files;
+	unsigned n_errors;
+	char first_error[PATH_MAX + 160];
+	bool oom;
+};
+
+struct file_id {
+	dev_t dev;
+	ino_t ino;
+};
+
+struct parser {
+	struct qnet_acl *acl;
+	qnet_diag_fn diag;
+	void *userdata;
+	/* The files being read, outermost first: a file that is its own
+	 * ancestor is a loop. Depth 0 is bridge.conf (or the buffer). */
+	struct file_id open[QNET_ACL_MAX_DEPTH + 1];
+	unsigned depth;
+};
+
+static void acl_error(struct parser *p, const char *file, unsigned line, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+static void acl_error(struct parser *p, const char *file, unsigned line, const char *fmt, ...)
+{
+	char msg[PATH_MAX + 64];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	if (p->acl->n_errors++ == 0) {
+		if (line)
+			snprintf(p->acl->first_error, sizeof(p->acl->first_error), "%s:%u: %s",
+				 file, line, msg);
+		else
+			snprintf(p->acl->first_error, sizeof(p->acl->first_error), "%s: %s", file, msg);
+	}
+	if (p->diag)
+		p->diag(p->userdata, file, line, true, msg);
+}
+
+/* QEMU's isspace() in the C locale; the helper never calls setlocale(). */
+static bool is_space(char c)
+{
+	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+}
+
+static int add_file(struct qnet_acl *acl, const char *name, size_t *index)
+{
+	char **files = reallocarray(acl->files, acl->n_files + 1, sizeof(*files));
+
+	if (!files)
+		return -ENOMEM;
+	acl->files = files;
+	files[acl->n_files] = strdup(name);
+	if (!files[acl->n_files])
+		return -ENOMEM;
+	*index = acl->n_files++;
+	return 0;
+}
+
+static int add_rule(struct qnet_acl *acl, enum rule_type type, const char *name, size_t file,
+		    unsigned line)
+{
+	struct rule *r;
+
+	if (acl->n_rules == acl->n_alloc) {
+		size_t n = acl->n_alloc ? acl->n_alloc * 2 : 16;
+		struct rule *rules = reallocarray(acl->rules, n, sizeof(*rules));
+
+		if (!rules)
+			return -ENOMEM;
+		acl->rules = rules;
+		acl->n_alloc = n;
+	}
+	r = &acl->rules[acl->n_rules++];
+	*r = (struct rule){ .type = type, .file = file, .line = line };
+	if (name)
+		memcpy(r->name, name, strlen(name) + 1); /* checked < IFNAMSIZ by the caller */
+	return 0;
+}
+
+static int parse_file(struct parser *p, const char *path, const char *from, unsigned from_line);
+
+static int parse_line(struct parser *p, char *line, const char *file, size_t file_index,
+		      unsigned lineno)
+{
+	char pbuf[QNET_PRINTABLE_SIZE];
+	char *cmd, *arg, *end;
+	const char *why;
+
+	while (is_space(*line))
+		line++;
+	if (*line == '#' || *line == '\0')
+		return 0;
+
+	/* QEMU: the first space, and only if there is none the first tab. */
+	cmd = line;
+	arg = strchr(cmd, ' ');
+	if (!arg)
+		arg = strchr(cmd, '\t');
+	if (!arg) {
+		acl_error(p, file, lineno, "'%s' has no argument", qnet_printable(cmd, pbuf));
+		return 0;
+	}
+	*arg++ = '\0';
+	while (is_space(*arg))
+		arg++;
+	end = arg + strlen(arg);
+	while (end > arg && is_space(end[-1]))
+		end--;
+	*end = '\0';
+
+	if (streq(cmd, "include")) {
+		if (!*arg) {
+			acl_error(p, file, lineno, "include needs a file name");
+			return 0;
+		}
+		/* QEMU opens a relative name from the caller's working directory,
+		 * which the caller chooses. */
+		if (arg[0] != '/') {
+			acl_error(p, file, lineno, "include %s: path must be absolute",
+				  qnet_printable(arg, pbuf));
+			return 0;
+		}
+		return parse_file(p, arg, file, lineno);
+	}
+
+	if (!streq(cmd, "allow") && !streq(cmd, "deny")) {
+		acl_error(p, file, lineno, "unknown command '%s'", qnet_printable(cmd, pbuf));
+		return 0;
+	}
+	if (!*arg) {
+		/* QEMU would add a rule for the empty name: a no-op nobody means. */
+		acl_error(p, file, lineno, "%s needs a bridge name or 'all'", cmd);
+		return 0;
+	}
+	if (streq(arg, "all"))
+		return add_rule(p->acl, streq(cmd, "allow") ? RULE_ALLOW_ALL : RULE_DENY_ALL, NULL,
+				file_index, lineno);
+	why = qnet_ifname_invalid(arg);
+	if (why) {
+		acl_error(p, file, lineno, "%s '%s': %s", cmd, qnet_printable(arg, pbuf), why);
+		return 0;
+	}
+	return add_rule(p->acl, streq(cmd, "allow") ? RULE_ALLOW : RULE_DENY, arg, file_index,
+			lineno);
+}
+
+/* Reads F to the end; errors are reported and parsing goes on, so that
+ * qnet check can list all of them. Only -ENOMEM stops it. */
+static int parse_stream(struct parser *p, FILE *f, const char *file)
+{
+	_cleanup_free_ char *line = NULL;
+	size_t size = 0, file_index;
+	unsigned lineno = 0;
+	ssize_t n;
+	int r;
+
+	r = add_file(p->acl, file, &file_index);
+	if (r < 0)
+		return r;
+	/* errno tells getline()'s ENOMEM from the end of the file. */
+	while ((errno = 0, n = getline(&line, &size, f)) >= 0) {
+		size_t len = (size_t)n;
+
+		lineno++;
+		if (len > 0 && line[len - 1] == '\n')
+			line[--len] = '\0';
+		if (memchr(line, '\0', len)) {
+			acl_error(p, file, lineno, "NUL byte in line");
+			continue;
+		}
+		if (len > QNET_ACL_MAX_LINE) {
+			acl_error(p, file, lineno, "line longer than %d bytes", QNET_ACL_MAX_LINE);
+			continue;
+		}
+		r = parse_line(p, line, file, file_index, lineno);
+		if (r < 0)
+			return r;
+	}
+	if (errno == ENOMEM)
+		return -ENOMEM;
+	if (ferror(f))
+		acl_error(p, file, 0, "read error: %s", strerror(errno ? errno : EIO));
+	return 0;
+}
+
+/* FROM:FROM_LINE is the include line that named PATH (NULL for bridge.conf). */
+static int parse_file(struct parser *p, const char *path, const char *from, unsigned from_line)
+{
+	char pbuf[QNET_PRINTABLE_SIZE];
+	_cleanup_fclose_ FILE *f = NULL;
+	const char *why;
+	struct stat st;
+	int r;
+
+	if (from && p->depth >= QNET_ACL_MAX_DEPTH) {
+		acl_error(p, from, from_line, "include %s: nested deeper than %d",
+			  qnet_printable(path, pbuf), QNET_ACL_MAX_DEPTH);
+		return 0;
+	}
+	r = qnet_file_open_trusted(path, &f, &why);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		if (!from && r == -ENOENT)
+			return -ENOENT;
+		if (from)
+			acl_error(p, from, from_line, "include %s: %s", qnet_printable(path, pbuf),
+				  why ? why : strerror(-r));
+		else
+			acl_error(p, path, 0, "%s", why ? why : strerror(-r));
+		return 0;
+	}
+	if (fstat(fileno(f), &st) < 0) {
+		acl_error(p, path, 0, "%s", strerror(errno));
+		return 0;
+	}
+	for (unsigned i = 0; from && i <= p->depth; i++)
+		if (p->open[i].dev == st.st_dev && p->open[i].ino == st.st_ino) {
+			acl_error(p, from, from_line, "include %s: include loop",
+				  qnet_printable(path, pbuf));
+			return 0;
+		}
+	if (from)
+		p->depth++;
+	p->open[p->depth] = (struct file_id){ .dev = st.st_dev, .ino = st.st_ino };
+	r = parse_stream(p, f, path);
+	if (from)
+		p->depth--;
+	return r;
+}
+
+static int acl_finish(struct parser *p, int r, struct qnet_acl **ret)
+{
+	if (r == -ENOMEM || r == -ENOENT) {
+		qnet_acl_free(p->acl);
+		return r;
+	}
+	*ret = p->acl;
+	return p->acl->n_errors ? -EINVAL : 0;
+}
+
+int qnet_acl_load(const char *path, struct qnet_acl **ret, qnet_diag_fn diag, void *userdata)
+{
+	struct parser p = { .diag = diag, .userdata = userdata };
+
+	p.acl = calloc(1, sizeof(*p.acl));
+	if (!p.acl)
+		return -ENOMEM;
+	return acl_finish(&p, parse_file(&p, path, NULL, 0), ret);
+}
+
+int qnet_acl_parse_buffer(const char *name, const char *buf, size_t len, struct qnet_acl **ret,
+			  qnet_diag_fn diag, void *userdata)
+{
+	struct parser p = { .diag = diag, .userdata = userdata };
+	_cleanup_fclose_ FILE *f = NULL;
+	int r;
+
+	p.acl = calloc(1, sizeof(*p.acl));
+	if (!p.acl)
+		return -ENOMEM;
+	/* fmemopen() of a zero-length buffer fails; an empty file is valid. */
+	f = fmemopen((void *)(len ? buf : "\n"), len ? len : 1, "r");
+	if (!f) {
+		qnet_acl_free(p.acl);
+		return -ENOMEM;
+	}
+	/* A buffer has no inode: the loop check starts at the first include. */
+	p.open[0] = (struct file_id){ .dev = (dev_t)-1, .ino = (ino_t)-1 };
+	r = parse_stream(&p, f, name);
+	return acl_finish(&p, r, ret);
+}
+
+void qnet_acl_free(struct qnet_acl *acl)
+{
+	if (!acl)
+		return;
+	for (size_t i = 0; i < acl->n_files; i++)
+		free(acl->files[i]);
+	free(acl->files);
+	free(acl->rules);
+	free(acl);
+}
+
+void qnet_acl_freep(struct qnet_acl **acl)
+{
+	qnet_acl_free(*acl);
+}
+
+size_t qnet_acl_rule_count(const struct qnet_acl *acl)
+{
+	return acl ? acl->n_rules : 0;
+}
+
+/* ---- evaluation ---- */
+
+/* A decimal uid or gid, the whole string. */
+static bool parse_id(const char *s, unsigned long *ret)
+{
+	char *end;
+
+	if (!s || *s < '0' || *s > '9')
+		return false;
+	errno = 0;
+	*ret = strtoul(s, &end, 10);
+	return errno == 0 && *end == '\0' && *ret < UINT32_MAX;
+}
+
+static bool user_matches(const struct qnet_acl_subject *who, const char *entry)
+{
+	unsigned long id;
+
+	if (parse_id(entry, &id))
+		return id == who->uid;
+	return who->user && streq(who->user, entry);
+}
+
+static int group_gid(const char *name, gid_t *gid)
+{
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 1024;
+	struct group gr, *res;
+	unsigned long id;
+	int r;
+
+	if (parse_id(name, &id)) {
+		*gid = (gid_t)id;
+		return 0;
+	}
+	for (;;) {
+		char *b = realloc(buf, size);
+
+		if (!b)
+			return -ENOMEM;
+		buf = b;
+		r = getgrnam_r(name, &gr, buf, size, &res);
+		if (r != ERANGE || size >= (1u << 20))
+			break;
+		size *= 2;
+	}
+	if (r != 0)
+		return -r;
+	if (!res)
+		return -ENOENT;
+	*gid = gr.gr_gid;
+	return 0;
+}
+
+static bool group_matches(const struct qnet_acl_subject *who, const char *entry)
+{
+	gid_t gid = (gid_t)-1;
+
+	/* An unknown group has no members. */
+	if (group_gid(entry, &gid) < 0)
+		return false;
+	if (gid == who->gid)
+		return true;
+	for (size_t i = 0; i < who->n_groups; i++)
+		if (who->groups[i] == gid)
+			return true;
+	return false;
+}
+
+/* The first entry of LIST that matches WHO, or NULL. */
+static const char *grant_match(char **list, const struct qnet_acl_subject *who, bool groups)
+{
+	for (size_t i = 0; list && list[i]; i++)
+		if (groups ? group_matches(who, list[i]) : user_matches(who, list[i]))
+			return list[i];
+	return NULL;
+}
+
+static void decide(struct qnet_acl_decision *out, bool allowed, const char *file, unsigned line,
+		   const char *rule)
+{
+	char pbuf[QNET_PRINTABLE_SIZE];
+
+	out->allowed = allowed;
+	snprintf(out->file, sizeof(out->file), "%s", file);
+	out->line = line;
+	snprintf(out->rule, sizeof(out->rule), "%s", rule);
+	snprintf(out->reason, sizeof(out->reason), "%s by %s:%u (%s)",
+		 allowed ? "allowed" : "denied", file, line, qnet_printable(rule, pbuf));
+}
+
+static void deny_because(struct qnet_acl_decision *out, const char *fmt, ...)
+	__attribute__((format(printf, 2, 3)));
+
+static void deny_because(struct qnet_acl_decision *out, const char *fmt, ...)
+{
+	char why[sizeof(out->reason) - 16];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, sizeof(why), fmt, ap);
+	va_end(ap);
+	out->allowed = false;
+	snprintf(out->reason, sizeof(out->reason), "denied: %s", why);
+}
+
+static bool rule_matches(const struct rule *r, const char *bridge)
+{
+	return r->type == RULE_ALLOW_ALL || r->type == RULE_DENY_ALL || streq(r->name, bridge);
+}
+
+static const char *rule_text(const struct rule *r, char *buf, size_t size)
+{
+	static const char *const verb[] = {
+		[RULE_ALLOW] = "allow", [RULE_ALLOW_ALL] = "allow",
+		[RULE_DENY] = "deny", [RULE_DENY_ALL] = "deny",
+	};
+	bool all = r->type == RULE_ALLOW_ALL || r->type == RULE_DENY_ALL;
+
+	snprintf(buf, size, "%s %s", verb[r->type], all ? "all" : r->name);
+	return buf;
+}
+
+int qnet_acl_evaluate(const struct qnet_acl *acl, const struct qnet_config *cfg,
+		      const struct qnet_acl_subject *who, const char *bridge,
+		      struct qnet_acl_decision *out)
+{
+	char pbuf[QNET_PRINTABLE_SIZE], text[64];
+	const struct qnet_grant *g = NULL;
+	const struct rule *allow = NULL;
+	const char *why, *entry;
+
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	if (!who || !bridge) {
+		deny_because(out, "no caller or bridge given");
+		return -EINVAL;
+	}
+	why = qnet_ifname_invalid(bridge);
+	if (why) {
+		deny_because(out, "bridge '%s': %s", qnet_printable(bridge, pbuf), why);
+		return 0;
+	}
+	if (acl && acl->n_errors) {
+		deny_because(out, "%s", acl->first_error);
+		return 0;
+	}
+	if (cfg)
+		g = qnet_config_grant(cfg, bridge);
+	if (g)
+		out->isolated = g->isolated;
+
+	/* A deny anywhere wins, wherever it is in the files. */
+	for (size_t i = 0; acl && i < acl->n_rules; i++) {
+		const struct rule *r = &acl->rules[i];
+
+		if (!rule_matches(r, bridge))
+			continue;
+		if (r->type == RULE_DENY || r->type == RULE_DENY_ALL) {
+			decide(out, false, acl->files[r->file], r->line, rule_text(r, text, sizeof(text)));
+			return 0;
+		}
+		if (!allow)
+			allow = r;
+	}
+	if (g && (entry = grant_match(g->deny_users, who, false))) {
+		snprintf(text, sizeof(text), "deny-users %s", entry);
+		decide(out, false, cfg->path, g->line, text);
+		return 0;
+	}
+	if (g && (entry = grant_match(g->deny_groups, who, true))) {
+		snprintf(text, sizeof(text), "deny-groups %s", entry);
+		decide(out, false, cfg->path, g->line, text);
+		return 0;
+	}
+
+	if (allow) {
+		decide(out, true, acl->files[allow->file], allow->line,
+		       rule_text(allow, text, sizeof(text)));
+		return 0;
+	}
+	if (g && (entry = grant_match(g->allow_users, who, false))) {
+		snprintf(text, sizeof(text), "allow-users %s", entry);
+		decide(out, true, cfg->path, g->line, text);
+		return 0;
+	}
+	if (g && (entry = grant_match(g->allow_groups, who, true))) {
+		snprintf(text, sizeof(text), "allow-groups %s", entry);
+		decide(out, true, cfg->path, g->line, text);
+		return 0;
+	}
+	deny_because(out, "no rule allows bridge %s", bridge);
+	return 0;
+}
+
+struct first_diag {
+	char text[PATH_MAX + 160];
+	bool seen;
+};
+
+static void remember_first_error(void *userdata, const char *file, unsigned line, bool is_error,
+				 const char *msg)
+{
+	struct first_diag *d = userdata;
+
+	if (!is_error || d->seen)
+		return;
+	d->seen = true;
+	if (line)
+		snprintf(d->text, sizeof(d->text), "%s:%u: %s", file, line, msg);
+	else
+		snprintf(d->text, sizeof(d->text), "%s: %s", file, msg);
+}
+
+int qnet_acl_decide(const struct qnet_acl_subject *who, const char *bridge,
+		    struct qnet_acl_decision *out)
+{
+	_cleanup_config_ struct qnet_config *cfg = NULL;
+	_cleanup_acl_ struct qnet_acl *acl = NULL;
+	struct first_diag cfg_error = { .seen = false };
+	char path[PATH_MAX];
+	int r;
+
+	if (!out)
+		return -EINVAL;
+	memset(out, 0, sizeof(*out));
+	r = qnet_path_join(path, sizeof(path), qnet_confdir(), "bridge.conf");
+	if (r < 0) {
+		deny_because(out, "%s/bridge.conf: %s", qnet_confdir(), strerror(-r));
+		return 0;
+	}
+	r = qnet_acl_load(path, &acl, NULL, NULL);
+	if (r == -ENOMEM)
+		return r;
+	/* -ENOENT: no bridge.conf, no rules. -EINVAL: ACL holds its errors. */
+
+	r = qnet_config_load(NULL, &cfg, remember_first_error, &cfg_error);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 && !(acl && acl->n_errors)) {
+		if (cfg_error.seen)
+			deny_because(out, "%s", cfg_error.text);
+		else
+			deny_because(out, "%s/qnet.conf: %s", qnet_confdir(), strerror(-r));
+		return 0;
+	}
+	return qnet_acl_evaluate(acl, cfg, who, bridge, out);
+}

@@ -1,0 +1,100 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Who may attach a TAP to which bridge: the one decision, shared by
+ * qemu-bridge-helper and `qnet check --user U --bridge B`.
+ *
+ * Two sources, read in this order:
+ *   CONFDIR/bridge.conf  QEMU's format: "allow NAME", "deny NAME", "allow all",
+ *                        "deny all", "include /ABS/PATH", "#" comments.
+ *   CONFDIR/qnet.conf    [bridge NAME] allow-users, allow-groups, deny-users,
+ *                        deny-groups (lib/config.h struct qnet_grant).
+ *
+ * Decision: a matching deny in either file wins over every allow; otherwise a
+ * matching allow in either file allows; otherwise denied. Any error in any
+ * file, included files too, denies. On every file QEMU's helper accepts
+ * without error, bridge.conf alone decides exactly as QEMU decides; we are
+ * stricter, never more permissive, where QEMU is unsafe:
+ *   - an error in an included file denies (QEMU ignores it), so does a
+ *     missing or unreadable include, a relative include path (QEMU resolves
+ *     it against the caller's working directory), an include loop and
+ *     includes nested deeper than QNET_ACL_MAX_DEPTH;
+ *   - every file must be regular, root-owned, not group/world-writable and
+ *     not a symlink (lib/file.h);
+ *   - NUL bytes and lines longer than QNET_ACL_MAX_LINE are errors (QEMU
+ *     splits long lines and cuts at NUL);
+ *   - "allow " or "deny " with only blanks after it is an error (QEMU adds
+ *     a rule for the empty name), and so is a name that is not a valid
+ *     interface name (qnet_ifname_invalid: 16+ bytes, '/', ':', blanks).
+ * An absent bridge.conf is no rules (QEMU denies everything); an absent
+ * qnet.conf is no grants.
+ */
+#pragma once
+
+#include <limits.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "config.h"
+
+#define QNET_ACL_MAX_DEPTH 8     /* bridge.conf itself is depth 0 */
+#define QNET_ACL_MAX_LINE 4094   /* QEMU reads lines into char[4096] with fgets */
+
+/* The caller, as captured before the helper dropped privileges. */
+struct qnet_acl_subject {
+	uid_t uid;
+	gid_t gid;               /* real gid */
+	const char *user;        /* name of uid, NULL if it has none */
+	const gid_t *groups;     /* supplementary groups */
+	size_t n_groups;
+};
+
+struct qnet_acl_decision {
+	bool allowed;
+	bool isolated;           /* [bridge NAME] isolated = yes in qnet.conf */
+	char file[PATH_MAX];     /* the file that decided, "" if nothing matched */
+	unsigned line;           /* its line (a grant: its [bridge] header), 0 if none */
+	char rule[96];           /* the rule: "allow br0", "deny all", "deny-groups kvm" */
+	/* One line for humans and the audit log:
+	 *   "allowed by /etc/qemu/bridge.conf:3 (allow br0)"
+	 *   "denied by /etc/qemu/qnet.conf:7 (deny-users alice)"
+	 *   "denied: /etc/qemu/bridge.conf:4: unknown command 'alow'"
+	 *   "denied: no rule allows bridge br1" */
+	char reason[PATH_MAX + 192];
+};
+
+/* A parsed bridge.conf with its includes flattened in file order. */
+struct qnet_acl;
+
+/*
+ * Parse PATH (bridge.conf syntax, includes followed). Returns 0, -ENOENT if
+ * PATH itself does not exist, -EINVAL if anything was wrong (every problem
+ * goes to DIAG with file:line; the acl is still returned, and it denies),
+ * or another -errno. DIAG may be NULL.
+ */
+int qnet_acl_load(const char *path, struct qnet_acl **ret, qnet_diag_fn diag, void *userdata);
+/* The same for a buffer (the fuzzer, qnet check on stdin); NAME is for messages. */
+int qnet_acl_parse_buffer(const char *name, const char *buf, size_t len, struct qnet_acl **ret,
+			  qnet_diag_fn diag, void *userdata);
+void qnet_acl_free(struct qnet_acl *acl);
+void qnet_acl_freep(struct qnet_acl **acl);
+#define _cleanup_acl_ __attribute__((cleanup(qnet_acl_freep)))
+size_t qnet_acl_rule_count(const struct qnet_acl *acl);
+
+/*
+ * THE decision: WHO on BRIDGE given a parsed bridge.conf (NULL: absent) and
+ * qnet.conf (NULL: absent). Pure: no files are read; group names in grants
+ * are resolved with getgrnam_r. Fills OUT and returns 0; -EINVAL if an
+ * argument is NULL (OUT then says denied).
+ */
+int qnet_acl_evaluate(const struct qnet_acl *acl, const struct qnet_config *cfg,
+		      const struct qnet_acl_subject *who, const char *bridge,
+		      struct qnet_acl_decision *out);
+
+/*
+ * Load CONFDIR/bridge.conf and CONFDIR/qnet.conf (lib/paths.h) and evaluate.
+ * A file that cannot be read or parsed denies, and OUT says which and why.
+ * Returns 0 whenever OUT holds a decision, -ENOMEM otherwise.
+ */
+int qnet_acl_decide(const struct qnet_acl_subject *who, const char *bridge,
+		    struct qnet_acl_decision *out);

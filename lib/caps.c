@@ -1,0 +1,234 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Theory of operation: least privilege for qemu-bridge-helper.
+ *
+ * The helper is started by any local user, installed one of three ways:
+ *   - file capability cap_net_admin+ep (preferred): real = effective ids =
+ *     the caller; permitted = effective = {CAP_NET_ADMIN}; nothing else.
+ *   - setuid root: real ids = the caller, effective and saved uid = 0, and
+ *     every capability of the bounding set.
+ *   - run by root: every id is 0, every capability.
+ * Whatever we start with, we end, before reading any input other than
+ * argv, with: all ids = the caller's, permitted = effective = {NET_ADMIN},
+ * inheritable = ambient = {}, bounding set empty where we were able to
+ * change it (CAP_SETPCAP), no_new_privs, not dumpable, and no fds but 0-2
+ * and the socket to QEMU. After that point the process can never regain a
+ * uid or a capability: a reviewer can point at the line in main().
+ *
+ * Three capabilities live a little longer, each dropped by the stage that
+ * needs it last: CAP_SETUID (stage 3: setresuid), CAP_SETPCAP (stage 4:
+ * bounding set), CAP_SETGID (stage 8: the supplementary groups are kept
+ * while the ACL files are read, as QEMU's helper reads them, so a root:kvm
+ * 0640 bridge.conf works for members of kvm; then dropped). None of them
+ * lets the process read or write a file the caller could not.
+ *
+ * libcap-ng keeps a copy of the sets in the process; every change here is
+ * "edit that copy, then capng_apply()", and the kernel's state is read back
+ * (capng_get_caps_process) before any decision that depends on it.
+ */
+#include <cap-ng.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <linux/close_range.h>
+#include <stdlib.h>
+#include <sys/prctl.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include "caps.h"
+#include "macro.h"
+
+void qnet_caller_done(struct qnet_caller *c)
+{
+	free(c->groups);
+	c->groups = NULL;
+	c->n_groups = 0;
+}
+
+int qnet_caps_capture_caller(struct qnet_caller *c)
+{
+	int n;
+
+	*c = (struct qnet_caller){ .uid = getuid(), .gid = getgid() };
+	n = getgroups(0, NULL);
+	if (n < 0)
+		return qnet_negerrno();
+	c->groups = calloc((size_t)n + 1, sizeof(gid_t));
+	if (!c->groups)
+		return -ENOMEM;
+	n = getgroups(n, c->groups);
+	if (n < 0) {
+		int r = qnet_negerrno();
+
+		qnet_caller_done(c);
+		return r;
+	}
+	c->n_groups = (size_t)n;
+	return 0;
+}
+
+static bool have(capng_type_t set, unsigned cap)
+{
+	return capng_have_capability(set, cap) > 0;
+}
+
+/* Apply the copy in libcap-ng to the process (not the bounding set). */
+static int apply_caps(void)
+{
+	return capng_apply(CAPNG_SELECT_CAPS) < 0 ? -EPERM : 0;
+}
+
+/* Drop CAP from the effective and permitted sets: gone for good. */
+static int drop_cap(unsigned cap)
+{
+	if (capng_get_caps_process() < 0)
+		return -EIO;
+	if (!have(CAPNG_PERMITTED, cap))
+		return 0;
+	capng_update(CAPNG_DROP, CAPNG_EFFECTIVE | CAPNG_PERMITTED, cap);
+	return apply_caps();
+}
+
+int qnet_caps_keep_net_admin(void)
+{
+	static const unsigned transitional[] = { CAP_SETUID, CAP_SETGID, CAP_SETPCAP };
+	bool keep[ARRAY_SIZE(transitional)];
+
+	if (capng_get_caps_process() < 0)
+		return -EIO;
+	if (!have(CAPNG_PERMITTED, CAP_NET_ADMIN))
+		return -EPERM;
+	for (size_t i = 0; i < ARRAY_SIZE(transitional); i++)
+		keep[i] = have(CAPNG_PERMITTED, transitional[i]);
+
+	capng_clear(CAPNG_SELECT_CAPS);
+	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_NET_ADMIN);
+	for (size_t i = 0; i < ARRAY_SIZE(transitional); i++)
+		if (keep[i])
+			capng_update(CAPNG_ADD, CAPNG_EFFECTIVE | CAPNG_PERMITTED, transitional[i]);
+	if (apply_caps() < 0)
+		return -EPERM;
+	/* Ambient capabilities would survive an execve(); we never exec, but
+	 * leave nothing that could. Lowering needs no privilege. */
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) < 0 && errno != EINVAL)
+		return qnet_negerrno();
+	return 0;
+}
+
+int qnet_caps_switch_to_caller(const struct qnet_caller *c)
+{
+	uid_t ru, eu, su;
+	gid_t rg, eg, sg;
+
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0)
+		return qnet_negerrno();
+	if (eu != c->uid || su != c->uid || eg != c->gid || sg != c->gid) {
+		/* Without KEEPCAPS, leaving uid 0 empties the permitted set. */
+		if (prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0) < 0)
+			return qnet_negerrno();
+		if (setresgid(c->gid, c->gid, c->gid) < 0 || setresuid(c->uid, c->uid, c->uid) < 0)
+			return qnet_negerrno();
+		if (prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0) < 0)
+			return qnet_negerrno();
+	}
+	if (getresuid(&ru, &eu, &su) < 0 || getresgid(&rg, &eg, &sg) < 0)
+		return qnet_negerrno();
+	if (ru != c->uid || eu != c->uid || su != c->uid ||
+	    rg != c->gid || eg != c->gid || sg != c->gid)
+		return -EPERM;
+	/* Leaving euid 0 cleared the effective set; permitted is intact.
+	 * Re-raise from our copy, minus CAP_SETUID which has done its job. */
+	capng_update(CAPNG_DROP, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SETUID);
+	if (apply_caps() < 0)
+		return -EPERM;
+	if (capng_get_caps_process() < 0)
+		return -EIO;
+	if (!have(CAPNG_EFFECTIVE, CAP_NET_ADMIN) || have(CAPNG_PERMITTED, CAP_SETUID))
+		return -EPERM;
+	return 0;
+}
+
+int qnet_caps_clear_bounding(bool *cleared)
+{
+	*cleared = false;
+	if (capng_get_caps_process() < 0)
+		return -EIO;
+	if (!have(CAPNG_EFFECTIVE, CAP_SETPCAP))
+		return 0; /* file-capability install: no_new_privs covers exec */
+	capng_clear(CAPNG_SELECT_BOUNDS);
+	if (capng_apply(CAPNG_SELECT_BOUNDS) < 0)
+		return -EPERM;
+	*cleared = true;
+	return drop_cap(CAP_SETPCAP);
+}
+
+int qnet_caps_no_new_privs(void)
+{
+	return prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0 ? qnet_negerrno() : 0;
+}
+
+int qnet_caps_not_dumpable(void)
+{
+	return prctl(PR_SET_DUMPABLE, 0, 0, 0, 0) < 0 ? qnet_negerrno() : 0;
+}
+
+/* Fallback when close_range(2) is missing: every fd listed in /proc/self/fd. */
+static int close_fds_proc(int keep)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *de;
+
+	if (!d)
+		return qnet_negerrno();
+	while ((de = readdir(d))) {
+		char *end;
+		long fd = strtol(de->d_name, &end, 10);
+
+		if (*end || end == de->d_name || fd < 3 || fd == keep || fd == dirfd(d))
+			continue;
+		close((int)fd);
+	}
+	closedir(d);
+	return 0;
+}
+
+int qnet_caps_close_fds(int keep)
+{
+	for (int fd = 0; fd < 3; fd++) {
+		if (fcntl(fd, F_GETFD) >= 0 || errno != EBADF)
+			continue;
+		int n = open("/dev/null", O_RDWR); /* the lowest free fd: this one */
+
+		if (n < 0)
+			return qnet_negerrno();
+		if (n != fd)
+			return -EBADF;
+	}
+	if (keep < 3) {
+		if (syscall(SYS_close_range, 3U, ~0U, 0) < 0)
+			return close_fds_proc(-1);
+		return 0;
+	}
+	if (keep > 3 && syscall(SYS_close_range, 3U, (unsigned)keep - 1, 0) < 0)
+		return close_fds_proc(keep);
+	if (syscall(SYS_close_range, (unsigned)keep + 1, ~0U, 0) < 0)
+		return close_fds_proc(keep);
+	return 0;
+}
+
+int qnet_caps_drop_groups(bool *dropped)
+{
+	*dropped = false;
+	if (capng_get_caps_process() < 0)
+		return -EIO;
+	if (!have(CAPNG_EFFECTIVE, CAP_SETGID))
+		return 0;
+	if (setgroups(0, NULL) < 0)
+		return qnet_negerrno();
+	*dropped = true;
+	return drop_cap(CAP_SETGID);
+}

@@ -1,0 +1,164 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# qemu-bridge-helper run by root, as QEMU runs it: the TAP it hands over,
+# the kernel state behind it, its privileges while it runs, its audit line,
+# and every hostile argument and ACL file of issue 4.
+. "$(dirname "$0")/../lib.sh"
+t_netns "$@"
+. "$(dirname "$0")/bridge-helper-lib.sh"
+
+for tool in jq setcap; do
+	command -v $tool >/dev/null || t_skip_all "$tool missing"
+done
+bh_etc_qemu || t_skip_all "cannot make a private /etc/qemu"
+bh_syslog || t_skip_all "cannot make a private /dev/log"
+bh_bridge br0 1400
+bh_bridge br1
+O=$T_TMP/out
+
+acl() { printf '%b' "$1" >"$BH_ETC/bridge.conf"; chmod 644 "$BH_ETC/bridge.conf"; }
+taps() { ip -j link show type tun | jq -r '.[].ifname' | tr '\n' ' '; }
+
+# --- the TAP handed over, and what the kernel says about it ---------------
+acl 'allow br0\n'
+bh_run "$O" --hold --leak-fd \
+	--then /bin/sh -c 'ip -j link show dev "$TAP" >"$0"' "$T_TMP/link.json" -- \
+	"$BH" --use-vnet --br=br0 --fd=@FD@
+t_eq "helper_allows_and_sends_tap: helper exits 0" 0 "$(bh_get "$O" status)"
+t_eq "helper_sends_exactly_one_fd_with_one_byte" "1 1" "$(bh_get "$O" received) $(bh_get "$O" payload)"
+t_eq "helper_tap_is_iff_tap_no_pi (TUNGETIFF)" 1 "$(bh_get "$O" is_tap)"
+t_eq "helper_tap_has_vnet_hdr_with_use_vnet" 1 "$(bh_get "$O" vnet_hdr)"
+t_eq "helper_prints_nothing_on_success" "" "$(cat "$O.err")"
+tap=$(bh_get "$O" tap)
+t_eq "helper_tap_master_is_bridge (ip -j)" br0 "$(jq -r '.[0].master' "$T_TMP/link.json")"
+t_eq "helper_tap_mtu_is_bridge_mtu" 1400 "$(jq -r '.[0].mtu' "$T_TMP/link.json")"
+t_match "helper_tap_mac_starts_with_fe" '^fe:' "$(jq -r '.[0].address' "$T_TMP/link.json")"
+t_check "helper_tap_is_up" jq -e '.[0].flags | index("UP") != null' "$T_TMP/link.json"
+t_eq "helper_tap_is_gone_when_qemu_closes_it" "" "$(taps)"
+
+# While it runs (blocked sending the fd): CAP_NET_ADMIN only, nothing else.
+t_eq "helper_was_held_in_sendmsg" blocked "$(bh_get "$O" hold)"
+t_eq "helper_running_capeff_is_net_admin_only" 0000000000001000 "$(bh_get "$O" proc.CapEff)"
+t_eq "helper_running_capprm_is_net_admin_only" 0000000000001000 "$(bh_get "$O" proc.CapPrm)"
+t_eq "helper_running_capinh_is_empty" 0000000000000000 "$(bh_get "$O" proc.CapInh)"
+t_eq "helper_running_capamb_is_empty" 0000000000000000 "$(bh_get "$O" proc.CapAmb)"
+t_eq "helper_running_bounding_set_is_empty" 0000000000000000 "$(bh_get "$O" proc.CapBnd)"
+t_eq "helper_running_has_no_new_privs" 1 "$(bh_get "$O" proc.NoNewPrivs)"
+t_eq "helper_running_has_no_supplementary_groups" "" "$(bh_get "$O" proc.Groups | tr -d ' ')"
+fds=$(bh_get "$O" proc.fds | tr ',' '\n' | sed -n '/^[0-2]:/!p' | cut -d: -f2 | sort | tr '\n' ' ')
+t_eq "helper_running_holds_only_stdio_socket_and_tun (leaked fd closed)" \
+	"/dev/net/tun socket " "$fds"
+line=$(bh_audit_line "tap=$tap")
+t_match "helper_audits_allow_to_authpriv_info" \
+	"^<86>.*qemu-bridge-helper\[[0-9]+\]: uid=0 user=root bridge=br0 tap=$tap allowed by /etc/qemu/bridge.conf:1 \(allow br0\)$" \
+	"$line"
+
+bh_run "$O" "$BH" --br=br0 --fd=@FD@
+t_eq "helper_without_use_vnet_has_no_vnet_hdr" "0 0" "$(bh_get "$O" status) $(bh_get "$O" vnet_hdr)"
+
+# QEMU runs a helper= string with a space through /bin/sh -c.
+bh_run "$O" --sh "$BH" --use-vnet --br=br0 --fd=@FD@
+t_eq "helper_works_through_sh_c" "0 1" "$(bh_get "$O" status) $(bh_get "$O" is_tap)"
+
+# --- denied: exit 1, one line, an audit line, no TAP ------------------------
+bh_run "$O" "$BH" --br=br1 --fd=@FD@
+t_eq "helper_denies_bridge_not_in_acl: exit 1, no fd" "1 0" "$(bh_get "$O" status) $(bh_get "$O" received)"
+t_eq "helper_denial_is_one_line" 1 "$(wc -l <"$O.err")"
+t_match "helper_denial_says_why" 'denied: no rule allows bridge br1' "$(cat "$O.err")"
+t_match "helper_audits_deny_to_authpriv_warning" \
+	'^<84>.*qemu-bridge-helper\[[0-9]+\]: uid=0 user=root bridge=br1 tap=- denied: no rule allows bridge br1$' \
+	"$(bh_audit_line 'bridge=br1 tap=-')"
+t_eq "helper_denial_leaves_no_tap" "" "$(taps)"
+
+# --- hostile arguments: usage or a clear error, exit 1, one line ------------
+acl 'allow all\n'
+ip link add veth0 type veth peer name veth1
+ip tuntap add dev faketap mode tap
+expect_fail() { # NAME REGEX HELPER-CLIENT-ARGS...
+	local name=$1 re=$2; shift 2
+	bh_run "$O" "$@"
+	local st; st=$(bh_get "$O" status)
+	if [ "$st" = 1 ] && [ "$(wc -l <"$O.err")" = 1 ] && grep -Eq -- "$re" "$O.err" &&
+		[ "$(bh_get "$O" received)" = 0 ]; then
+		t_ok "$name"
+	else
+		t_fail "$name"; t_diag "status=$st" "$(cat "$O.err")"
+	fi
+}
+expect_fail "helper_refuses_fd_abc" 'fd=abc: not a file descriptor' "$BH" --br=br0 --fd=abc
+expect_fail "helper_refuses_fd_0" 'fd=0: not a file descriptor' "$BH" --br=br0 --fd=0
+expect_fail "helper_refuses_fd_2" 'fd=2: not a file descriptor' "$BH" --br=br0 --fd=2
+expect_fail "helper_refuses_fd_negative" 'fd=-4:' "$BH" --br=br0 --fd=-4
+expect_fail "helper_refuses_fd_trailing_junk" 'fd=@?[0-9]+x:' "$BH" --br=br0 --fd=@FD@x
+expect_fail "helper_refuses_fd_empty" 'fd=:' "$BH" --br=br0 --fd=
+expect_fail "helper_refuses_fd_overflow" 'fd=99999999999999999999:' "$BH" --br=br0 --fd=99999999999999999999
+expect_fail "helper_refuses_fd_not_open" 'fd=77: not a socket' "$BH" --br=br0 --fd=77
+echo data >"$T_TMP/regular"
+expect_fail "helper_refuses_fd_of_regular_file" 'fd=[0-9]+: not a socket' \
+	/bin/sh -c 'exec 7<"$0"; exec "$1" --br=br0 --fd=7' "$T_TMP/regular" "$BH"
+expect_fail "helper_refuses_missing_br" 'usage' "$BH" --fd=@FD@
+expect_fail "helper_refuses_missing_fd" 'usage' "$BH" --br=br0
+expect_fail "helper_refuses_repeated_br" 'usage' "$BH" --br=br0 --br=br1 --fd=@FD@
+expect_fail "helper_refuses_repeated_fd" 'usage' "$BH" --br=br0 --fd=@FD@ --fd=@FD@
+expect_fail "helper_refuses_repeated_use_vnet" 'usage' "$BH" --use-vnet --use-vnet --br=br0 --fd=@FD@
+expect_fail "helper_refuses_unknown_argument" 'usage' "$BH" --br=br0 --fd=@FD@ --verbose
+expect_fail "helper_refuses_positional_argument" 'usage' "$BH" br0 --br=br0 --fd=@FD@
+expect_fail "helper_refuses_br_dotdot_slash" "br=\.\./x: .*'/'" "$BH" --br=../x --fd=@FD@
+expect_fail "helper_refuses_br_trailing_space" 'br=br0 : .*whitespace' "$BH" "--br=br0 " --fd=@FD@
+expect_fail "helper_refuses_br_16_bytes" 'br=brabcdefghijklmn: .*longer than 15' "$BH" --br=brabcdefghijklmn --fd=@FD@
+expect_fail "helper_refuses_br_empty" 'br=: empty' "$BH" --br= --fd=@FD@
+expect_fail "helper_refuses_missing_bridge" 'nosuch0: bridge does not exist' "$BH" --br=nosuch0 --fd=@FD@
+expect_fail "helper_refuses_veth_as_bridge" 'veth0: not a bridge' "$BH" --br=veth0 --fd=@FD@
+expect_fail "helper_refuses_tap_as_bridge" 'faketap: not a bridge' "$BH" --br=faketap --fd=@FD@
+t_eq "helper_failures_leave_no_tap" "faketap " "$(taps)"
+ip link del veth0; ip link del faketap
+
+# --- hostile ACL files: deny, naming the file and the reason ----------------
+expect_deny() { # NAME REGEX
+	bh_run "$O" "$BH" --br=br0 --fd=@FD@
+	if [ "$(bh_get "$O" status)" = 1 ] && [ "$(wc -l <"$O.err")" = 1 ] && grep -Eq -- "$2" "$O.err"; then
+		t_ok "$1"
+	else
+		t_fail "$1"; t_diag "status=$(bh_get "$O" status)" "$(cat "$O.err")"
+	fi
+}
+printf 'allow br0\n' >"$T_TMP/real.conf"
+rm -f "$BH_ETC/bridge.conf"; ln -s "$T_TMP/real.conf" "$BH_ETC/bridge.conf"
+expect_deny "acl_symlinked_bridge_conf_denies" 'denied: /etc/qemu/bridge.conf: is a symbolic link'
+rm -f "$BH_ETC/bridge.conf"
+acl 'allow br0\n'; chmod 666 "$BH_ETC/bridge.conf"
+expect_deny "acl_world_writable_denies" 'bridge.conf: is writable by group or others'
+acl 'allow br0\n'; chown "$NOBODY" "$BH_ETC/bridge.conf"
+expect_deny "acl_not_root_owned_denies" 'bridge.conf: is not owned by root'
+chown 0 "$BH_ETC/bridge.conf"
+acl 'allow br0\ninclude /etc/qemu/loop-a.conf\n'
+printf 'include /etc/qemu/loop-b.conf\n' >"$BH_ETC/loop-a.conf"
+printf 'include /etc/qemu/loop-a.conf\n' >"$BH_ETC/loop-b.conf"
+expect_deny "acl_include_loop_denies" 'loop-b.conf:1: include /etc/qemu/loop-a.conf: include loop'
+acl 'allow br0\ninclude /etc/qemu/ww.conf\n'
+printf 'deny br1\n' >"$BH_ETC/ww.conf"; chmod 646 "$BH_ETC/ww.conf"
+expect_deny "acl_world_writable_include_denies" 'bridge.conf:2: include /etc/qemu/ww.conf: is writable'
+{ printf '# '; head -c $((1 << 20)) /dev/zero | tr '\0' x; printf '\nallow br0\n'; } >"$BH_ETC/bridge.conf"
+expect_deny "acl_1mib_line_denies" 'bridge.conf:1: line longer than 4094 bytes'
+printf 'allow br0\0\n' >"$BH_ETC/bridge.conf"
+expect_deny "acl_nul_byte_denies" 'bridge.conf:1: NUL byte'
+acl 'allow br0\nallow brabcdefghijklmn\n'
+expect_deny "acl_16_byte_name_denies" 'bridge.conf:2: allow .brabcdefghijklmn.: interface name longer than 15'
+acl 'allow ../x\nallow br0\n'
+expect_deny "acl_dotdot_name_denies" "bridge.conf:1: allow '../x': interface name contains '/'"
+acl 'allow br0 \n'
+bh_run "$O" "$BH" --br=br0 --fd=@FD@
+t_eq "acl_trailing_blank_after_name_is_trimmed_as_in_qemu" 0 "$(bh_get "$O" status)"
+seq 1 99999 | sed 's/^/allow b/' >"$BH_ETC/bridge.conf"; echo 'allow br0' >>"$BH_ETC/bridge.conf"
+bh_run "$O" "$BH" --br=br0 --fd=@FD@
+t_eq "acl_100000_lines_are_read_to_the_end" 0 "$(bh_get "$O" status)"
+echo 'deny br0' >>"$BH_ETC/bridge.conf"
+expect_deny "acl_100001st_line_deny_wins" 'denied by /etc/qemu/bridge.conf:100001 \(deny br0\)'
+printf 'allow br0\n' >"$BH_ETC/bridge.conf"
+printf '[bridge br0]\ndeny-users = root\n' >"$BH_ETC/qnet.conf"
+expect_deny "qnet_conf_deny_users_wins_over_bridge_conf_allow" 'denied by /etc/qemu/qnet.conf:1 \(deny-users root\)'
+printf '[bridge br0]\nallow-users = root\nbogus = 1\n' >"$BH_ETC/qnet.conf"
+expect_deny "qnet_conf_error_denies" '/etc/qemu/qnet.conf:3: '
+rm -f "$BH_ETC/qnet.conf"
+
+t_done
