@@ -30,12 +30,10 @@
 #include "caps.h"
 #include "fdpass.h"
 #include "ifname.h"
-#include "link.h"
 #include "log.h"
 #include "macro.h"
 #include "netlink.h"
 #include "port.h"
-#include "tap.h"
 
 #define PROGRAM "qemu-bridge-helper"
 
@@ -100,54 +98,14 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return 0;
 }
 
-/* A TAP on BRIDGE, set up as QEMU's helper sets it up. Returns the fd. */
-static int make_tap(const char *bridge, bool vnet_hdr, bool isolated, char tap[IFNAMSIZ],
-		    const struct qnet_acl_subject *who, const struct qnet_acl_decision *d)
-{
-	_cleanup_nl_ struct qnet_nl nl = { 0 };
-	_cleanup_close_ int fd = -1;
-	struct qnet_link br, t;
-	char why[256];
-	int r;
-
-	r = qnet_nl_open(&nl);
-	if (r < 0)
-		return qnet_error("netlink: %s", strerror(-r)), r;
-	r = qnet_link_get(&nl, bridge, &br);
-	if (r < 0 || !br.is_bridge) {
-		qnet_error("%s: %s", bridge, r == -ENODEV ? "bridge does not exist" :
-			   r < 0 ? strerror(-r) : "not a bridge");
-		return r < 0 ? r : -EMEDIUMTYPE;
-	}
-	memcpy(tap, "tap%d", sizeof("tap%d"));
-	fd = qnet_tap_open(tap, vnet_hdr);
-	if (fd < 0)
-		return qnet_error("/dev/net/tun: %s", strerror(-fd)), fd;
-	qnet_audit(false, "uid=%u user=%s bridge=%s tap=%s %s", (unsigned)who->uid,
-		   who->user ? who->user : "?", bridge, tap, d->reason);
-
-	/* The bridge takes the lowest port MAC as its own; 0xFE keeps a guest's
-	 * TAP from changing the bridge's address. */
-	r = qnet_link_get(&nl, tap, &t);
-	if (r >= 0) {
-		t.mac[0] = 0xFE;
-		r = qnet_link_set_mac(&nl, t.ifindex, t.mac);
-	}
-	if (r < 0)
-		return qnet_error("%s: cannot set MAC address: %s", tap, strerror(-r)), r;
-	r = qnet_port_attach(&nl, tap, bridge, isolated, why, sizeof(why));
-	if (r < 0)
-		return qnet_error("%s: %s", tap, why), r;
-	return TAKE_FD(fd);
-}
-
 int main(int argc, char **argv)
 {
 	_cleanup_caller_ struct qnet_caller caller = { .groups = NULL };
 	struct qnet_acl_decision decision;
 	struct qnet_acl_subject who;
 	_cleanup_close_ int tap_fd = -1;
-	char tap[IFNAMSIZ], pbuf[QNET_PRINTABLE_SIZE];
+	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	char tap[IFNAMSIZ], pbuf[QNET_PRINTABLE_SIZE], why_tap[256];
 	const struct passwd *pw;
 	bool bounding_cleared, groups_dropped;
 	struct args args;
@@ -210,9 +168,20 @@ int main(int argc, char **argv)
 			   who.user ? who.user : "?", args.bridge, decision.reason);
 		return EXIT_FAILURE;
 	}
-	tap_fd = make_tap(args.bridge, args.use_vnet, decision.isolated, tap, &who, &decision);
-	if (tap_fd < 0)
-		return EXIT_FAILURE;
+	r = qnet_nl_open(&nl);
+	if (r < 0)
+		return qnet_error("netlink: %s", strerror(-r)), EXIT_FAILURE;
+	tap_fd = qnet_port_new_tap(&nl, args.bridge, args.use_vnet, decision.isolated, tap,
+				   why_tap, sizeof(why_tap));
+	if (tap_fd < 0) {
+		qnet_audit(false, "uid=%u user=%s bridge=%s tap=- %s, but failed: %s", caller.uid,
+			   who.user ? who.user : "?", args.bridge, decision.reason, why_tap);
+		return qnet_error("%s", why_tap), EXIT_FAILURE;
+	}
+	/* Only the TAP's fd goes on: no netlink socket stays open beside it. */
+	qnet_nl_close(&nl);
+	qnet_audit(false, "uid=%u user=%s bridge=%s tap=%s %s", caller.uid,
+		   who.user ? who.user : "?", args.bridge, tap, decision.reason);
 	r = qnet_fd_send(args.fd, tap_fd);
 	if (r < 0)
 		return qnet_error("%s: cannot send TAP fd over --fd=%d: %s", tap, args.fd,

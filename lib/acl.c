@@ -347,16 +347,10 @@ size_t qnet_acl_rule_count(const struct qnet_acl *acl)
 
 /* ---- evaluation ---- */
 
-/* A decimal uid or gid, the whole string. */
+/* A decimal uid or gid, the whole string; (uid_t)-1 is never an id. */
 static bool parse_id(const char *s, unsigned long *ret)
 {
-	char *end;
-
-	if (!s || *s < '0' || *s > '9')
-		return false;
-	errno = 0;
-	*ret = strtoul(s, &end, 10);
-	return errno == 0 && *end == '\0' && *ret < UINT32_MAX;
+	return s && qnet_parse_uint(s, UINT32_MAX - 1, ret) == 0;
 }
 
 static bool user_matches(const struct qnet_acl_subject *who, const char *entry)

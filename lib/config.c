@@ -80,7 +80,7 @@ int qnet_parse_bool(const char *s, bool *ret)
 	return -EINVAL;
 }
 
-static int parse_uint(const char *s, unsigned long max, unsigned long *ret)
+int qnet_parse_uint(const char *s, unsigned long max, unsigned long *ret)
 {
 	char *end;
 	unsigned long v;
@@ -115,7 +115,7 @@ int qnet_parse_cidr(const char *s, struct in_addr *net, unsigned *prefix)
 		return -EINVAL;
 	memcpy(addr, s, n);
 	addr[n] = '\0';
-	if (parse_ipv4(addr, net) < 0 || parse_uint(slash + 1, 32, &len) < 0)
+	if (parse_ipv4(addr, net) < 0 || qnet_parse_uint(slash + 1, 32, &len) < 0)
 		return -EINVAL;
 	*prefix = (unsigned)len;
 	return 0;
@@ -159,8 +159,8 @@ int qnet_parse_forward(const char *s, struct qnet_forward *ret)
 	if (!colon)
 		return -EINVAL;
 	*colon = '\0';
-	if (parse_uint(port, 65535, &hp) < 0 || hp == 0 ||
-	    parse_uint(colon + 1, 65535, &gp) < 0 || gp == 0 ||
+	if (qnet_parse_uint(port, 65535, &hp) < 0 || hp == 0 ||
+	    qnet_parse_uint(colon + 1, 65535, &gp) < 0 || gp == 0 ||
 	    parse_ipv4(dest, &ret->guest) < 0)
 		return -EINVAL;
 	ret->host_port = (uint16_t)hp;
@@ -358,7 +358,7 @@ static void network_key(struct parser *p, struct qnet_network *n, const char *ke
 	} else if (streq(key, "lease-max")) {
 		unsigned long v;
 
-		if (parse_uint(value, 65535, &v) < 0 || v == 0)
+		if (qnet_parse_uint(value, 65535, &v) < 0 || v == 0)
 			report(p, p->line, true, "lease-max: '%s' is not a number 1-65535", value);
 		else
 			n->lease_max = (unsigned)v;

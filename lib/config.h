@@ -92,5 +92,7 @@ const struct qnet_grant *qnet_config_grant(const struct qnet_config *c, const ch
 int qnet_parse_cidr(const char *s, struct in_addr *net, unsigned *prefix);
 int qnet_parse_mac(const char *s, uint8_t mac[6]);
 int qnet_parse_bool(const char *s, bool *ret);
+/* A decimal number, the whole string, no sign or blanks, at most MAX. */
+int qnet_parse_uint(const char *s, unsigned long max, unsigned long *ret);
 int qnet_parse_forward(const char *s, struct qnet_forward *ret);
 bool qnet_network_name_valid(const char *name);

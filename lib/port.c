@@ -8,6 +8,7 @@
 #include "link.h"
 #include "macro.h"
 #include "port.h"
+#include "tap.h"
 
 static int because(char *why, size_t size, int r, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -93,6 +94,42 @@ int qnet_port_attach(struct qnet_nl *nl, const char *tap, const char *bridge, bo
 		}
 	}
 	return 0;
+}
+
+int qnet_port_new_tap(struct qnet_nl *nl, const char *bridge, bool vnet_hdr, bool isolated,
+		      char tap[IFNAMSIZ], char *why, size_t why_size)
+{
+	_cleanup_close_ int fd = -1;
+	struct qnet_link b, t;
+	int r;
+
+	/* Check the bridge first: no TAP is created for a bridge that is not one. */
+	r = qnet_link_get(nl, bridge, &b);
+	if (r == -ENODEV)
+		return because(why, why_size, r, "bridge %s does not exist", bridge);
+	if (r < 0)
+		return because(why, why_size, r, "cannot look up bridge %s: %s", bridge, strerror(-r));
+	if (!b.is_bridge)
+		return because(why, why_size, -EMEDIUMTYPE, "%s is not a bridge (it is a %s link)",
+			       bridge, b.kind[0] ? b.kind : "plain");
+	memcpy(tap, "tap%d", sizeof("tap%d"));
+	fd = qnet_tap_open(tap, vnet_hdr);
+	if (fd < 0)
+		return because(why, why_size, fd, "cannot create a TAP with /dev/net/tun: %s%s",
+			       strerror(-fd), hint(fd));
+	/* A bridge takes the lowest port MAC as its own; 0xFE keeps a guest's
+	 * TAP from changing the bridge's address. */
+	r = qnet_link_get(nl, tap, &t);
+	if (r >= 0) {
+		t.mac[0] = 0xFE;
+		r = qnet_link_set_mac(nl, t.ifindex, t.mac);
+	}
+	if (r < 0)
+		return because(why, why_size, r, "%s: cannot set MAC address: %s", tap, strerror(-r));
+	r = qnet_port_attach(nl, tap, bridge, isolated, why, why_size);
+	if (r < 0)
+		return r;
+	return TAKE_FD(fd);
 }
 
 int qnet_port_detach(struct qnet_nl *nl, const char *tap, int *was_master)

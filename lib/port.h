@@ -7,6 +7,7 @@
 #pragma once
 
 #include <stdbool.h>
+#include <net/if.h>
 #include <stddef.h>
 
 #include "netlink.h"
@@ -18,6 +19,16 @@
  */
 int qnet_port_attach(struct qnet_nl *nl, const char *tap, const char *bridge, bool isolated,
 		     char *why, size_t why_size);
+
+/*
+ * A new TAP on BRIDGE, set up as QEMU's bridge helper sets it up: a kernel-
+ * chosen name (tapN, written to TAP), IFF_TAP|IFF_NO_PI (+IFF_VNET_HDR when
+ * asked and supported), first MAC byte 0xFE, then attached as above.
+ * Returns the TAP's fd; the TAP lives exactly as long as that fd, so on any
+ * failure closing it leaves nothing behind.
+ */
+int qnet_port_new_tap(struct qnet_nl *nl, const char *bridge, bool vnet_hdr, bool isolated,
+		      char tap[IFNAMSIZ], char *why, size_t why_size);
 
 /* Detach TAP from its bridge (if any) and bring it down. -ENODEV if TAP does
  * not exist. *was_master (may be NULL) gets the old master's ifindex or 0. */

@@ -107,9 +107,9 @@ expect_fail "helper_refuses_br_dotdot_slash" "br=\.\./x: .*'/'" "$BH" --br=../x 
 expect_fail "helper_refuses_br_trailing_space" 'br=br0 : .*whitespace' "$BH" "--br=br0 " --fd=@FD@
 expect_fail "helper_refuses_br_16_bytes" 'br=brabcdefghijklmn: .*longer than 15' "$BH" --br=brabcdefghijklmn --fd=@FD@
 expect_fail "helper_refuses_br_empty" 'br=: empty' "$BH" --br= --fd=@FD@
-expect_fail "helper_refuses_missing_bridge" 'nosuch0: bridge does not exist' "$BH" --br=nosuch0 --fd=@FD@
-expect_fail "helper_refuses_veth_as_bridge" 'veth0: not a bridge' "$BH" --br=veth0 --fd=@FD@
-expect_fail "helper_refuses_tap_as_bridge" 'faketap: not a bridge' "$BH" --br=faketap --fd=@FD@
+expect_fail "helper_refuses_missing_bridge" 'bridge nosuch0 does not exist' "$BH" --br=nosuch0 --fd=@FD@
+expect_fail "helper_refuses_veth_as_bridge" 'veth0 is not a bridge \(it is a veth link\)' "$BH" --br=veth0 --fd=@FD@
+expect_fail "helper_refuses_tap_as_bridge" 'faketap is not a bridge' "$BH" --br=faketap --fd=@FD@
 t_eq "helper_failures_leave_no_tap" "faketap " "$(taps)"
 ip link del veth0; ip link del faketap
 
