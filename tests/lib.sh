@@ -12,7 +12,7 @@ T_FAILED=0
 
 t_ok()   { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 t_fail() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $*"; }
-t_diag() { printf '# %s\n' "$@"; }
+t_diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
 # t_check DESC CMD...: passes when CMD exits 0.
 t_check() { local d=$1; shift; if "$@"; then t_ok "$d"; else t_fail "$d"; fi; }
 # t_check_fail DESC CMD...: passes when CMD exits non-zero.

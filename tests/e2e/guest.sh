@@ -1,0 +1,292 @@
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Throwaway QEMU guests for the e2e tests and tools/demo.sh. Source it (bash):
+#   . "$QNET_SRC/tests/e2e/guest.sh"
+#
+#   guest_build [DIR]                   kernel + busybox initramfs (cached under
+#                                       $QNET_BUILD/e2e-cache); sets GUEST_KERNEL,
+#                                       GUEST_INITRD (copied into DIR, default
+#                                       $T_TMP, so a non-root QEMU can read them)
+#   guest_start LOG NETDEV [APPEND]     boot in the background; serial console to
+#                                       LOG, QEMU's own output to LOG.qemu; sets
+#                                       GUEST_PID (timeout's) and GUEST_CMD.
+#                                       NETDEV is what follows -netdev (id=n0
+#                                       is added when it has no id=)
+#   guest_wait                          wait for QEMU; returns its exit status
+#   guest_boot LOG NETDEV [APPEND]      guest_start + guest_wait
+#   guest_wait_marker LOG MARKER SECS   wait until a console line starts with
+#                                       QNET-MARKER (fails early if QEMU is gone)
+#   guest_has_marker LOG MARKER         is there such a line now
+#   guest_marker LOG MARKER             print the rest of the first such line
+#   guest_lan BR LEASEFILE              bridge BR with $GUEST_LAN_GW/24 and a
+#                                       dnsmasq serving DHCP on it (only)
+#   guest_release IP DEV                add IP/32 to DEV: a guest booted with
+#                                       qnet_hold=IP (e.g. $GUEST_LAN_HOLD) then
+#                                       powers off
+#   guest_outside                       a second namespace reached through veth
+#                                       qout0 with an HTTP server (for NAT tests)
+#   guest_cleanup                       stop everything started here
+#
+# The guest (tests/e2e/guest-init) loads virtio_net, runs udhcpc, pings the
+# router and prints QNET-BOOT, QNET-LEASE <ip/len> router=..., QNET-PING-OK
+# or QNET-PING-FAIL, QNET-DONE, then powers off. APPEND takes guest_run CMD
+# (run a command, e.g. wget through NAT), qnet_ping=IP and qnet_hold=IP.
+# Settings: GUEST_MAC, GUEST_TIMEOUT (seconds for the whole QEMU run),
+# GUEST_WRAP (array: command prefix for QEMU, e.g. setpriv to run unprivileged),
+# GUEST_QEMU, GUEST_KVER.
+#
+# A NAT test, for example (the server sees the masqueraded address):
+#   guest_outside
+#   guest_start "$CON" "tap,ifname=qtap0,script=$B/qemu-ifup-nat,downscript=$B/qemu-ifdown-nat" \
+#       "$(guest_run "wget -q -O - http://$GUEST_OUTSIDE_ADDR/cgi-bin/whoami")"
+#   guest_wait_marker "$CON" DONE 150
+#   [ "$(guest_marker "$CON" HTTP-FROM)" = "$GUEST_OUTSIDE_HOST" ]
+
+GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+: "${GUEST_QEMU:=qemu-system-x86_64}"
+: "${GUEST_MAC:=52:54:00:12:34:56}"
+: "${GUEST_TIMEOUT:=120}"
+: "${GUEST_LAN_GW:=10.0.2.1}"
+: "${GUEST_LAN_HOLD:=${GUEST_LAN_GW%.*}.254}"
+: "${GUEST_OUTSIDE_HOST:=198.51.100.1}"
+: "${GUEST_OUTSIDE_ADDR:=198.51.100.2}"
+[ -n "${GUEST_WRAP+x}" ] || GUEST_WRAP=()
+GUEST_PID=
+GUEST_DNSMASQ_PID=
+GUEST_OUTSIDE_PID=
+GUEST_HTTPD_PID=
+
+guest_die() { echo "guest.sh: $*" >&2; return 1; }
+
+# The newest kernel in /boot whose modules are installed (Debian's
+# linux-image-amd64 may leave an old vmlinuz whose modules are gone).
+guest_kernel_version() {
+	local k v best=
+	if [ -n "${GUEST_KVER:-}" ]; then echo "$GUEST_KVER"; return 0; fi
+	for k in /boot/vmlinuz-*; do
+		[ -r "$k" ] || continue
+		v=${k#/boot/vmlinuz-}
+		[ -f "/lib/modules/$v/modules.dep" ] && best=$(printf '%s\n%s\n' "$best" "$v" | sed '/^$/d' | sort -V | tail -n1)
+	done
+	[ -n "$best" ] || { guest_die "no /boot/vmlinuz-* with /lib/modules (install linux-image-amd64)"; return 1; }
+	echo "$best"
+}
+
+# Module paths (relative to /lib/modules/KVER) in load order: each target's
+# dependencies from modules.dep (listed last-loaded first), then the target.
+guest_module_paths() {
+	local kver=$1 t line dep seen=" " out=()
+	local dir=/lib/modules/$kver
+	for t in virtio_pci virtio_net; do
+		line=$(grep -E "(^|/)$t\.ko(\.xz|\.zst|\.gz)?:" "$dir/modules.dep") ||
+			{ guest_die "$t not in $dir/modules.dep"; return 1; }
+		local deps i
+		read -ra deps <<<"${line#*:}"
+		for ((i = ${#deps[@]} - 1; i >= -1; i--)); do
+			if [ "$i" -ge 0 ]; then dep=${deps[$i]}; else dep=${line%%:*}; fi
+			case $seen in *" $dep "*) continue ;; esac
+			seen+="$dep "
+			out+=("$dep")
+		done
+	done
+	printf '%s\n' "${out[@]}"
+}
+
+guest_unpack_module() { # SRC DEST
+	case $1 in
+	*.ko.xz) xz -dc "$1" >"$2" ;;
+	*.ko.zst) zstd -qdc "$1" >"$2" ;;
+	*.ko.gz) gzip -dc "$1" >"$2" ;;
+	*) cp "$1" "$2" ;;
+	esac
+}
+
+guest_build() {
+	local dest=${1:-${T_TMP:-}} kver busybox cache key m mods
+	kver=$(guest_kernel_version) || return 1
+	busybox=$(command -v busybox) || { guest_die "busybox missing (install busybox-static)"; return 1; }
+	# the initramfs has no libc: a dynamic busybox (package busybox) cannot run
+	! ldd "$busybox" >/dev/null 2>&1 || { guest_die "$busybox is not static (install busybox-static)"; return 1; }
+	mods=$(guest_module_paths "$kver") || return 1
+	cache=${QNET_BUILD:?QNET_BUILD not set}/e2e-cache
+	mkdir -p "$cache" || return 1
+	key=$({
+		cat "${BASH_SOURCE[0]}" "$GUEST_DIR/guest-init" "$GUEST_DIR/guest-udhcpc"
+		stat -L -c '%n %s %Y' "/boot/vmlinuz-$kver" "$busybox"
+		for m in $mods; do stat -L -c '%n %s %Y' "/lib/modules/$kver/$m"; done
+	} | sha256sum | cut -c1-16)
+	# One builder at a time; a finished build is renamed into place, so a
+	# reader never sees half an initramfs.
+	(
+		flock -w 120 9 || { guest_die "timed out waiting for $cache/.lock"; exit 1; }
+		[ -f "$cache/$key/initrd.img" ] && exit 0
+		set -e
+		tmp=$(mktemp -d "$cache/.build.XXXXXX")
+		trap 'rm -rf "$tmp"' EXIT
+		root=$tmp/root
+		mkdir -p "$root"/{bin,dev,etc,lib/modules,proc,sys,tmp}
+		cp "$busybox" "$root/bin/busybox"
+		ln -s busybox "$root/bin/sh"
+		install -m 755 "$GUEST_DIR/guest-init" "$root/init"
+		install -m 755 "$GUEST_DIR/guest-udhcpc" "$root/etc/udhcpc.script"
+		: >"$root/etc/modules"
+		for m in $mods; do
+			name=$(basename "$m"); name=${name%%.ko*}
+			guest_unpack_module "/lib/modules/$kver/$m" "$root/lib/modules/$name.ko"
+			echo "$name" >>"$root/etc/modules"
+		done
+		(cd "$root" && find . | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet | gzip -1) >"$tmp/initrd.img"
+		cp "/boot/vmlinuz-$kver" "$tmp/vmlinuz"
+		rm -rf "$root"
+		chmod 755 "$tmp"
+		chmod 644 "$tmp/initrd.img" "$tmp/vmlinuz"
+		rm -rf "${cache:?}/$key"
+		mv "$tmp" "$cache/$key"
+		trap - EXIT
+		# drop builds of older inputs
+		find "$cache" -mindepth 1 -maxdepth 1 -type d ! -name "$key" ! -name '.build.*' -exec rm -rf {} +
+	) 9>"$cache/.lock" || { guest_die "building the guest initramfs failed"; return 1; }
+	GUEST_KERNEL=$cache/$key/vmlinuz
+	GUEST_INITRD=$cache/$key/initrd.img
+	if [ -n "$dest" ]; then
+		install -m 644 "$GUEST_KERNEL" "$dest/vmlinuz" &&
+			install -m 644 "$GUEST_INITRD" "$dest/initrd.img" || return 1
+		GUEST_KERNEL=$dest/vmlinuz
+		GUEST_INITRD=$dest/initrd.img
+	fi
+}
+
+# guest_run CMD: kernel command line words that make the guest run CMD.
+guest_run() { printf 'qnet_run=%s' "$(printf '%s' "$1" | base64 -w0)"; }
+
+guest_start() { # LOG NETDEV [APPEND]
+	local log=$1 netdev=$2 append=${3:-} id=n0
+	[ -n "${GUEST_KERNEL:-}" ] || guest_build "${T_TMP:-}" || return 1
+	case ,$netdev, in
+	*,id=*) id=,$netdev; id=${id#*,id=}; id=${id%%,*} ;;
+	*) netdev+=",id=$id" ;;
+	esac
+	# -nodefaults: no VGA, no default NIC, no monitor; only what is listed.
+	GUEST_CMD=("$GUEST_QEMU" -accel tcg -m 256 -smp 1 -nodefaults -display none -no-reboot
+		-serial "file:$log" -kernel "$GUEST_KERNEL" -initrd "$GUEST_INITRD"
+		-append "console=ttyS0 panic=-1 quiet${append:+ $append}"
+		-netdev "$netdev" -device "virtio-net-pci,netdev=$id,mac=$GUEST_MAC")
+	: >"$log"
+	timeout -k 5 "$GUEST_TIMEOUT" ${GUEST_WRAP[@]+"${GUEST_WRAP[@]}"} "${GUEST_CMD[@]}" \
+		</dev/null >"$log.qemu" 2>&1 &
+	GUEST_PID=$!
+}
+
+guest_wait() {
+	local rc
+	[ -n "$GUEST_PID" ] || return 0
+	# (the braces keep bash's "Killed" job notice out of the test's stderr)
+	{ wait "$GUEST_PID"; } 2>/dev/null; rc=$?
+	GUEST_PID=
+	return "$rc"
+}
+
+guest_boot() { guest_start "$@" && guest_wait; }
+
+guest_has_marker() { tr -d '\r' <"$1" | grep -q "^QNET-$2\( \|$\)"; }
+
+guest_marker() { # LOG MARKER: the rest of the first QNET-MARKER line
+	tr -d '\r' <"$1" | sed -n "s/^QNET-$2\( \|$\)//p" | head -n1
+}
+
+guest_wait_marker() { # LOG MARKER SECONDS
+	local deadline=$((SECONDS + $3))
+	until guest_has_marker "$1" "$2"; do
+		if [ "$SECONDS" -ge "$deadline" ]; then return 1; fi
+		# QEMU gone: one last look (it may have written the line and exited)
+		if [ -n "$GUEST_PID" ] && ! kill -0 "$GUEST_PID" 2>/dev/null; then
+			guest_has_marker "$1" "$2"; return
+		fi
+		sleep 0.1
+	done
+}
+
+guest_lan() { # BR LEASEFILE
+	local br=$1 leases=$2 net=${GUEST_LAN_GW%.*}
+	ip link add "$br" type bridge forward_delay 0 || return 1
+	ip addr add "$GUEST_LAN_GW/24" dev "$br" || return 1
+	ip link set "$br" up || return 1
+	# --bind-interfaces with --interface: DHCP on BR only (never the
+	# host's other links); port=0: no DNS; runs as root for the lease file.
+	/usr/sbin/dnsmasq --no-daemon --conf-file=/dev/null --pid-file= --user=root \
+		--interface="$br" --bind-interfaces --except-interface=lo --port=0 \
+		--dhcp-range="$net.10,$net.100,255.255.255.0,1h" --dhcp-leasefile="$leases" \
+		--dhcp-authoritative --log-dhcp --log-facility=- \
+		>"$leases.log" 2>&1 &
+	GUEST_DNSMASQ_PID=$!
+	local i
+	for ((i = 0; i < 100; i++)); do
+		grep -q 'DHCP, IP range' "$leases.log" 2>/dev/null && return 0
+		kill -0 "$GUEST_DNSMASQ_PID" 2>/dev/null || break
+		sleep 0.05
+	done
+	guest_die "dnsmasq did not start: $(cat "$leases.log")"
+}
+
+guest_release() { ip addr add "$1/32" dev "$2"; }
+
+# A namespace "outside" the test's own, as the internet is to a NAT network:
+# veth qout0 ($GUEST_OUTSIDE_HOST/24, here) <-> qout1 ($GUEST_OUTSIDE_ADDR/24,
+# there), a default route here through it when there is none, and busybox
+# httpd there on port 80: /cgi-bin/whoami answers "QNET-HTTP-FROM <client
+# address>", so a test sees whether the guest's traffic was masqueraded.
+# GUEST_OUTSIDE_NS is the nsenter prefix to run more commands there.
+guest_outside() { # [WEBROOT]
+	local root=${1:-${T_TMP:?}/outside-www} self i
+	mkdir -p "$root/cgi-bin" || return 1
+	printf 'QNET-HTTP-OK\n' >"$root/index.html"
+	cat >"$root/cgi-bin/whoami" <<-'EOF'
+	#!/bin/sh
+	printf 'Content-Type: text/plain\r\n\r\nQNET-HTTP-FROM %s\n' "$REMOTE_ADDR"
+	EOF
+	chmod 755 "$root/cgi-bin/whoami"
+	unshare --net -- sleep 3600 &
+	GUEST_OUTSIDE_PID=$!
+	self=$(readlink /proc/self/ns/net)
+	for ((i = 0; i < 100; i++)); do
+		[ "$(readlink "/proc/$GUEST_OUTSIDE_PID/ns/net" 2>/dev/null)" != "$self" ] && break
+		sleep 0.02
+	done
+	GUEST_OUTSIDE_NS=(nsenter "--net=/proc/$GUEST_OUTSIDE_PID/ns/net" --)
+	if ! { ip link add qout0 type veth peer name qout1 &&
+		ip link set qout1 netns "$GUEST_OUTSIDE_PID" &&
+		ip addr add "$GUEST_OUTSIDE_HOST/24" dev qout0 &&
+		ip link set qout0 up &&
+		"${GUEST_OUTSIDE_NS[@]}" ip link set lo up &&
+		"${GUEST_OUTSIDE_NS[@]}" ip addr add "$GUEST_OUTSIDE_ADDR/24" dev qout1 &&
+		"${GUEST_OUTSIDE_NS[@]}" ip link set qout1 up; }; then
+		guest_die "outside namespace setup failed"; return 1
+	fi
+	if [ -z "$(ip -4 route show default)" ]; then
+		ip route add default via "$GUEST_OUTSIDE_ADDR" dev qout0 || return 1
+	fi
+	"${GUEST_OUTSIDE_NS[@]}" busybox httpd -f -p "$GUEST_OUTSIDE_ADDR:80" -h "$root" &
+	GUEST_HTTPD_PID=$!
+	for ((i = 0; i < 100; i++)); do
+		"${GUEST_OUTSIDE_NS[@]}" ss -Htln 2>/dev/null | grep -q " $GUEST_OUTSIDE_ADDR:80 " && return 0
+		sleep 0.05
+	done
+	guest_die "httpd in the outside namespace did not start"
+}
+
+# Stops what this file started, by pid. QEMU gets SIGTERM first: it then
+# exits normally and runs its downscript.
+guest_cleanup() {
+	local p i
+	if [ -n "$GUEST_PID" ] && kill -TERM "$GUEST_PID" 2>/dev/null; then
+		for ((i = 0; i < 100; i++)); do kill -0 "$GUEST_PID" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$GUEST_PID" 2>/dev/null
+		wait "$GUEST_PID" 2>/dev/null
+	fi
+	GUEST_PID=
+	for p in "$GUEST_HTTPD_PID" "$GUEST_OUTSIDE_PID" "$GUEST_DNSMASQ_PID"; do
+		[ -n "$p" ] || continue
+		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
+	done
+	GUEST_HTTPD_PID='' GUEST_OUTSIDE_PID='' GUEST_DNSMASQ_PID=
+	return 0
+}
