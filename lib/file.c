@@ -1,7 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "file.h"
 #include "macro.h"
@@ -40,5 +43,43 @@ int qnet_file_open_trusted(const char *path, FILE **ret, const char **why)
 		return qnet_negerrno();
 	TAKE_FD(fd);
 	*ret = f;
+	return 0;
+}
+
+int qnet_file_write_atomic(const char *path, const char *content)
+{
+	char tmp[PATH_MAX];
+	size_t len = strlen(content);
+	int n, r = 0;
+	_cleanup_close_ int fd = -1;
+
+	n = snprintf(tmp, sizeof(tmp), "%s.tmp-%d", path, (int)getpid());
+	if (n < 0 || n >= (int)sizeof(tmp))
+		return -ENAMETOOLONG;
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0644);
+	if (fd < 0)
+		return qnet_negerrno();
+	if (write(fd, content, len) != (ssize_t)len)
+		r = errno ? -errno : -ENOSPC;
+	else if (fsync(fd) < 0)
+		r = qnet_negerrno();
+	if (r == 0 && rename(tmp, path) < 0)
+		r = qnet_negerrno();
+	if (r < 0)
+		(void)unlink(tmp);
+	return r;
+}
+
+int qnet_file_read_small(const char *path, char *buf, size_t size)
+{
+	_cleanup_close_ int fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+	ssize_t n;
+
+	if (fd < 0)
+		return qnet_negerrno();
+	n = read(fd, buf, size - 1);
+	if (n < 0)
+		return qnet_negerrno();
+	buf[n] = '\0';
 	return 0;
 }

@@ -10,3 +10,8 @@
  * others. -ENOENT is returned as is so callers can treat "absent" apart.
  */
 int qnet_file_open_trusted(const char *path, FILE **ret, const char **why);
+
+/* Write CONTENT to PATH atomically (a temporary file renamed over it), mode 0644. */
+int qnet_file_write_atomic(const char *path, const char *content);
+/* Read a small file into BUF (NUL-terminated, cut at SIZE-1). */
+int qnet_file_read_small(const char *path, char *buf, size_t size);

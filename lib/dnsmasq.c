@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Theory of operation. We run as root (QEMU's script=) and start dnsmasq
+ * with execv() of the compiled-in path: no shell, no PATH. Its options
+ * (libvirt's set, for libvirt's reasons):
+ *   --conf-file=/dev/null       the host's /etc/dnsmasq.conf is not ours;
+ *   --bind-dynamic --interface=BR --except-interface=lo
+ *                               answer on the bridge only, never on the
+ *                               host's other interfaces (CVE-2012-3411),
+ *                               and start even when another DNS server
+ *                               holds the wildcard port 53;
+ *   --dhcp-authoritative --dhcp-no-override --dhcp-lease-max
+ *   --dhcp-hostsfile            static hosts, re-read on SIGHUP, no restart.
+ * dnsmasq forks its daemon and the first process exits only after the
+ * daemon has set up its sockets and written its pid file, reporting
+ * failure in its exit status: readiness is checked, never slept for.
+ * A pid from the pid file is trusted only if /proc says it is a dnsmasq,
+ * so a recycled pid is never signalled.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+
+#include "dnsmasq.h"
+#include "file.h"
+#include "macro.h"
+#include "paths.h"
+
+static int path_of(char *buf, size_t size, const char *dir, const char *network, const char *suffix)
+{
+	int n = snprintf(buf, size, "%s/%s.%s", dir, network, suffix);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int qnet_dnsmasq_lease_path(const char *network, char *buf, size_t size)
+{
+	return path_of(buf, size, qnet_statedir(), network, "leases");
+}
+
+static void msleep(long ms)
+{
+	nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 }, NULL);
+}
+
+static bool is_dnsmasq(pid_t pid)
+{
+	char path[64], comm[32];
+
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
+	if (qnet_file_read_small(path, comm, sizeof(comm)) < 0)
+		return false;
+	return strncmp(comm, "dnsmasq", 7) == 0;
+}
+
+pid_t qnet_dnsmasq_pid(const char *network)
+{
+	char path[PATH_MAX], buf[32];
+	unsigned long pid;
+	int r;
+
+	r = path_of(path, sizeof(path), qnet_rundir(), network, "dnsmasq.pid");
+	if (r < 0)
+		return r;
+	r = qnet_file_read_small(path, buf, sizeof(buf));
+	if (r == -ENOENT)
+		return 0;
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (qnet_parse_uint(buf, INT_MAX, &pid) < 0 || pid < 2)
+		return 0;
+	/* A zombie or a recycled pid is not our server. */
+	if (kill((pid_t)pid, 0) < 0 || !is_dnsmasq((pid_t)pid))
+		return 0;
+	return (pid_t)pid;
+}
+
+int qnet_dnsmasq_write_hosts(const struct qnet_network *n, bool *changed)
+{
+	char path[PATH_MAX], ip[INET_ADDRSTRLEN], old[8192];
+	_cleanup_free_ char *buf = NULL;
+	size_t size = 0;
+	FILE *f;
+	pid_t pid;
+	int r;
+
+	*changed = false;
+	r = path_of(path, sizeof(path), qnet_rundir(), n->name, "hosts");
+	if (r < 0)
+		return r;
+	f = open_memstream(&buf, &size);
+	if (!f)
+		return -ENOMEM;
+	for (size_t i = 0; i < n->n_hosts; i++) {
+		const struct qnet_host *h = &n->hosts[i];
+
+		fprintf(f, "%02x:%02x:%02x:%02x:%02x:%02x,%s%s%s\n", h->mac[0], h->mac[1], h->mac[2],
+			h->mac[3], h->mac[4], h->mac[5], inet_ntop(AF_INET, &h->ip, ip, sizeof(ip)),
+			h->name[0] ? "," : "", h->name);
+	}
+	if (fclose(f) != 0)
+		return -ENOMEM;
+	if (qnet_file_read_small(path, old, sizeof(old)) == 0 && streq(old, buf ? buf : ""))
+		return 0;
+	r = qnet_file_write_atomic(path, buf ? buf : "");
+	if (r < 0)
+		return r;
+	*changed = true;
+	pid = qnet_dnsmasq_pid(n->name);
+	if (pid > 0)
+		kill(pid, SIGHUP);
+	return 0;
+}
+
+int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
+{
+	char pidfile[PATH_MAX], hosts[PATH_MAX], leases[PATH_MAX];
+	char o_pid[PATH_MAX + 16], o_hosts[PATH_MAX + 24], o_leases[PATH_MAX + 24];
+	char o_iface[IFNAMSIZ + 16], o_range[128], o_max[48], start[INET_ADDRSTRLEN], end[INET_ADDRSTRLEN];
+	const char *exe = qnet_dnsmasq_path();
+	struct timespec t0, t;
+	bool changed;
+	pid_t pid;
+	int status, r;
+
+	if (path_of(pidfile, sizeof(pidfile), qnet_rundir(), n->name, "dnsmasq.pid") < 0 ||
+	    path_of(hosts, sizeof(hosts), qnet_rundir(), n->name, "hosts") < 0 ||
+	    path_of(leases, sizeof(leases), qnet_statedir(), n->name, "leases") < 0)
+		return snprintf(why, why_size, "path too long"), -ENAMETOOLONG;
+	if (access(exe, X_OK) < 0) {
+		r = qnet_negerrno();
+		snprintf(why, why_size, "dnsmasq %s: %s (install dnsmasq-base)", exe, strerror(-r));
+		return r;
+	}
+	r = qnet_dnsmasq_write_hosts(n, &changed);
+	if (r < 0)
+		return snprintf(why, why_size, "cannot write %s: %s", hosts, strerror(-r)), r;
+	snprintf(o_pid, sizeof(o_pid), "--pid-file=%s", pidfile);
+	snprintf(o_hosts, sizeof(o_hosts), "--dhcp-hostsfile=%s", hosts);
+	snprintf(o_leases, sizeof(o_leases), "--dhcp-leasefile=%s", leases);
+	snprintf(o_iface, sizeof(o_iface), "--interface=%s", n->bridge);
+	inet_ntop(AF_INET, &n->range_start, start, sizeof(start));
+	inet_ntop(AF_INET, &n->range_end, end, sizeof(end));
+	snprintf(o_range, sizeof(o_range), "--dhcp-range=%s,%s,%u", start, end, 3600u);
+	snprintf(o_max, sizeof(o_max), "--dhcp-lease-max=%u", n->lease_max);
+	{
+		const char *argv[] = {
+			exe, "--conf-file=/dev/null", "--bind-dynamic", o_iface, "--except-interface=lo",
+			o_range, "--dhcp-no-override", "--dhcp-authoritative", o_max, o_hosts, o_leases,
+			o_pid, "--strict-order", "--no-hosts", n->dns ? "--domain-needed" : "--port=0",
+			NULL,
+		};
+
+		pid = fork();
+		if (pid < 0)
+			return snprintf(why, why_size, "fork: %s", strerror(errno)), qnet_negerrno();
+		if (pid == 0) {
+			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
+
+			if (null >= 0)
+				dup2(null, STDIN_FILENO);
+			/* QEMU leaves the TAP's fd open for its scripts: a daemon that
+			 * inherited it would keep the TAP alive after QEMU exits. */
+			close_range(3, ~0u, 0);
+			execv(exe, (char *const *)argv);
+			_exit(127);
+		}
+	}
+	/* dnsmasq's first process exits when its daemon is ready, or fails. */
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (;;) {
+		pid_t w = waitpid(pid, &status, WNOHANG);
+
+		if (w == pid)
+			break;
+		if (w < 0 && errno != EINTR)
+			return snprintf(why, why_size, "waitpid: %s", strerror(errno)), qnet_negerrno();
+		clock_gettime(CLOCK_MONOTONIC, &t);
+		if (t.tv_sec - t0.tv_sec > 20) {
+			kill(pid, SIGKILL);
+			waitpid(pid, &status, 0);
+			(void)qnet_dnsmasq_stop(n->name);
+			return snprintf(why, why_size, "dnsmasq did not become ready within 20 s"), -ETIMEDOUT;
+		}
+		msleep(2);
+	}
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		(void)qnet_dnsmasq_stop(n->name);
+		snprintf(why, why_size, "dnsmasq failed to start (%s %d; its message is above)",
+			 WIFEXITED(status) ? "exit status" : "signal",
+			 WIFEXITED(status) ? WEXITSTATUS(status) : WTERMSIG(status));
+		return -EIO;
+	}
+	if (qnet_dnsmasq_pid(n->name) <= 0) {
+		snprintf(why, why_size, "dnsmasq started but its pid file %s names no dnsmasq", pidfile);
+		return -ESRCH;
+	}
+	return 0;
+}
+
+int qnet_dnsmasq_stop(const char *network)
+{
+	char pidfile[PATH_MAX];
+	pid_t pid = qnet_dnsmasq_pid(network);
+
+	if (pid > 0) {
+		kill(pid, SIGTERM);
+		for (int i = 0; i < 500 && kill(pid, 0) == 0 && is_dnsmasq(pid); i++)
+			msleep(2);
+		if (kill(pid, 0) == 0 && is_dnsmasq(pid))
+			kill(pid, SIGKILL);
+	}
+	if (path_of(pidfile, sizeof(pidfile), qnet_rundir(), network, "dnsmasq.pid") == 0)
+		(void)unlink(pidfile);
+	return 0;
+}

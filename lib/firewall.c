@@ -1,0 +1,171 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Theory of operation. Each NAT network owns the table `ip qnet-NAME`:
+ *   - prerouting/output (nat): DNAT of port forwards through one map keyed
+ *     by protocol and host port, for packets addressed to this host, from
+ *     outside, from guests (hairpin) and from the host itself, 127.0.0.1
+ *     included (the bridge gets route_localnet for that, see nat.c);
+ *   - postrouting (nat): masquerade from the subnet to anywhere outside it,
+ *     TCP and UDP with source ports kept in 1024-65535, except to
+ *     224.0.0.0/24 (link-local multicast is never routed) and to
+ *     255.255.255.255 (strict DHCP clients reject rewritten broadcast
+ *     replies); this is libvirt's set. DNATed traffic from guests or from
+ *     127/8 towards the bridge is masqueraded too, so replies come back
+ *     through us;
+ *   - forward (filter): guests out, established/related and DNATed traffic
+ *     in, guest to guest; anything else to or from the bridge is rejected;
+ *   - input (filter): DHCP and DNS from the bridge.
+ * Our chains accept, but an accept cannot override a drop in another table
+ * on the same hook (Docker's FORWARD policy): `qnet doctor` reports that.
+ * The whole table is written as one script, "add; delete; add {...}", so
+ * nftables swaps it atomically whether or not it existed: there is no
+ * moment with half a ruleset.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <nftables/libnftables.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "firewall.h"
+#include "macro.h"
+
+static void ctx_freep(struct nft_ctx **c)
+{
+	if (*c)
+		nft_ctx_free(*c);
+}
+
+int qnet_nft_run(const char *script, char **err, char **out)
+{
+	__attribute__((cleanup(ctx_freep))) struct nft_ctx *ctx = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *e, *o;
+	int r;
+
+	if (err)
+		*err = NULL;
+	if (out)
+		*out = NULL;
+	if (!ctx)
+		return -ENOMEM;
+	if (nft_ctx_buffer_error(ctx) < 0 || nft_ctx_buffer_output(ctx) < 0)
+		return -ENOMEM;
+	r = nft_run_cmd_from_buffer(ctx, script);
+	e = nft_ctx_get_error_buffer(ctx);
+	o = nft_ctx_get_output_buffer(ctx);
+	if (err && e && *e)
+		*err = strdup(e);
+	if (out && o)
+		*out = strdup(o);
+	if (r == 0)
+		return 0;
+	/* libnftables reports failure as -1 plus text; the kernel's reasons that
+	 * matter to callers are recognisable in it. */
+	if (e && (strstr(e, "Operation not permitted") || strstr(e, "Permission denied")))
+		return -EPERM;
+	if (e && strstr(e, "No such file or directory"))
+		return -ENOENT;
+	if (e && strstr(e, "Protocol not supported"))
+		return -EPROTONOSUPPORT;
+	return -EINVAL;
+}
+
+static const char *ip4(struct in_addr a, char buf[INET_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
+}
+
+/* The table's script. Built with fprintf into a memstream: no fixed buffers. */
+static char *ruleset(const struct qnet_network *n)
+{
+	char net[INET_ADDRSTRLEN], ip[INET_ADDRSTRLEN];
+	const char *br = n->bridge;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f)
+		return NULL;
+	ip4(n->subnet, net);
+	fprintf(f, "add table ip qnet-%s\ndelete table ip qnet-%s\n", n->name, n->name);
+	fprintf(f, "table ip qnet-%s {\n", n->name);
+	if (n->n_forwards) {
+		fprintf(f, "  map forwards {\n    type inet_proto . inet_service : ipv4_addr . inet_service\n"
+			   "    elements = {");
+		for (size_t i = 0; i < n->n_forwards; i++) {
+			const struct qnet_forward *fw = &n->forwards[i];
+
+			fprintf(f, "%s %s . %u : %s . %u", i ? "," : "",
+				fw->proto == IPPROTO_TCP ? "tcp" : "udp", fw->host_port,
+				ip4(fw->guest, ip), fw->guest_port);
+		}
+		fprintf(f, " }\n  }\n");
+		fprintf(f, "  chain prerouting {\n    type nat hook prerouting priority dstnat; policy accept;\n"
+			   "    fib daddr type local meta l4proto { tcp, udp } dnat ip to meta l4proto . th dport map @forwards\n  }\n");
+		fprintf(f, "  chain output {\n    type nat hook output priority -100; policy accept;\n"
+			   "    fib daddr type local meta l4proto { tcp, udp } dnat ip to meta l4proto . th dport map @forwards\n  }\n");
+	}
+	fprintf(f, "  chain postrouting {\n    type nat hook postrouting priority srcnat; policy accept;\n"
+		   "    ip saddr %s/%u ip daddr 224.0.0.0/24 return\n"
+		   "    ip saddr %s/%u ip daddr 255.255.255.255 return\n"
+		   "    ip saddr %s/%u ip daddr != %s/%u meta l4proto { tcp, udp } masquerade to :1024-65535\n"
+		   "    ip saddr %s/%u ip daddr != %s/%u masquerade\n"
+		   "    oifname \"%s\" ct status dnat ip saddr %s/%u masquerade\n"
+		   "    oifname \"%s\" ct status dnat ip saddr 127.0.0.0/8 masquerade\n  }\n",
+		net, n->prefix, net, n->prefix, net, n->prefix, net, n->prefix,
+		net, n->prefix, net, n->prefix, br, net, n->prefix, br);
+	fprintf(f, "  chain forward {\n    type filter hook forward priority filter; policy accept;\n"
+		   "    iifname \"%s\" oifname \"%s\" accept\n"
+		   "    iifname \"%s\" ip saddr %s/%u accept\n"
+		   "    oifname \"%s\" ip daddr %s/%u ct state established,related accept\n"
+		   "    oifname \"%s\" ip daddr %s/%u ct status dnat accept\n"
+		   "    oifname \"%s\" reject\n"
+		   "    iifname \"%s\" reject\n  }\n",
+		br, br, br, net, n->prefix, br, net, n->prefix, br, net, n->prefix, br, br);
+	fprintf(f, "  chain input {\n    type filter hook input priority filter; policy accept;\n"
+		   "    iifname \"%s\" udp dport { 53, 67 } accept\n"
+		   "    iifname \"%s\" tcp dport 53 accept\n  }\n}\n", br, br);
+	if (fclose(f) != 0) {
+		free(buf);
+		return NULL;
+	}
+	return buf;
+}
+
+int qnet_firewall_apply(const struct qnet_network *n)
+{
+	_cleanup_free_ char *script = ruleset(n);
+	_cleanup_free_ char *err = NULL;
+
+	if (!script)
+		return -ENOMEM;
+	return qnet_nft_run(script, &err, NULL);
+}
+
+int qnet_firewall_remove(const char *network)
+{
+	char script[128];
+	_cleanup_free_ char *err = NULL;
+
+	/* "add" first makes the delete succeed whether or not the table exists. */
+	if (snprintf(script, sizeof(script), "add table ip qnet-%s\ndelete table ip qnet-%s\n",
+		     network, network) >= (int)sizeof(script))
+		return -ENAMETOOLONG;
+	return qnet_nft_run(script, &err, NULL);
+}
+
+int qnet_firewall_present(const char *network)
+{
+	char script[128];
+	_cleanup_free_ char *err = NULL, *out = NULL;
+	int r;
+
+	if (snprintf(script, sizeof(script), "list table ip qnet-%s\n", network) >= (int)sizeof(script))
+		return -ENAMETOOLONG;
+	r = qnet_nft_run(script, &err, &out);
+	if (r == 0)
+		return 1;
+	return r == -ENOENT ? 0 : r;
+}

@@ -1,0 +1,21 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * A NAT network's firewall: one nftables table of its own, `ip qnet-NAME`,
+ * replaced in one atomic transaction (libnftables) and deleted whole. We
+ * never add a rule to, or read a verdict from, anybody else's table.
+ */
+#pragma once
+
+#include <stdbool.h>
+
+#include "config.h"
+
+/* Install or replace the table of network N, whose bridge is N->bridge. */
+int qnet_firewall_apply(const struct qnet_network *n);
+/* Delete it; a table that is not there is success. */
+int qnet_firewall_remove(const char *network);
+/* Is the table there? 1 yes, 0 no, -errno if nftables cannot be asked. */
+int qnet_firewall_present(const char *network);
+/* Run an nft command script; the one place libnftables' failures become
+ * -errno. The error text, if any, goes to *err (free it; may be NULL). */
+int qnet_nft_run(const char *script, char **err, char **out);

@@ -1,0 +1,16 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * One lock per NAT network: an flock on RUNDIR/NAME.lock. Whoever tears
+ * the network down unlinks the file while holding the lock; a waiter that
+ * then gets the lock on the unlinked file notices and takes a fresh one,
+ * so no lock file outlives its network and no two holders ever coexist.
+ */
+#pragma once
+
+/* Returns the locked fd, or -errno (-ETIMEDOUT after 60 s of waiting). */
+int qnet_lock_network(const char *network);
+/* Unlink the lock file (we are tearing the network down), then unlock. */
+void qnet_lock_release_unlink(int fd, const char *network);
+void qnet_lock_release(int fd);
+/* Create RUNDIR and STATEDIR if missing (0755). */
+int qnet_lock_make_dirs(void);

@@ -1,0 +1,528 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Theory of operation. A NAT network NAME is "up" when RUNDIR/NAME.state
+ * exists; that file is written before anything else is created and
+ * removed after everything else is gone, so whatever a kill -9 interrupts,
+ * the state says what is ours to repair or remove. It records the bridge,
+ * because teardown must remove what was created even if qnet.conf changed
+ * since. What we did not create (a bridge of that name without our state,
+ * other tables, other processes) we never touch.
+ *
+ * Locking: RUNDIR/NAME.lock (lock.c) serialises every operation on one
+ * network, so 32 VMs starting at once create one bridge, one table and one
+ * dnsmasq. Whether the network is still needed is the kernel's answer (the
+ * bridge's port count), never a counter of ours: a kill -9'd QEMU leaves no
+ * count behind to go wrong.
+ *
+ * ip_forward: the first network that needs it records the previous value
+ * in RUNDIR/ip_forward.saved; the last network to go down (no other state
+ * file left) writes it back.
+ *
+ * Repair, on every entry: bridge gone -> remove the rest; our table gone
+ * (nft flush ruleset, nftables.service restart) -> put it back; dnsmasq
+ * dead -> restart it.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dnsmasq.h"
+#include "fault.h"
+#include "file.h"
+#include "firewall.h"
+#include "ifname.h"
+#include "link.h"
+#include "lock.h"
+#include "macro.h"
+#include "nat.h"
+#include "paths.h"
+#include "port.h"
+#include "route.h"
+#include "script.h"
+#include "sysctl.h"
+
+#define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+
+static int fail(char *why, size_t size, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
+
+static int fail(char *why, size_t size, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, size, fmt, ap);
+	va_end(ap);
+	return r;
+}
+
+const char *qnet_nat_network_name(const char *argv0, const struct qnet_config *cfg)
+{
+	const char *name = qnet_program_instance(argv0);
+
+	if (!name)
+		name = secure_getenv("QNET_NETWORK");
+	if (!name || !*name)
+		name = cfg && cfg->script_network[0] ? cfg->script_network : QNET_DEFAULT_NETWORK;
+	return name;
+}
+
+static int run_path(char *buf, size_t size, const char *network, const char *suffix)
+{
+	int n = snprintf(buf, size, "%s/%s.%s", qnet_rundir(), network, suffix);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+bool qnet_nat_is_up(const char *network)
+{
+	char path[PATH_MAX];
+
+	return run_path(path, sizeof(path), network, "state") == 0 && access(path, F_OK) == 0;
+}
+
+int qnet_nat_state_bridge(const char *network, char bridge[IFNAMSIZ])
+{
+	char path[PATH_MAX], buf[128];
+	const char *v;
+	int r;
+
+	r = run_path(path, sizeof(path), network, "state");
+	if (r < 0)
+		return r;
+	r = qnet_file_read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	v = strstr(buf, "bridge=");
+	if (!v)
+		return -EBADMSG;
+	v += 7;
+	snprintf(bridge, IFNAMSIZ, "%.*s", (int)strcspn(v, "\n"), v);
+	return qnet_ifname_invalid(bridge) ? -EBADMSG : 0;
+}
+
+int qnet_nat_foreach_up(int (*fn)(const char *network, void *userdata), void *userdata)
+{
+	DIR *d = opendir(qnet_rundir());
+	struct dirent *e;
+	int r = 0;
+
+	if (!d)
+		return errno == ENOENT ? 0 : qnet_negerrno();
+	while (r == 0 && (e = readdir(d))) {
+		size_t len = strlen(e->d_name);
+		char name[QNET_NAME_MAX + 1];
+
+		if (len <= 6 || len - 6 > QNET_NAME_MAX || strcmp(e->d_name + len - 6, ".state") != 0)
+			continue;
+		snprintf(name, sizeof(name), "%.*s", (int)(len - 6), e->d_name);
+		if (qnet_network_name_valid(name))
+			r = fn(name, userdata);
+	}
+	closedir(d);
+	return r;
+}
+
+static int count_other(const char *network, void *userdata)
+{
+	const char *leaving = ((const char **)userdata)[0];
+
+	if (!streq(network, leaving))
+		(*(int *)((const char **)userdata)[1])++;
+	return 0;
+}
+
+static int ip_forward_enable(void)
+{
+	char saved[PATH_MAX], now[16];
+	int r;
+
+	r = qnet_sysctl_read(IP_FORWARD, now, sizeof(now));
+	if (r < 0)
+		return r;
+	if (streq(now, "1"))
+		return 0;
+	r = qnet_path_join(saved, sizeof(saved), qnet_rundir(), "ip_forward.saved");
+	if (r < 0)
+		return r;
+	if (access(saved, F_OK) != 0) {
+		char value[20];
+
+		snprintf(value, sizeof(value), "%s\n", now);
+		r = qnet_file_write_atomic(saved, value);
+		if (r < 0)
+			return r;
+	}
+	return qnet_sysctl_write(IP_FORWARD, "1");
+}
+
+/* Put ip_forward back if we changed it and no network but LEAVING is up. */
+static void ip_forward_restore(const char *leaving)
+{
+	char saved[PATH_MAX], value[16];
+	int others = 0;
+	const void *args[2] = { leaving, &others };
+
+	if (qnet_path_join(saved, sizeof(saved), qnet_rundir(), "ip_forward.saved") < 0)
+		return;
+	if (qnet_nat_foreach_up(count_other, args) < 0 || others > 0)
+		return;
+	if (qnet_sysctl_read(saved, value, sizeof(value)) < 0)
+		return;
+	if (streq(value, "0") || streq(value, "1") || streq(value, "2"))
+		(void)qnet_sysctl_write(IP_FORWARD, value);
+	(void)unlink(saved);
+}
+
+/* Remove everything of NETWORK (bridge BRIDGE); idempotent. */
+static void teardown(struct qnet_nl *nl, const char *network, const char *bridge)
+{
+	char path[PATH_MAX];
+	struct qnet_link b;
+
+	(void)qnet_dnsmasq_stop(network);
+	qnet_fault_point("nat-down-dnsmasq-stopped");
+	(void)qnet_firewall_remove(network);
+	qnet_fault_point("nat-down-firewall-removed");
+	if (bridge[0] && qnet_link_get(nl, bridge, &b) == 0 && b.is_bridge)
+		(void)qnet_link_delete(nl, b.ifindex);
+	qnet_fault_point("nat-down-bridge-deleted");
+	if (run_path(path, sizeof(path), network, "hosts") == 0)
+		(void)unlink(path);
+	ip_forward_restore(network);
+	if (run_path(path, sizeof(path), network, "state") == 0)
+		(void)unlink(path);
+}
+
+static int route_localnet(const char *bridge)
+{
+	char path[PATH_MAX];
+	int n = snprintf(path, sizeof(path), "/proc/sys/net/ipv4/conf/%s/route_localnet", bridge);
+
+	if (n < 0 || n >= (int)sizeof(path))
+		return -ENAMETOOLONG;
+	return qnet_sysctl_write(path, "1");
+}
+
+/* Create network N from nothing; on failure nothing of it is left. */
+static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why, size_t why_size)
+{
+	char state[PATH_MAX], content[64], dev[IFNAMSIZ] = "?", net[INET_ADDRSTRLEN];
+	struct qnet_link existing, l;
+	int ifindex, r;
+
+	r = qnet_link_get(nl, n->bridge, &existing);
+	if (r == 0)
+		return fail(why, why_size, -EEXIST,
+			    "bridge %s exists but qnet did not create it; remove it or set bridge= in [network %s]",
+			    n->bridge, n->name);
+	r = qnet_route_find_overlap(nl, n->subnet, n->prefix, 0, &ifindex);
+	if (r < 0)
+		return fail(why, why_size, r, "cannot read the routing table: %s", strerror(-r));
+	if (r > 0) {
+		if (ifindex && qnet_link_get_by_index(nl, ifindex, &l) == 0)
+			memcpy(dev, l.name, sizeof(dev));
+		return fail(why, why_size, -EADDRINUSE, "subnet %s/%u overlaps a route on %s; choose another subnet=",
+			    inet_ntop(AF_INET, &n->subnet, net, sizeof(net)), n->prefix, dev);
+	}
+	r = run_path(state, sizeof(state), n->name, "state");
+	if (r == 0) {
+		snprintf(content, sizeof(content), "bridge=%s\n", n->bridge);
+		r = qnet_file_write_atomic(state, content);
+	}
+	if (r < 0)
+		return fail(why, why_size, r, "cannot write %s: %s", state, strerror(-r));
+	qnet_fault_point("nat-up-state-written");
+
+	r = qnet_bridge_create(nl, n->bridge, &ifindex);
+	if (r < 0) {
+		fail(why, why_size, r, "cannot create bridge %s: %s", n->bridge, strerror(-r));
+		goto rollback;
+	}
+	qnet_fault_point("nat-up-bridge-created");
+	r = qnet_addr_add_ipv4(nl, ifindex, n->gateway, n->prefix);
+	if (r == 0)
+		r = qnet_link_set_up(nl, ifindex, true);
+	if (r == 0 && n->n_forwards)
+		r = route_localnet(n->bridge);
+	if (r < 0) {
+		fail(why, why_size, r, "cannot configure bridge %s: %s", n->bridge, strerror(-r));
+		goto rollback;
+	}
+	qnet_fault_point("nat-up-bridge-configured");
+	r = qnet_firewall_apply(n);
+	if (r < 0) {
+		fail(why, why_size, r, "cannot install nftables table qnet-%s: %s", n->name, strerror(-r));
+		goto rollback;
+	}
+	qnet_fault_point("nat-up-firewall-applied");
+	r = ip_forward_enable();
+	if (r < 0) {
+		fail(why, why_size, r, "cannot enable ip_forward: %s", strerror(-r));
+		goto rollback;
+	}
+	qnet_fault_point("nat-up-ip-forward-set");
+	r = qnet_dnsmasq_start(n, why, why_size);
+	if (r < 0)
+		goto rollback;
+	qnet_fault_point("nat-up-dnsmasq-started");
+	return 0;
+
+rollback:
+	teardown(nl, n->name, n->bridge);
+	return r;
+}
+
+/* The network is up by our state: make it whole again after whatever
+ * happened to it. Returns 1 if it had to be removed (bridge gone). */
+static int repair(struct qnet_nl *nl, const struct qnet_network *n, const char *bridge,
+		  char *why, size_t why_size)
+{
+	struct qnet_link b;
+	bool changed;
+	int r;
+
+	if (qnet_link_get(nl, bridge, &b) < 0 || !b.is_bridge) {
+		teardown(nl, n ? n->name : "", bridge);
+		return 1;
+	}
+	if (!n)
+		return 0;
+	r = qnet_firewall_present(n->name);
+	if (r == 0)
+		r = qnet_firewall_apply(n);
+	if (r < 0)
+		return fail(why, why_size, r, "cannot restore nftables table qnet-%s: %s", n->name,
+			    strerror(-r));
+	if (qnet_dnsmasq_pid(n->name) <= 0) {
+		r = qnet_dnsmasq_start(n, why, why_size);
+		if (r < 0)
+			return r;
+	} else {
+		(void)qnet_dnsmasq_write_hosts(n, &changed);
+	}
+	return 0;
+}
+
+static int detach_port(const struct qnet_link *port, void *userdata)
+{
+	(void)qnet_port_detach(userdata, port->name, NULL);
+	return 0;
+}
+
+static const struct qnet_network *find(const struct qnet_config *cfg, const char *network,
+				       char *why, size_t why_size)
+{
+	const struct qnet_network *n = qnet_config_network(cfg, network);
+
+	if (!n)
+		fail(why, why_size, -ENOENT, "unknown network '%s' (no [network %s] in %s)", network,
+		     network, cfg->path ? cfg->path : "qnet.conf");
+	return n;
+}
+
+/* Lock NETWORK, make sure it is up and healthy. Returns the lock fd. */
+static int ensure_up(struct qnet_nl *nl, const struct qnet_network *n, char *why, size_t why_size)
+{
+	_cleanup_close_ int lock = -1;
+	char bridge[IFNAMSIZ];
+	int r;
+
+	lock = qnet_lock_network(n->name);
+	if (lock < 0)
+		return fail(why, why_size, lock, "cannot lock network %s in %s: %s", n->name, qnet_rundir(),
+			    strerror(-lock));
+	if (qnet_nat_state_bridge(n->name, bridge) == 0) {
+		r = repair(nl, n, bridge, why, why_size);
+		if (r < 0)
+			return r;
+		if (r == 0)
+			return TAKE_FD(lock);
+	}
+	r = bring_up(nl, n, why, why_size);
+	if (r < 0) {
+		/* Rolled back: no network, so no lock file either. */
+		qnet_lock_release_unlink(TAKE_FD(lock), n->name);
+		return r;
+	}
+	return TAKE_FD(lock);
+}
+
+/*
+ * With the lock held: take the network down if its bridge has no port left
+ * (or FORCE); otherwise repair it (when N, its configuration, is known).
+ * Releases the lock. Returns 0 if it went down, the number of ports left,
+ * or -errno.
+ */
+static int down_if_unused(struct qnet_nl *nl, const char *network, const struct qnet_network *n,
+			  int lock, bool force, char *why, size_t why_size)
+{
+	char bridge[IFNAMSIZ];
+	struct qnet_link b;
+	int ports, r;
+
+	if (qnet_nat_state_bridge(network, bridge) < 0) {
+		qnet_lock_release_unlink(lock, network);
+		return 0;
+	}
+	if (qnet_link_get(nl, bridge, &b) == 0 && b.is_bridge) {
+		ports = qnet_bridge_count_ports(nl, b.ifindex);
+		if (ports < 0) {
+			qnet_lock_release(lock);
+			return fail(why, why_size, ports, "cannot read ports of %s: %s", bridge, strerror(-ports));
+		}
+		if (ports > 0 && !force) {
+			r = n ? repair(nl, n, bridge, why, why_size) : 0;
+			qnet_lock_release(lock);
+			return r < 0 ? r : ports;
+		}
+		if (ports > 0)
+			(void)qnet_bridge_foreach_port(nl, b.ifindex, detach_port, nl);
+	}
+	teardown(nl, network, bridge);
+	qnet_lock_release_unlink(lock, network);
+	return 0;
+}
+
+int qnet_nat_ifup(const struct qnet_config *cfg, const char *network, const char *tap,
+		  char *why, size_t why_size)
+{
+	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	const struct qnet_network *n = find(cfg, network, why, why_size);
+	int lock, r;
+
+	if (!n)
+		return -ENOENT;
+	r = qnet_nl_open(&nl);
+	if (r < 0)
+		return fail(why, why_size, r, "netlink: %s", strerror(-r));
+	lock = ensure_up(&nl, n, why, why_size);
+	if (lock < 0)
+		return lock;
+	r = qnet_port_attach(&nl, tap, n->bridge, false, why, why_size);
+	if (r < 0) {
+		char ignored[256];
+
+		/* A network we brought up only for this TAP must not stay. */
+		(void)down_if_unused(&nl, n->name, NULL, lock, false, ignored, sizeof(ignored));
+		return r;
+	}
+	qnet_fault_point("nat-up-tap-attached");
+	qnet_lock_release(lock);
+	return 0;
+}
+
+int qnet_nat_up(const struct qnet_config *cfg, const char *network, char *why, size_t why_size)
+{
+	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	const struct qnet_network *n = find(cfg, network, why, why_size);
+	int lock, r;
+
+	if (!n)
+		return -ENOENT;
+	r = qnet_nl_open(&nl);
+	if (r < 0)
+		return fail(why, why_size, r, "netlink: %s", strerror(-r));
+	lock = ensure_up(&nl, n, why, why_size);
+	if (lock < 0)
+		return lock;
+	qnet_lock_release(lock);
+	return 0;
+}
+
+int qnet_nat_ifdown(const struct qnet_config *cfg, const char *network, const char *tap,
+		    char *why, size_t why_size)
+{
+	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	int lock, r;
+
+	r = qnet_nl_open(&nl);
+	if (r < 0)
+		return fail(why, why_size, r, "netlink: %s", strerror(-r));
+	lock = qnet_lock_network(network);
+	if (lock < 0)
+		return fail(why, why_size, lock, "cannot lock network %s: %s", network, strerror(-lock));
+	r = qnet_port_detach(&nl, tap, NULL);
+	if (r < 0 && r != -ENODEV) {
+		qnet_lock_release(lock);
+		return fail(why, why_size, r, "cannot detach: %s", strerror(-r));
+	}
+	qnet_fault_point("nat-down-tap-detached");
+	r = down_if_unused(&nl, network, qnet_config_network(cfg, network), lock, false, why, why_size);
+	return r < 0 ? r : 0;
+}
+
+int qnet_nat_down(const char *network, bool force, char *why, size_t why_size)
+{
+	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	int lock, r;
+
+	r = qnet_nl_open(&nl);
+	if (r < 0)
+		return fail(why, why_size, r, "netlink: %s", strerror(-r));
+	lock = qnet_lock_network(network);
+	if (lock < 0)
+		return fail(why, why_size, lock, "cannot lock network %s: %s", network, strerror(-lock));
+	r = down_if_unused(&nl, network, NULL, lock, force, why, why_size);
+	if (r > 0)
+		return fail(why, why_size, -EBUSY, "%d port%s still attached (use --force to detach them)",
+			    r, r == 1 ? "" : "s");
+	return r;
+}
+
+struct gc {
+	struct qnet_nl *nl;
+	const struct qnet_config *cfg;
+	void (*report)(const char *network, const char *what, void *userdata);
+	void *userdata;
+};
+
+static int gc_one(const char *network, void *userdata)
+{
+	struct gc *g = userdata;
+	char why[256] = "", bridge[IFNAMSIZ];
+	const struct qnet_network *n = g->cfg ? qnet_config_network(g->cfg, network) : NULL;
+	int lock, r;
+
+	lock = qnet_lock_network(network);
+	if (lock < 0)
+		return 0;
+	if (qnet_nat_state_bridge(network, bridge) < 0) {
+		qnet_lock_release(lock);
+		return 0;
+	}
+	r = repair(g->nl, n, bridge, why, sizeof(why));
+	if (r == 1) {
+		qnet_lock_release_unlink(lock, network);
+		if (g->report)
+			g->report(network, "removed: its bridge was gone", g->userdata);
+		return 0;
+	}
+	if (r < 0 && g->report)
+		g->report(network, why, g->userdata);
+	r = down_if_unused(g->nl, network, NULL, lock, false, why, sizeof(why));
+	if (r == 0 && g->report)
+		g->report(network, "removed: no port left", g->userdata);
+	return 0;
+}
+
+int qnet_nat_gc(void (*report)(const char *network, const char *what, void *userdata), void *userdata)
+{
+	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	_cleanup_config_ struct qnet_config *cfg = NULL;
+	struct gc g = { .nl = &nl, .report = report, .userdata = userdata };
+	int r;
+
+	r = qnet_nl_open(&nl);
+	if (r < 0)
+		return r;
+	/* Without a readable qnet.conf we can still remove, just not repair. */
+	if (qnet_config_load(NULL, &cfg, NULL, NULL) == 0)
+		g.cfg = cfg;
+	return qnet_nat_foreach_up(gc_one, &g);
+}

@@ -1,0 +1,41 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * NAT networks: created on first use, removed after the last VM (DESIGN §3).
+ * Every entry point takes the network's lock, repairs what a kill -9 or a
+ * flushed ruleset left behind, then does its work. WHY receives a cause for
+ * a one-line message; functions return 0 or -errno.
+ */
+#pragma once
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+/* The network a program works on: instance in its name (qemu-ifup-nat@lab),
+ * else QNET_NETWORK, else [script] network= of CFG, else "default". */
+const char *qnet_nat_network_name(const char *argv0, const struct qnet_config *cfg);
+
+/* qemu-ifup-nat: bring NETWORK up if it is not, then attach TAP. */
+int qnet_nat_ifup(const struct qnet_config *cfg, const char *network, const char *tap,
+		  char *why, size_t why_size);
+/* qemu-ifdown-nat: detach TAP (gone is fine); when the bridge has no port
+ * left, take the network down. */
+int qnet_nat_ifdown(const struct qnet_config *cfg, const char *network, const char *tap,
+		    char *why, size_t why_size);
+/* qnet up / qnet down: without a TAP; down refuses while ports are attached
+ * unless FORCE (which detaches them). */
+int qnet_nat_up(const struct qnet_config *cfg, const char *network, char *why, size_t why_size);
+int qnet_nat_down(const char *network, bool force, char *why, size_t why_size);
+
+/* Is NETWORK up by our state (RUNDIR/NAME.state)? */
+bool qnet_nat_is_up(const char *network);
+/* The bridge recorded in the network's state, for status. */
+int qnet_nat_state_bridge(const char *network, char bridge[16]);
+/* Call FN for each network with state in RUNDIR. */
+int qnet_nat_foreach_up(int (*fn)(const char *network, void *userdata), void *userdata);
+
+/* qnet gc: for every network with state, repair it or remove it when no
+ * port is left; REPORT (may be NULL) hears one line per action. */
+int qnet_nat_gc(void (*report)(const char *network, const char *what, void *userdata),
+		void *userdata);

@@ -1,0 +1,74 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/* qemu-ifup-nat and qemu-ifdown-nat (DESIGN §3), apart from script.c so
+ * that qemu-ifup never links the NAT code and libnftables. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "config.h"
+#include "ifname.h"
+#include "log.h"
+#include "macro.h"
+#include "nat.h"
+#include "script.h"
+
+static void print_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg)
+{
+	if (line)
+		qnet_error("%s:%u: %s%s", file, line, is_error ? "" : "warning: ", msg);
+	else
+		qnet_error("%s: %s", file, msg);
+}
+
+static int run(int argc, char **argv, bool up)
+{
+	_cleanup_config_ struct qnet_config *cfg = NULL;
+	char why[512] = "", safe[QNET_PRINTABLE_SIZE];
+	const char *network, *bad;
+	int r;
+
+	qnet_log_init(argv[0]);
+	if (argc == 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
+		printf("usage: %s IFNAME\n"
+		       "network: %s@NAME, QNET_NETWORK, [script] network= in qnet.conf, or \"default\"\n",
+		       qnet_log_program(), up ? "qemu-ifup-nat" : "qemu-ifdown-nat");
+		return 0;
+	}
+	if (argc == 2 && streq(argv[1], "--version")) {
+		printf("%s (qnet) %s\n", qnet_log_program(), QNET_VERSION);
+		return 0;
+	}
+	if (argc != 2) {
+		qnet_error("usage: %s IFNAME (QEMU passes the TAP's name)", qnet_log_program());
+		return 1;
+	}
+	bad = qnet_ifname_invalid(argv[1]);
+	if (bad) {
+		qnet_error("interface '%s': %s", qnet_printable(argv[1], safe), bad);
+		return 1;
+	}
+	if (qnet_config_load(NULL, &cfg, print_diag, NULL) < 0)
+		return 1;
+	network = qnet_nat_network_name(argv[0], cfg);
+	if (!qnet_network_name_valid(network)) {
+		qnet_error("network '%s': invalid name", qnet_printable(network, safe));
+		return 1;
+	}
+	r = up ? qnet_nat_ifup(cfg, network, argv[1], why, sizeof(why))
+	       : qnet_nat_ifdown(cfg, network, argv[1], why, sizeof(why));
+	if (r < 0) {
+		qnet_error("%s: network %s: %s", argv[1], network, why);
+		return 1;
+	}
+	return 0;
+}
+
+int qnet_script_ifup_nat(int argc, char **argv)
+{
+	return run(argc, argv, true);
+}
+
+int qnet_script_ifdown_nat(int argc, char **argv)
+{
+	return run(argc, argv, false);
+}
