@@ -210,7 +210,7 @@ int qnet_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_port_fn fn, vo
 	r = nl_send_auto(nl->sk, msg);
 	if (r < 0)
 		return qnet_nl_result(nl, r);
-	cb = nl_cb_clone(nl_socket_get_cb(nl->sk));
+	cb = qnet_nl_cb_clone(nl);
 	if (!cb)
 		return -ENOMEM;
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, port_msg, &w);

@@ -50,6 +50,17 @@ void qnet_nl_close(struct qnet_nl *nl)
 	nl->sk = NULL;
 }
 
+struct nl_cb *qnet_nl_cb_clone(struct qnet_nl *nl)
+{
+	/* nl_socket_get_cb() takes a reference; drop it once cloned, or the
+	 * socket's callbacks outlive it. */
+	struct nl_cb *sock_cb = nl_socket_get_cb(nl->sk);
+	struct nl_cb *cb = nl_cb_clone(sock_cb);
+
+	nl_cb_put(sock_cb);
+	return cb;
+}
+
 int qnet_errno_from_nl(int nlerr)
 {
 	static const int map[] = {

@@ -17,6 +17,10 @@ int qnet_nl_open(struct qnet_nl *nl);
 void qnet_nl_close(struct qnet_nl *nl);
 #define _cleanup_nl_ __attribute__((cleanup(qnet_nl_close)))
 
+/* A private copy of the socket's callbacks (our error handler included),
+ * for a dump with its own valid-message handler; release with nl_cb_put. */
+struct nl_cb *qnet_nl_cb_clone(struct qnet_nl *nl);
+
 /* Result of a libnl call as 0 or -errno (the kernel's errno when known). */
 int qnet_nl_result(struct qnet_nl *nl, int nlerr);
 int qnet_errno_from_nl(int nlerr);

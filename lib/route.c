@@ -68,7 +68,7 @@ static int route_foreach(struct qnet_nl *nl, route_fn fn, void *userdata)
 	nlmsg_free(msg);
 	if (r < 0)
 		return qnet_nl_result(nl, r);
-	cb = nl_cb_clone(nl_socket_get_cb(nl->sk));
+	cb = qnet_nl_cb_clone(nl);
 	if (!cb)
 		return -ENOMEM;
 	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, route_msg, &w);
