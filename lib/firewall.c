@@ -24,6 +24,11 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <linux/netfilter.h>
+#include <linux/netfilter/nf_tables.h>
+#include <linux/netfilter/nfnetlink.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
 #include <nftables/libnftables.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,6 +36,7 @@
 
 #include "firewall.h"
 #include "macro.h"
+#include "netlink.h"
 
 static void ctx_freep(struct nft_ctx **c)
 {
@@ -156,15 +162,37 @@ int qnet_firewall_remove(const char *network)
 	return qnet_nft_run(script, &err, NULL);
 }
 
+/*
+ * One NFT_MSG_GETTABLE over nfnetlink rather than libnftables: this runs on
+ * every warm attach, and libnftables would first read its configuration
+ * files and fetch a ruleset cache, several times the cost of the attach.
+ */
 int qnet_firewall_present(const char *network)
 {
-	char script[128];
-	_cleanup_free_ char *err = NULL, *out = NULL;
+	struct nfgenmsg g = { .nfgen_family = NFPROTO_IPV4, .version = NFNETLINK_V0 };
+	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	struct nl_msg *msg;
+	char table[64];
 	int r;
 
-	if (snprintf(script, sizeof(script), "list table ip qnet-%s\n", network) >= (int)sizeof(script))
+	if (snprintf(table, sizeof(table), "qnet-%s", network) >= (int)sizeof(table))
 		return -ENAMETOOLONG;
-	r = qnet_nft_run(script, &err, &out);
+	r = qnet_nl_open_protocol(&nl, NETLINK_NETFILTER);
+	if (r < 0)
+		return r;
+	msg = nlmsg_alloc_simple((NFNL_SUBSYS_NFTABLES << 8) | NFT_MSG_GETTABLE, NLM_F_ACK);
+	if (!msg)
+		return -ENOMEM;
+	if (nlmsg_append(msg, &g, sizeof(g), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_string(msg, NFTA_TABLE_NAME, table) < 0) {
+		nlmsg_free(msg);
+		return -ENOMEM;
+	}
+	r = nl_send_auto(nl.sk, msg);
+	nlmsg_free(msg);
+	if (r >= 0)
+		r = nl_wait_for_ack(nl.sk);
+	r = qnet_nl_result(&nl, r);
 	if (r == 0)
 		return 1;
 	return r == -ENOENT ? 0 : r;

@@ -20,13 +20,18 @@ static int error_cb(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
 
 int qnet_nl_open(struct qnet_nl *nl)
 {
+	return qnet_nl_open_protocol(nl, NETLINK_ROUTE);
+}
+
+int qnet_nl_open_protocol(struct qnet_nl *nl, int protocol)
+{
 	int r;
 
 	nl->kernel_errno = 0;
 	nl->sk = nl_socket_alloc();
 	if (!nl->sk)
 		return -ENOMEM;
-	r = nl_connect(nl->sk, NETLINK_ROUTE);
+	r = nl_connect(nl->sk, protocol);
 	if (r < 0) {
 		nl_socket_free(nl->sk);
 		nl->sk = NULL;

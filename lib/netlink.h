@@ -14,6 +14,8 @@ struct qnet_nl {
 };
 
 int qnet_nl_open(struct qnet_nl *nl);
+/* The same for another netlink family (NETLINK_NETFILTER for nf_tables). */
+int qnet_nl_open_protocol(struct qnet_nl *nl, int protocol);
 void qnet_nl_close(struct qnet_nl *nl);
 #define _cleanup_nl_ __attribute__((cleanup(qnet_nl_close)))
 
