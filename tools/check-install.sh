@@ -1,0 +1,334 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# Proves the install path, as a distribution user meets it:
+#   1. the .deb builds (tools/build-deb.sh) and lintian finds nothing;
+#   2. `dpkg -i` installs it on this machine (CI machines are throwaway),
+#      with the bridge helper given cap_net_admin+ep (or setuid root);
+#   3. the INSTALLED programs work: /usr/sbin/qnet doctor, and, in a private
+#      network and mount namespace, /usr/libexec/qnet/qemu-ifup and
+#      qemu-ifdown on a real TAP and bridge, and the installed helper run by
+#      an unprivileged user (nobody), asserted through `ip -j`;
+#   4. `meson dist` makes a tarball that configures and builds on its own,
+#      and the RPM spec makes a source package from that tarball;
+#   5. the package is purged again if this script installed it.
+# Output is TAP; exit status 1 if anything failed. Needs root (dpkg, netns).
+# QNET_CHECK_INSTALL_KEEP=1 keeps the package installed afterwards.
+set -uo pipefail
+
+src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+HELPER=/usr/libexec/qnet/qemu-bridge-helper
+IFUP=/usr/libexec/qnet/qemu-ifup
+IFDOWN=/usr/libexec/qnet/qemu-ifdown
+QNET=/usr/sbin/qnet
+
+# ---- part 3b: runs re-executed inside a private network + mount namespace ----
+# Prints "PASS desc" / "FAIL desc" / "# diag" lines; the outer part numbers them.
+# $3 is the helper's install mode: "cap" runs everything, "setuid" only the
+# helper's own tests (after postinst's fallback was forced).
+if [ "${1:-}" = --in-netns ]; then
+	work=$2 mode=$3
+	pass() { echo "PASS $*"; }
+	fail() { echo "FAIL $*"; }
+	check() { local d=$1; shift; if "$@"; then pass "$d"; else fail "$d"; fi; }
+	eq() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1"; echo "# expected: $2"; echo "# actual:   $3"; fi; }
+	field() { ip -j link show dev "$1" 2>/dev/null | jq -r ".[0].$2 // empty"; }
+	is_up() { ip -j link show dev "$1" | jq -e '.[0].flags | index("UP") != null' >/dev/null; }
+
+	ip link set lo up
+	ip link add br0 type bridge && ip link set br0 mtu 1400 up
+	ip link add br1 type bridge && ip link set br1 up
+	ip tuntap add dev tap0 mode tap
+
+	if [ "$mode" = cap ]; then
+	# What QEMU does: execv the script with the TAP's name, a bare environment.
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$IFUP" tap0 br0 >"$work/ifup.out" 2>&1
+	eq "installed qemu-ifup tap0 br0 exits 0" 0 "$?"
+	eq "kernel: tap0's master is br0 (ip -j)" br0 "$(field tap0 master)"
+	eq "kernel: tap0 has br0's MTU 1400" 1400 "$(field tap0 mtu)"
+	check "kernel: tap0 is up" is_up tap0
+	env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin "$IFDOWN" tap0 >"$work/ifdown.out" 2>&1
+	eq "installed qemu-ifdown tap0 exits 0" 0 "$?"
+	eq "kernel: tap0 has no master after qemu-ifdown" "" "$(field tap0 master)"
+
+	# One command line per bridge: the installed program read through a link.
+	ln -s "$IFUP" "$work/qemu-ifup@br1"
+	env -i PATH=/usr/bin:/bin "$work/qemu-ifup@br1" tap0 >"$work/ifup1.out" 2>&1
+	eq "installed qemu-ifup as qemu-ifup@br1 exits 0" 0 "$?"
+	eq "kernel: tap0's master is br1" br1 "$(field tap0 master)"
+	fi
+	ip link del tap0
+
+	# The helper as a user runs it: nobody, through the file capability or
+	# setuid bit postinst gave the installed file. /etc/qemu is a private
+	# bind mount (tests/integration/bridge-helper-lib.sh), the audit log a
+	# private /dev/log.
+	export QNET_SRC=$src QNET_BUILD=$work/tools T_TMP=$work/ns QNET_IN_TEST_NETNS=1
+	mkdir -p "$T_TMP" && chmod 755 "$T_TMP"
+	. "$src/tests/lib.sh"
+	. "$src/tests/integration/bridge-helper-lib.sh"
+	HC=$work/tools/helper-client SINK=$work/tools/syslog-sink
+	trap 't_cleanup' EXIT
+	if ! bh_etc_qemu || ! bh_syslog; then
+		fail "private /etc/qemu and /dev/log for the helper test"
+		exit 0
+	fi
+	printf 'allow br0\n' >"$BH_ETC/bridge.conf"
+	chown 0:0 "$BH_ETC/bridge.conf" && chmod 644 "$BH_ETC/bridge.conf"
+	O=$T_TMP/hc
+	cd "$T_TMP" || exit 1
+	bh_run "$O" --hold --then /bin/sh -c 'ip -j link show dev "$TAP" >"$0"' "$T_TMP/link.json" -- \
+		"$SETPRIV" --reuid=$NOBODY --regid=$NOBODY --clear-groups -- "$HELPER" --use-vnet --br=br0 --fd=@FD@
+	eq "$mode: installed helper run by nobody: exit 0, a TAP received" "0 1" "$(bh_get "$O" status) $(bh_get "$O" is_tap)"
+	[ "$(bh_get "$O" status)" = 0 ] || sed 's/^/# /' "$O.err"
+	eq "$mode: kernel: the helper's TAP is on br0 with br0's MTU, up" "br0 1400 true" \
+		"$(jq -r '.[0] | "\(.master) \(.mtu) \(.flags | index("UP") != null)"' "$T_TMP/link.json" 2>/dev/null)"
+	eq "$mode: the running installed helper holds CAP_NET_ADMIN only" 0000000000001000 "$(bh_get "$O" proc.CapEff)"
+	tap=$(bh_get "$O" tap)
+	check "$mode: the installed helper's allow is in the authpriv log" \
+		bh_audit_line "uid=$NOBODY user=nobody bridge=br0 tap=$tap allowed by /etc/qemu/bridge.conf:1 (allow br0)"
+	bh_run "$O" "$SETPRIV" --reuid=$NOBODY --regid=$NOBODY --clear-groups -- "$HELPER" --br=br1 --fd=@FD@
+	eq "$mode: installed helper denies nobody on br1 (no rule): exit 1" 1 "$(bh_get "$O" status)"
+	eq "$mode: no TAP is left behind" "" "$(ip -j link show type tun | jq -r '.[].ifname')"
+
+	# What qemu-bridge-helper(8) promises a new user: a guest of nobody's,
+	# started with -netdev bridge,helper=<the installed helper>, gets a DHCP
+	# lease on the bridge and pings its gateway (tests/e2e/guest.sh).
+	[ "$mode" = cap ] && [ "${QNET_CHECK_INSTALL_VM:-1}" = 1 ] || exit 0
+	. "$src/tests/e2e/guest.sh"
+	t_on_exit guest_cleanup
+	if ! guest_build "$T_TMP" >"$work/guest-build.log" 2>&1; then
+		fail "guest kernel and initramfs for the VM test"; sed 's/^/# /' "$work/guest-build.log"; exit 0
+	fi
+	check "bridge brvm with a dnsmasq on it" guest_lan brvm "$T_TMP/leases"
+	printf 'allow brvm\n' >"$BH_ETC/bridge.conf"
+	CON=$T_TMP/console
+	: >"$CON" && chown $NOBODY "$CON"
+	GUEST_WRAP=("$SETPRIV" --reuid=$NOBODY --regid=$NOBODY --clear-groups --)
+	guest_start "$CON" "bridge,id=n0,br=brvm,helper=$HELPER" "qnet_hold=$GUEST_LAN_HOLD"
+	if guest_wait_marker "$CON" LEASE 150; then pass "VM of nobody through the installed helper got a DHCP lease"; else
+		fail "VM of nobody through the installed helper got a DHCP lease"
+		tr -d '\r' <"$CON" | tail -n 20 | sed 's/^/# /'; sed 's/^/# /' "$CON.qemu"
+	fi
+	guest_wait_marker "$CON" HOLD 60
+	check "the VM pinged its gateway through the installed helper's TAP" guest_has_marker "$CON" PING-OK
+	guest_release "$GUEST_LAN_HOLD" brvm
+	guest_wait_marker "$CON" DONE 60
+	guest_wait
+	eq "QEMU, run by nobody, exited with status 0" 0 "$?"
+	exit 0
+fi
+
+# ---- the outer part ----
+N=0
+FAILED=0
+ok() { N=$((N + 1)); echo "ok $N - $*"; }
+not_ok() { N=$((N + 1)); FAILED=$((FAILED + 1)); echo "not ok $N - $*"; }
+diag() { sed 's/^/# /'; }
+check() { local d=$1; shift; if "$@"; then ok "$d"; else not_ok "$d"; fi; }
+eq() { if [ "$2" = "$3" ]; then ok "$1"; else not_ok "$1"; printf 'expected: %s\nactual:   %s\n' "$2" "$3" | diag; fi; }
+finish() { echo "1..$N"; [ "$FAILED" -eq 0 ]; exit $?; }
+quiet() { "$@" >/dev/null 2>&1; }
+# Files not committed yet cannot be in a tarball made from HEAD: that is
+# a TODO locally, never under CI, where the tree is a clean checkout.
+check_committed() {
+	local d=$1 f=$2; shift 2
+	if "$@"; then ok "$d"
+	elif ! git -C "$src" ls-files --error-unmatch "$f" >/dev/null 2>&1; then
+		N=$((N + 1)); echo "not ok $N - $d # TODO $f is not committed yet"
+	else not_ok "$d"; fi
+}
+safe_program() { [ -x "$1" ] && [ "$(stat -c %u "$1")" = 0 ] && [ $((0$(stat -c %a "$1") & 022)) = 0 ]; }
+man_found() { man -w "$1" "$2" >/dev/null 2>&1; }
+man_quiet() { [ -z "$(MANWIDTH=80 man --warnings -l "$(man -w "$1" "$2")" 2>&1 >/dev/null)" ]; }
+
+if [ "$(id -u)" != 0 ]; then
+	if [ "${CI:-}" = true ]; then echo "1..1"; echo "not ok 1 - skipped under CI: needs root"; exit 1; fi
+	echo "1..0 # SKIP needs root (dpkg -i, network namespaces)"
+	exit 77
+fi
+for tool in dpkg-buildpackage lintian jq setcap getcap setpriv unshare rpmspec rpmbuild meson ninja cc git; do
+	command -v "$tool" >/dev/null || { not_ok "$tool is installed (tools/deps.sh test)"; finish; }
+done
+
+work=$(mktemp -d /tmp/qnet-check-install.XXXXXX)
+chmod 755 "$work"
+installed_by_us=0
+cleanup() {
+	if [ "$installed_by_us" = 1 ] && [ "${QNET_CHECK_INSTALL_KEEP:-}" != 1 ]; then
+		dpkg --purge qnet >/dev/null 2>&1
+	fi
+	rm -rf "$work"
+}
+trap cleanup EXIT
+# A CI checkout is often owned by another uid than root, which git refuses
+# ("dubious ownership") unless the global config trusts it; use our own.
+printf '[safe]\n\tdirectory = %s\n' "$src" >"$work/gitconfig"
+export GIT_CONFIG_GLOBAL=$work/gitconfig
+
+version=$(cd "$src" && meson introspect --projectinfo meson.build 2>/dev/null | jq -r .version)
+eq "debian/changelog's version is meson's ($version)" "$version" \
+	"$(dpkg-parsechangelog -l "$src/packaging/debian/changelog" -S Version)"
+eq "the RPM spec's version is meson's" "$version" \
+	"$(rpmspec -q --srpm --qf '%{VERSION}' "$src/packaging/rpm/qnet.spec" 2>/dev/null)"
+
+# ---- 1. build ----
+deb=$("$src/tools/build-deb.sh" "$work/deb" 2>"$work/build-deb.log" | tail -n 1)
+if [ -f "$deb" ]; then ok "tools/build-deb.sh builds $(basename "$deb")"; else
+	not_ok "tools/build-deb.sh builds a .deb"; tail -n 40 "$work/build-deb.log" | diag; finish
+fi
+lintian --allow-root --fail-on error,warning --info "$deb" >"$work/lintian.out" 2>&1
+rc=$?
+if [ $rc = 0 ]; then ok "lintian: no errors or warnings"; else
+	not_ok "lintian: no errors or warnings"; grep -v '^N:' "$work/lintian.out" | diag
+fi
+
+# ---- 2. install ----
+if dpkg-query -W -f='${Status}' qnet 2>/dev/null | grep -q 'install ok installed'; then
+	echo "# qnet was installed before this run: it is upgraded in place and kept afterwards"
+else
+	installed_by_us=1
+fi
+if dpkg -i "$deb" >"$work/dpkg.log" 2>&1; then ok "dpkg -i installs the package"; else
+	not_ok "dpkg -i installs the package"; diag <"$work/dpkg.log"; finish
+fi
+for p in $(dpkg-deb -c "$deb" | awk '$6 ~ /^\.\/usr\/(libexec\/qnet|sbin)\/./ { print substr($6, 2) }'); do
+	check "installed program $p is a root-owned executable, not writable by others" safe_program "$p"
+done
+for p in "$IFUP" "$IFDOWN" "$HELPER" "$QNET"; do
+	check "the package installs $p" test -x "$p"
+done
+caps=$(getcap "$HELPER" 2>/dev/null)
+if [[ $caps == *cap_net_admin=ep* ]]; then
+	ok "postinst gave the helper cap_net_admin+ep (getcap: ${caps##* })"
+	eq "... and it is not setuid" 755 "$(stat -c %a "$HELPER")"
+elif [ -u "$HELPER" ]; then
+	ok "postinst made the helper setuid root (no file capabilities here)"
+else
+	not_ok "postinst gave the helper cap_net_admin+ep or the setuid bit"; ls -l "$HELPER" | diag
+fi
+for page in qnet.8 qnet.conf.5 qemu-ifup.8 qemu-ifdown.8 qemu-ifup-nat.8 qemu-ifdown-nat.8 qemu-bridge-helper.8; do
+	check "man page $page is installed" man_found "${page##*.}" "${page%.*}"
+done
+for page in 8:qnet 5:qnet.conf 8:qemu-ifup 8:qemu-ifup-nat 8:qemu-bridge-helper; do
+	check "man page ${page#*:}(${page%%:*}) renders without groff warnings" man_quiet "${page%%:*}" "${page#*:}"
+done
+check "the examples are installed, /etc/qemu is not written" \
+	test -f /usr/share/doc/qnet/examples/qnet.conf -a -f /usr/share/doc/qnet/examples/bridge.conf
+check "no file of the package lives in /etc" bash -c '! dpkg -L qnet | grep -q "^/etc/"'
+if command -v systemd-tmpfiles >/dev/null; then
+	check "postinst created /run/qnet through tmpfiles.d" test -d /run/qnet
+else
+	check "the tmpfiles.d entry for /run/qnet is installed" grep -q '^d /run/qnet ' /usr/lib/tmpfiles.d/qnet.conf
+fi
+
+# ---- 3. the installed programs ----
+eq "installed qnet --version" "qnet $version" "$("$QNET" --version 2>&1)"
+"$QNET" doctor >"$work/doctor.out" 2>&1
+rc=$?
+check "installed qnet doctor runs to its summary (exit $rc)" \
+	grep -Eq '^[0-9]+ ok, [0-9]+ warnings, [0-9]+ failures$' "$work/doctor.out"
+check "qnet doctor's exit status is 0 or 1 (findings), not a usage error or crash" test $rc -le 1
+check "qnet doctor finds the installed helper in order" grep -q "^ok    helper: $HELPER " "$work/doctor.out"
+grep -v '^ok ' "$work/doctor.out" | diag
+
+# The shipped examples must stay valid as the keys evolve: as shipped, and
+# with every commented-out setting switched on.
+ex=/usr/share/doc/qnet/examples
+QNET_CONFDIR=$ex "$QNET" check >"$work/check.out" 2>&1
+eq "installed qnet check accepts the installed examples" 0 "$?"
+mkdir -p "$work/conf"
+cp "$ex/bridge.conf" "$work/conf/"
+sed 's/^;//' "$ex/qnet.conf" >"$work/conf/qnet.conf"
+chmod 644 "$work/conf/"*
+QNET_CONFDIR=$work/conf "$QNET" check >"$work/check-all.out" 2>&1
+rc=$?
+eq "... and the example qnet.conf with every setting uncommented" 0 "$rc"
+[ $rc = 0 ] || diag <"$work/check-all.out"
+
+# The netns part needs helper-client and syslog-sink: the test harness's own.
+mkdir -p "$work/tools"
+for t in helper-client syslog-sink; do
+	cc -std=gnu11 -O1 -o "$work/tools/$t" "$src/tests/integration/$t.c" 2>>"$work/cc.log" ||
+		{ not_ok "build tests/integration/$t.c"; diag <"$work/cc.log"; }
+done
+in_netns() { # MODE
+	unshare --net --mount --propagation private -- bash "${BASH_SOURCE[0]}" --in-netns "$work" "$1" \
+		>"$work/netns-$1.out" 2>&1
+	while IFS= read -r line; do
+		case $line in
+		"PASS "*) ok "${line#PASS }" ;;
+		"FAIL "*) not_ok "${line#FAIL }" ;;
+		*) printf '%s\n' "$line" | diag ;;
+		esac
+	done <"$work/netns-$1.out"
+	grep -q '^PASS ' "$work/netns-$1.out" || not_ok "$1: the installed-path tests in a private namespace ran"
+}
+in_netns cap
+
+# postinst's fallback, as on a file system without extended attributes:
+# setcap fails, so the helper becomes setuid root, and it must work so.
+postinst=/var/lib/dpkg/info/qnet.postinst
+mkdir -p "$work/nosetcap"
+printf '#!/bin/sh\necho "setcap: Operation not supported" >&2\nexit 1\n' >"$work/nosetcap/setcap"
+chmod 755 "$work/nosetcap/setcap"
+setcap -r "$HELPER"
+PATH=$work/nosetcap:$PATH sh "$postinst" configure >"$work/postinst.log" 2>&1
+eq "postinst without working setcap: exit 0" 0 "$?"
+eq "... the helper is setuid root, mode 4755, no file capability" "4755 0 " \
+	"$(stat -c '%a %u' "$HELPER") $(getcap "$HELPER")"
+check "... and postinst said why" grep -q 'making it setuid root' "$work/postinst.log"
+check "qnet doctor accepts the setuid helper" \
+	bash -c "'$QNET' doctor | grep -q '^ok    helper: $HELPER is setuid root'"
+in_netns setuid
+sh "$postinst" configure >"$work/postinst.log" 2>&1
+eq "postinst again with setcap: cap_net_admin+ep back, setuid bit gone" "755 cap_net_admin=ep" \
+	"$(stat -c %a "$HELPER") $(getcap "$HELPER" | awk '{ print $2 }')"
+
+# ---- 4. meson dist, and the tarball on its own ----
+if [ -d "$src/.git" ] && git -C "$src" rev-parse -q --verify HEAD >/dev/null; then
+	dirty=$(git -C "$src" status --porcelain --untracked-files=no | wc -l)
+	[ "$dirty" -gt 0 ] && echo "# $dirty tracked files have uncommitted changes: the tarball is HEAD's"
+	if meson setup "$work/dist-build" "$src" -De2e=false >"$work/dist.log" 2>&1 &&
+		meson dist -C "$work/dist-build" --no-tests --allow-dirty --formats xztar >>"$work/dist.log" 2>&1; then
+		ok "meson dist makes a tarball"
+	else
+		not_ok "meson dist makes a tarball"; tail -n 20 "$work/dist.log" | diag
+	fi
+	tarball=$work/dist-build/meson-dist/qnet-$version.tar.xz
+	if [ -f "$tarball" ]; then
+		mkdir -p "$work/tar" && tar -xf "$tarball" -C "$work/tar"
+		t=$work/tar/qnet-$version
+		for f in LICENSE docs/qnet.8.scd packaging/debian/control packaging/rpm/qnet.spec; do
+			check_committed "the tarball has $f" "$f" test -f "$t/$f"
+		done
+		if meson setup "$work/tar-build" "$t" -Dwerror=true -De2e=false >"$work/tar.log" 2>&1 &&
+			ninja -C "$work/tar-build" -j"${QNET_CHECK_JOBS:-1}" >>"$work/tar.log" 2>&1; then
+			ok "the tarball configures and builds with -Werror"
+			DESTDIR=$work/tar-root meson install -C "$work/tar-build" --no-rebuild >>"$work/tar.log" 2>&1
+			check "the tarball's build installs qemu-ifup" test -x "$work/tar-root/usr/local/libexec/qnet/qemu-ifup"
+			check_committed "the tarball's build installs the man pages" docs/qnet.8.scd \
+				test -f "$work/tar-root/usr/local/share/man/man8/qemu-bridge-helper.8"
+		else
+			not_ok "the tarball configures and builds with -Werror"; tail -n 20 "$work/tar.log" | diag
+		fi
+		mkdir -p "$work/rpm/SOURCES"
+		cp "$tarball" "$work/rpm/SOURCES/"
+		check "rpmspec -P parses packaging/rpm/qnet.spec" quiet rpmspec -P "$src/packaging/rpm/qnet.spec"
+		if rpmbuild -bs --define "_topdir $work/rpm" "$src/packaging/rpm/qnet.spec" >"$work/rpm.log" 2>&1; then
+			ok "rpmbuild -bs makes a source RPM from the dist tarball"
+		else
+			not_ok "rpmbuild -bs makes a source RPM from the dist tarball"; diag <"$work/rpm.log"
+		fi
+	fi
+else
+	not_ok "meson dist needs a git repository with a commit at $src"
+fi
+
+# ---- 5. purge ----
+if [ "$installed_by_us" = 1 ] && [ "${QNET_CHECK_INSTALL_KEEP:-}" != 1 ]; then
+	dpkg --purge qnet >"$work/purge.log" 2>&1
+	check "dpkg --purge removes the package" bash -c '! dpkg-query -W -f="\${Status}" qnet 2>/dev/null | grep -q installed'
+	check "... and its programs" test ! -e "$HELPER" -a ! -e "$QNET"
+	installed_by_us=0
+fi
+finish
