@@ -65,6 +65,21 @@ t_wait() {
 	done
 }
 
+# Pids of processes whose command line matches the extended regex $1 and
+# that live in this test's network namespace: tests run in parallel, each
+# in its own namespace, and must not see each other's processes. Zombies
+# (an orphaned daemon's exit not yet reaped by PID 1) do not count.
+t_ns_pids() {
+	local ns p
+	ns=$(readlink /proc/$$/ns/net)
+	for p in $(pgrep -f -- "$1"); do
+		[ "$p" = $$ ] && continue
+		[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$ns" ] || continue
+		[ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = Z ] && continue
+		echo "$p"
+	done
+}
+
 # Kernel state read back independently of qnet, through iproute2's JSON.
 link_field() { ip -j link show dev "$1" 2>/dev/null | jq -r ".[0].$2 // empty"; }
 link_master() { link_field "$1" master; }

@@ -29,7 +29,7 @@ for round in $(seq 1 $ROUNDS); do
 	t_eq "round $round: $N parallel qemu-ifdown all succeed" "0:" "$rc:$(cat "$T_TMP/down.err")"
 	t_eq "round $round: br0 has no ports" 0 "$(ip -j link show master br0 | jq length)"
 done
-t_eq "no qemu-ifup/ifdown process left" "" "$(pgrep -f "$QNET_BUILD/helpers/qemu-if" || true)"
+t_eq "no qemu-ifup/ifdown process left" "" "$(t_ns_pids "helpers/qemu-if(up|down) ")"
 
 # A TAP deleted while qemu-ifup attaches it: success or one clear line, never
 # a crash, and nothing left on the bridge.

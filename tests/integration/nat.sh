@@ -15,7 +15,7 @@ tap() { ip tuntap add dev "$1" mode tap; }
 table_json() { nft -j list table ip "qnet-$1" 2>/dev/null; }
 has_table() { nft list table ip "qnet-$1" >/dev/null 2>&1; }
 # live (not zombie) dnsmasq processes serving bridge $1
-dnsmasq_count() { ps -eo stat=,args= | awk -v i="--interface=$1" '$1 !~ /^Z/ && $2 ~ /dnsmasq$/ && index($0, i) {n++} END {print n+0}'; }
+dnsmasq_count() { t_ns_pids "dnsmasq .*--interface=$1( |$)" | wc -l; }
 dnsmasq_pid() { cat "$QNET_RUNDIR/$1.dnsmasq.pid" 2>/dev/null; }
 leftovers() { ls -A "$QNET_RUNDIR" | tr '\n' ' '; }
 expect_error() { # DESC REGEX CMD...
@@ -90,7 +90,7 @@ tap t3
 "$UP" t3
 t_check "qemu-ifup-nat puts our table back after nft flush ruleset" has_table default
 kill -9 "$(dnsmasq_pid default)"
-t_wait 5 sh -c "[ \$(ps -eo stat=,args= | awk '\$1 !~ /^Z/ && /--interface=qnetbr0/' | wc -l) = 0 ]"
+t_wait 5 test -z "$(t_ns_pids "dnsmasq .*--interface=qnetbr0( |$)")"
 "$DOWN" t3
 t_eq "qemu-ifdown-nat restarts a dead dnsmasq while VMs remain" 1 "$(dnsmasq_count qnetbr0)"
 nft flush ruleset
@@ -165,7 +165,7 @@ t_eq "one table" 1 "$(nft -j list tables | jq '[.nftables[] | select(.table.name
 seq 1 32 | timeout 120 xargs -P 32 -I{} "$DOWN" p{} 2> "$T_TMP/par.err"
 t_eq "32 parallel qemu-ifdown-nat all succeed" "0:" "$?:$(cat "$T_TMP/par.err")"
 nothing_left "after 32 parallel downs" qnetbr0 default
-t_eq "no qemu-if*-nat process left" "" "$(pgrep -f "$QNET_BUILD/helpers/qemu-if.*-nat" || true)"
+t_eq "no qemu-if*-nat process left" "" "$(t_ns_pids "helpers/qemu-if(up|down)-nat ")"
 for i in $(seq 1 32); do ip link del "p$i"; done
 
 # --- bad input: one line, exit 1, nothing left behind ---
