@@ -13,10 +13,11 @@ T_FAILED=0
 t_ok()   { T_N=$((T_N + 1)); echo "ok $T_N - $*"; }
 t_fail() { T_N=$((T_N + 1)); T_FAILED=$((T_FAILED + 1)); echo "not ok $T_N - $*"; }
 t_diag() { printf '%s\n' "$@" | sed 's/^/# /'; }
-# t_check DESC CMD...: passes when CMD exits 0.
-t_check() { local d=$1; shift; if "$@"; then t_ok "$d"; else t_fail "$d"; fi; }
+# t_check DESC CMD...: passes when CMD exits 0. CMD's stdout (jq -e prints
+# "true") would break the TAP stream, so it goes to stderr.
+t_check() { local d=$1; shift; if "$@" >&2; then t_ok "$d"; else t_fail "$d"; fi; }
 # t_check_fail DESC CMD...: passes when CMD exits non-zero.
-t_check_fail() { local d=$1; shift; if "$@"; then t_fail "$d"; else t_ok "$d"; fi; }
+t_check_fail() { local d=$1; shift; if "$@" >&2; then t_fail "$d"; else t_ok "$d"; fi; }
 # t_eq DESC EXPECTED ACTUAL
 t_eq() {
 	if [ "$2" = "$3" ]; then t_ok "$1"; else t_fail "$1"; t_diag "expected: $2" "actual:   $3"; fi
