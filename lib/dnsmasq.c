@@ -34,6 +34,7 @@
 #include "file.h"
 #include "macro.h"
 #include "paths.h"
+#include "proc.h"
 
 static int path_of(char *buf, size_t size, const char *dir, const char *network, const char *suffix)
 {
@@ -52,14 +53,11 @@ static void msleep(long ms)
 	nanosleep(&(struct timespec){ .tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000 }, NULL);
 }
 
+/* Running (a zombie is not: nobody may have reaped a killed dnsmasq yet)
+ * and named dnsmasq (the pid may have been recycled). */
 static bool is_dnsmasq(pid_t pid)
 {
-	char path[64], comm[32];
-
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)pid);
-	if (qnet_file_read_small(path, comm, sizeof(comm)) < 0)
-		return false;
-	return strncmp(comm, "dnsmasq", 7) == 0;
+	return qnet_proc_alive(pid, "dnsmasq");
 }
 
 pid_t qnet_dnsmasq_pid(const char *network)

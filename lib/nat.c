@@ -309,9 +309,20 @@ static int repair(struct qnet_nl *nl, const struct qnet_network *n, const char *
 	return 0;
 }
 
-static int detach_port(const struct qnet_link *port, void *userdata)
+struct port_names {
+	char (*name)[IFNAMSIZ];
+	size_t n;
+};
+
+static int collect_port(const struct qnet_link *port, void *userdata)
 {
-	(void)qnet_port_detach(userdata, port->name, NULL);
+	struct port_names *p = userdata;
+	char (*names)[IFNAMSIZ] = reallocarray(p->name, p->n + 1, sizeof(*names));
+
+	if (!names)
+		return -ENOMEM;
+	p->name = names;
+	memcpy(p->name[p->n++], port->name, IFNAMSIZ);
 	return 0;
 }
 
@@ -381,8 +392,17 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 			qnet_lock_release(lock);
 			return r < 0 ? r : ports;
 		}
-		if (ports > 0)
-			(void)qnet_bridge_foreach_port(nl, b.ifindex, detach_port, nl);
+		if (ports > 0) {
+			/* Names first, detach after: a request made inside the
+			 * dump's callback would interleave with the dump on the
+			 * same socket. */
+			struct port_names p = { NULL, 0 };
+
+			(void)qnet_bridge_foreach_port(nl, b.ifindex, collect_port, &p);
+			for (size_t i = 0; i < p.n; i++)
+				(void)qnet_port_detach(nl, p.name[i], NULL);
+			free(p.name);
+		}
 	}
 	teardown(nl, network, bridge);
 	qnet_lock_release_unlink(lock, network);

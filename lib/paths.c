@@ -32,6 +32,11 @@ const char *qnet_dnsmasq_path(void)
 	return relocated("QNET_DNSMASQ", QNET_DNSMASQ);
 }
 
+const char *qnet_libexecdir(void)
+{
+	return relocated("QNET_LIBEXECDIR", QNET_LIBEXECDIR);
+}
+
 int qnet_path_join(char *buf, size_t size, const char *dir, const char *name)
 {
 	int n = snprintf(buf, size, "%s/%s", dir, name);

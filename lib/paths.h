@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Compiled-in paths (meson options). Tests relocate them with QNET_CONFDIR,
- * QNET_RUNDIR, QNET_STATEDIR and QNET_DNSMASQ, read with secure_getenv()
+ * QNET_RUNDIR, QNET_STATEDIR, QNET_DNSMASQ and QNET_LIBEXECDIR, read with secure_getenv()
  * only: in a setuid or file-capability process those variables do not exist,
  * so a caller can never point a privileged program at files of its choice.
  */
@@ -13,6 +13,8 @@ const char *qnet_confdir(void);
 const char *qnet_rundir(void);
 const char *qnet_statedir(void);
 const char *qnet_dnsmasq_path(void);
+/* Where the programs QEMU runs are installed (QNET_LIBEXECDIR), for `qnet doctor`. */
+const char *qnet_libexecdir(void);
 
 /* DIR/NAME into BUF; -ENAMETOOLONG instead of truncating. */
 int qnet_path_join(char *buf, size_t size, const char *dir, const char *name);

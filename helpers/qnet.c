@@ -1,0 +1,350 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * qnet: the administrator's command. Subcommand dispatch and argv parsing
+ * only; the work is in lib/check.c, lib/doctor.c, lib/status.c, lib/nat.c.
+ * Exit status: 0 fine, 1 the answer is "no" or something failed, 2 usage.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "check.h"
+#include "config.h"
+#include "doctor.h"
+#include "ifname.h"
+#include "log.h"
+#include "macro.h"
+#include "nat.h"
+#include "status.h"
+
+#define EXIT_USAGE 2
+
+struct command {
+	const char *name;
+	const char *synopsis;
+	const char *help;
+	int (*run)(int argc, char **argv);
+};
+
+static const struct command *find_command(const char *name);
+
+static int usage_error(const char *cmd)
+{
+	const struct command *c = cmd ? find_command(cmd) : NULL;
+
+	if (c)
+		fprintf(stderr, "usage: qnet %s %s\n", c->name, c->synopsis);
+	else
+		fprintf(stderr, "usage: qnet [--help] [--version] COMMAND [ARGS]\n"
+			"commands: check, doctor, status, up, down, gc (qnet COMMAND --help)\n");
+	return EXIT_USAGE;
+}
+
+static int show_help(const char *cmd)
+{
+	const struct command *c = find_command(cmd);
+
+	printf("usage: qnet %s %s\n\n%s", c->name, c->synopsis, c->help);
+	return EXIT_SUCCESS;
+}
+
+/*
+ * getopt_long over a subcommand's own argv (argv[0] is its name). Returns
+ * the option, -1 at the end, or reports an unknown option or a missing
+ * argument and returns '?'.
+ */
+static int next_option(const char *cmd, int argc, char **argv, const struct option *opts)
+{
+	int c = getopt_long(argc, argv, "+:h", opts, NULL);
+
+	if (c == '?' || c == ':') {
+		if (c == ':')
+			qnet_error("%s: option '%s' needs an argument", cmd, argv[optind - 1]);
+		else if (optopt)
+			qnet_error("%s: unknown option '-%c'", cmd, optopt);
+		else
+			qnet_error("%s: unknown option '%s'", cmd, argv[optind - 1]);
+		return '?';
+	}
+	return c;
+}
+
+/*
+ * Options of a command that has --help and at most one flag (EXTRA's 'f',
+ * stored in *FLAG), and exactly N_ARGS operands. Returns the index of the
+ * first operand, -1 after --help, -EXIT_USAGE on a usage error (reported).
+ */
+static int parse_plain(const char *cmd, int argc, char **argv, int n_args, const struct option *extra,
+		       bool *flag)
+{
+	static const struct option base[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
+	int c;
+
+	optind = 0;
+	while ((c = next_option(cmd, argc, argv, extra ? extra : base)) != -1) {
+		if (c == 'h')
+			return show_help(cmd), -1;
+		if (c == 'f' && flag)
+			*flag = true;
+		else
+			return usage_error(cmd), -EXIT_USAGE;
+	}
+	if (argc - optind != n_args) {
+		qnet_error("%s: %s", cmd, argc - optind < n_args ? "missing operand" : "too many operands");
+		return usage_error(cmd), -EXIT_USAGE;
+	}
+	return optind;
+}
+
+/* The exit status for parse_plain()'s negative results. */
+#define PARSED_EXIT(r) ((r) == -1 ? EXIT_SUCCESS : EXIT_USAGE)
+
+static int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "bridge", required_argument, NULL, 'b' },
+		{ 0 },
+	};
+	struct qnet_check_counts counts;
+	struct qnet_acl_decision d;
+	const char *user = NULL, *bridge = NULL;
+	bool as_user = false;
+	char self[32];
+	int c, r;
+
+	optind = 0;
+	while ((c = next_option("check", argc, argv, opts)) != -1)
+		switch (c) {
+		case 'h': return show_help("check");
+		case 'u': user = optarg; break;
+		case 'b': bridge = optarg; break;
+		default: return usage_error("check");
+		}
+	if (optind != argc) {
+		qnet_error("check: too many operands");
+		return usage_error("check");
+	}
+	if (user && !bridge) {
+		qnet_error("check: --user needs --bridge");
+		return usage_error("check");
+	}
+
+	r = qnet_check_config(stdout, &counts);
+	if (r < 0)
+		return qnet_error("check: %s", strerror(-r)), EXIT_FAILURE;
+	if (!bridge)
+		return counts.errors ? EXIT_FAILURE : EXIT_SUCCESS;
+
+	if (!user) {
+		snprintf(self, sizeof(self), "%u", (unsigned)getuid());
+		user = self;
+	}
+	r = qnet_check_explain(user, bridge, &d, &as_user);
+	if (r == -ESRCH)
+		return qnet_error("check: %s: no such user", user), EXIT_FAILURE;
+	if (r < 0)
+		return qnet_error("check: %s", strerror(-r)), EXIT_FAILURE;
+	printf("qemu-bridge-helper, user %s, bridge %s: %s%s\n", user, bridge, d.reason,
+	       as_user ? "" : " (files read with qnet's ids, not the user's: run as root to read them as the helper would)");
+	return d.allowed ? EXIT_SUCCESS : EXIT_FAILURE;
+}
+
+static int cmd_doctor(int argc, char **argv)
+{
+	struct qnet_doctor_counts counts;
+	int r = parse_plain("doctor", argc, argv, 0, NULL, NULL);
+
+	if (r < 0)
+		return PARSED_EXIT(r);
+	r = qnet_doctor_run(stdout, &counts);
+	if (r < 0)
+		return qnet_error("doctor: %s", strerror(-r)), EXIT_FAILURE;
+	printf("%u ok, %u warnings, %u failures\n", counts.ok, counts.warn, counts.fail);
+	return counts.fail ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+static int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0 },
+	};
+	bool json = false;
+	int c, r;
+
+	optind = 0;
+	while ((c = next_option("status", argc, argv, opts)) != -1)
+		switch (c) {
+		case 'h': return show_help("status");
+		case 'j': json = true; break;
+		default: return usage_error("status");
+		}
+	if (optind != argc) {
+		qnet_error("status: too many operands");
+		return usage_error("status");
+	}
+	r = qnet_status_print(stdout, json);
+	if (r < 0)
+		return qnet_error("status: %s", strerror(-r)), EXIT_FAILURE;
+	return EXIT_SUCCESS;
+}
+
+static int network_operand(const char *cmd, const char *name)
+{
+	char safe[QNET_PRINTABLE_SIZE];
+
+	if (!qnet_network_name_valid(name)) {
+		qnet_error("%s: '%s': not a network name (1-%d of A-Z a-z 0-9 - _)", cmd,
+			   qnet_printable(name, safe), QNET_NAME_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void print_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg)
+{
+	if (line)
+		qnet_error("%s:%u: %s%s", file, line, is_error ? "" : "warning: ", msg);
+	else
+		qnet_error("%s: %s", file, msg);
+}
+
+static int cmd_up(int argc, char **argv)
+{
+	_cleanup_config_ struct qnet_config *cfg = NULL;
+	char why[512] = "";
+	int r = parse_plain("up", argc, argv, 1, NULL, NULL);
+
+	if (r < 0)
+		return PARSED_EXIT(r);
+	if (network_operand("up", argv[r]) < 0)
+		return EXIT_FAILURE;
+	if (qnet_config_load(NULL, &cfg, print_diag, NULL) < 0)
+		return EXIT_FAILURE;
+	if (qnet_nat_up(cfg, argv[r], why, sizeof(why)) < 0)
+		return qnet_error("up: network %s: %s", argv[r], why), EXIT_FAILURE;
+	return EXIT_SUCCESS;
+}
+
+static int cmd_down(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "force", no_argument, NULL, 'f' },
+		{ 0 },
+	};
+	bool force = false;
+	char why[512] = "";
+	int r = parse_plain("down", argc, argv, 1, opts, &force);
+
+	if (r < 0)
+		return PARSED_EXIT(r);
+	if (network_operand("down", argv[r]) < 0)
+		return EXIT_FAILURE;
+	if (qnet_nat_down(argv[r], force, why, sizeof(why)) < 0)
+		return qnet_error("down: network %s: %s", argv[r], why), EXIT_FAILURE;
+	return EXIT_SUCCESS;
+}
+
+static void print_gc_action(const char *network, const char *what, void *userdata)
+{
+	printf("network %s: %s\n", network, what);
+}
+
+static int cmd_gc(int argc, char **argv)
+{
+	int r = parse_plain("gc", argc, argv, 0, NULL, NULL);
+
+	if (r < 0)
+		return PARSED_EXIT(r);
+	r = qnet_nat_gc(print_gc_action, NULL);
+	if (r < 0)
+		return qnet_error("gc: %s", strerror(-r)), EXIT_FAILURE;
+	return EXIT_SUCCESS;
+}
+
+static const struct command commands[] = {
+	{ "check", "[--user USER] [--bridge BRIDGE] [--help]",
+	  "Parse qnet.conf and bridge.conf (with its includes) as the programs read them and\n"
+	  "print every error and warning as FILE:LINE. Exit 1 if there are errors.\n"
+	  "  --bridge BRIDGE  also say whether qemu-bridge-helper would let USER attach to\n"
+	  "                   BRIDGE and which rule (FILE:LINE) decides; exit 0 allowed, 1 denied\n"
+	  "  --user USER      a user name or uid (default: the caller)\n",
+	  cmd_check },
+	{ "doctor", "[--help]",
+	  "Check the host: tun, the bridge helper's install mode, configuration files,\n"
+	  "bridges, subnets against host routes, ip_forward, dnsmasq, nftables, another\n"
+	  "table's forward chain that drops by policy (Docker), stale state. One line per\n"
+	  "check, ok/warn/fail with the fix. Exit 1 if any check fails.\n",
+	  cmd_doctor },
+	{ "status", "[--json] [--help]",
+	  "Bridges qnet manages or is configured for, with their ports as the kernel reports\n"
+	  "them, and NAT networks.\n"
+	  "  --json  machine-readable, stable output (docs/qnet-status-json.md)\n",
+	  cmd_status },
+	{ "up", "NETWORK | --help",
+	  "Bring NAT network NETWORK up (bridge, firewall, dnsmasq) without a VM.\n",
+	  cmd_up },
+	{ "down", "[--force] NETWORK | --help",
+	  "Take NAT network NETWORK down. Refused while ports are attached, unless --force.\n",
+	  cmd_down },
+	{ "gc", "[--help]",
+	  "Repair after crashes: remove NAT networks without ports, restart a dead dnsmasq\n"
+	  "of a network in use, remove stale pid files.\n",
+	  cmd_gc },
+};
+
+static const struct command *find_command(const char *name)
+{
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		if (streq(commands[i].name, name))
+			return &commands[i];
+	return NULL;
+}
+
+static int main_help(void)
+{
+	printf("usage: qnet [--help] [--version] COMMAND [ARGS]\n\n");
+	for (size_t i = 0; i < ARRAY_SIZE(commands); i++)
+		printf("  qnet %s %s\n", commands[i].name, commands[i].synopsis);
+	printf("\nqnet COMMAND --help describes each command.\n");
+	return EXIT_SUCCESS;
+}
+
+int main(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "version", no_argument, NULL, 'V' },
+		{ 0 },
+	};
+	const struct command *cmd;
+	int c;
+
+	qnet_log_init("qnet");
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, "+hV", opts, NULL)) != -1)
+		switch (c) {
+		case 'h': return main_help();
+		case 'V': printf("qnet %s\n", QNET_VERSION); return EXIT_SUCCESS;
+		default:
+			qnet_error("unknown option '%s'", argv[optind - 1]);
+			return usage_error(NULL);
+		}
+	if (optind >= argc) {
+		qnet_error("no command given");
+		return usage_error(NULL);
+	}
+	cmd = find_command(argv[optind]);
+	if (!cmd) {
+		qnet_error("unknown command '%s'", argv[optind]);
+		return usage_error(NULL);
+	}
+	return cmd->run(argc - optind, argv + optind);
+}

@@ -1,0 +1,223 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <limits.h>
+#include <pwd.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "check.h"
+#include "config.h"
+#include "macro.h"
+#include "paths.h"
+
+struct sink {
+	FILE *out;
+	struct qnet_check_counts *counts;
+};
+
+static void print_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg)
+{
+	struct sink *s = userdata;
+
+	if (is_error)
+		s->counts->errors++;
+	else
+		s->counts->warnings++;
+	if (line)
+		fprintf(s->out, "%s:%u: %s: %s\n", file, line, is_error ? "error" : "warning", msg);
+	else
+		fprintf(s->out, "%s: %s: %s\n", file, is_error ? "error" : "warning", msg);
+}
+
+/* Networks other managers create by default: sharing a subnet with one
+ * breaks whichever starts second (DESIGN §4). */
+static const struct {
+	const char *cidr, *owner;
+} well_known_subnets[] = {
+	{ "192.168.122.0/24", "libvirt's default network" },
+	{ "172.17.0.0/16", "Docker's default bridge" },
+};
+
+static bool overlaps(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
+{
+	unsigned p = pa < pb ? pa : pb;
+	uint32_t m = p ? ~(uint32_t)0 << (32 - p) : 0;
+
+	return (ntohl(a.s_addr) & m) == (ntohl(b.s_addr) & m);
+}
+
+static void check_networks(const struct qnet_config *cfg, struct sink *ud)
+{
+	char msg[256];
+
+	for (size_t i = 0; i < cfg->n_networks; i++) {
+		const struct qnet_network *n = &cfg->networks[i];
+
+		for (size_t k = 0; k < ARRAY_SIZE(well_known_subnets); k++) {
+			struct in_addr net;
+			unsigned prefix;
+
+			if (qnet_parse_cidr(well_known_subnets[k].cidr, &net, &prefix) < 0)
+				continue;
+			if (!n->prefix || !overlaps(n->subnet, n->prefix, net, prefix))
+				continue;
+			snprintf(msg, sizeof(msg), "[network %s]: subnet overlaps %s %s", n->name,
+				 well_known_subnets[k].owner, well_known_subnets[k].cidr);
+			print_diag(ud, cfg->path, n->line, false, msg);
+		}
+	}
+}
+
+int qnet_check_config(FILE *out, struct qnet_check_counts *counts)
+{
+	_cleanup_config_ struct qnet_config *cfg = NULL;
+	_cleanup_acl_ struct qnet_acl *acl = NULL;
+	char qnet_conf[PATH_MAX], bridge_conf[PATH_MAX];
+	struct sink sink = { out, counts }, *ud = &sink;
+	int r;
+
+	*counts = (struct qnet_check_counts){ 0 };
+	if (qnet_path_join(qnet_conf, sizeof(qnet_conf), qnet_confdir(), "qnet.conf") < 0 ||
+	    qnet_path_join(bridge_conf, sizeof(bridge_conf), qnet_confdir(), "bridge.conf") < 0) {
+		print_diag(ud, qnet_confdir(), 0, true, "path too long");
+		return 0;
+	}
+
+	r = qnet_config_load(qnet_conf, &cfg, print_diag, ud);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 && counts->errors == 0)
+		print_diag(ud, qnet_conf, 0, true, strerror(-r));
+	if (cfg)
+		check_networks(cfg, ud);
+
+	r = qnet_acl_load(bridge_conf, &acl, print_diag, ud);
+	if (r == -ENOMEM)
+		return r;
+	if (r == -ENOENT)
+		print_diag(ud, bridge_conf, 0, false,
+			   "absent: the bridge helper allows only what [bridge] sections of qnet.conf grant");
+	else if (r < 0 && r != -EINVAL)
+		print_diag(ud, bridge_conf, 0, true, strerror(-r));
+
+	fprintf(out, "%s: %zu networks, %zu bridge grants; %s: %zu rules; %u errors, %u warnings\n",
+		qnet_conf, cfg ? cfg->n_networks : 0, cfg ? cfg->n_grants : 0,
+		bridge_conf, acl ? qnet_acl_rule_count(acl) : 0, counts->errors, counts->warnings);
+	return 0;
+}
+
+/* The uid of USER: its name, or a number that has no name. */
+static int lookup_user(const char *user, struct passwd *pw, char *buf, size_t size)
+{
+	struct passwd *res = NULL;
+	char *end;
+	unsigned long uid;
+	int r;
+
+	r = getpwnam_r(user, pw, buf, size, &res);
+	if (r == 0 && res)
+		return 0;
+	errno = 0;
+	uid = strtoul(user, &end, 10);
+	if (!*user || *end || errno || uid > UINT32_MAX - 1)
+		return -ESRCH;
+	r = getpwuid_r((uid_t)uid, pw, buf, size, &res);
+	return r == 0 && res ? 0 : -ESRCH;
+}
+
+/* qnet_acl_decide() in a child holding WHO's uid, gid and groups, as the
+ * helper does when WHO runs it; the decision comes back through a pipe. */
+static int decide_as(const struct qnet_acl_subject *who, const char *bridge, struct qnet_acl_decision *out)
+{
+	_cleanup_close_ int rd = -1, wr = -1;
+	int fds[2], status;
+	size_t got = 0;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return qnet_negerrno();
+	rd = fds[0];
+	wr = fds[1];
+	fflush(NULL); /* the child must not inherit (and repeat) buffered output */
+	pid = fork();
+	if (pid < 0)
+		return qnet_negerrno();
+	if (pid == 0) {
+		const char *p = (const char *)out;
+		size_t done = 0;
+
+		qnet_closep(&rd);
+		if (setgroups(who->n_groups, who->groups) < 0 || setresgid(who->gid, who->gid, who->gid) < 0 ||
+		    setresuid(who->uid, who->uid, who->uid) < 0)
+			_exit(3);
+		if (qnet_acl_decide(who, bridge, out) < 0)
+			_exit(4);
+		while (done < sizeof(*out)) {
+			ssize_t w = write(wr, p + done, sizeof(*out) - done);
+
+			if (w <= 0)
+				_exit(5);
+			done += (size_t)w;
+		}
+		_exit(0);
+	}
+	qnet_closep(&wr);
+	while (got < sizeof(*out)) {
+		ssize_t n = read(rd, (char *)out + got, sizeof(*out) - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return qnet_negerrno();
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || got != sizeof(*out))
+		return WIFEXITED(status) && WEXITSTATUS(status) == 3 ? -EPERM : -EIO;
+	return 0;
+}
+
+int qnet_check_explain(const char *user, const char *bridge, struct qnet_acl_decision *out, bool *as_user)
+{
+	_cleanup_free_ gid_t *groups = NULL;
+	_cleanup_free_ char *buf = NULL;
+	struct qnet_acl_subject who;
+	struct passwd pw;
+	size_t size = 16384;
+	int n = 64, r;
+
+	buf = malloc(size);
+	if (!buf)
+		return -ENOMEM;
+	r = lookup_user(user, &pw, buf, size);
+	if (r < 0)
+		return r;
+	/* What QEMU's process would hold after login: initgroups(3) gives it
+	 * these groups, and the helper reads the ACL with them. */
+	for (int tries = 0; tries < 8; tries++) {
+		gid_t *g = realloc(groups, sizeof(gid_t) * (size_t)n);
+
+		if (!g)
+			return -ENOMEM;
+		groups = g;
+		if (getgrouplist(pw.pw_name, pw.pw_gid, groups, &n) >= 0)
+			break;
+		if (tries == 7)
+			return -ENOMEM;
+	}
+	who = (struct qnet_acl_subject){
+		.uid = pw.pw_uid, .gid = pw.pw_gid, .user = pw.pw_name,
+		.groups = groups, .n_groups = (size_t)n,
+	};
+	*as_user = pw.pw_uid == geteuid() || geteuid() == 0;
+	if (geteuid() != 0 || pw.pw_uid == geteuid())
+		return qnet_acl_decide(&who, bridge, out);
+	return decide_as(&who, bridge, out);
+}

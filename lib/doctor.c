@@ -1,0 +1,897 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * Each check reads the state itself (kernel through netlink and libnftables,
+ * files through stat and open) and never changes anything: `qnet doctor`
+ * is safe to run on a host that is in trouble.
+ */
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <endian.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+/* glibc's net/if.h before any linux/ header, or linux/if.h redefines IFF_*. */
+#include <net/if.h>
+#include <linux/capability.h>
+#include <linux/if_tun.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
+#include <nftables/libnftables.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/xattr.h>
+
+#include "acl.h"
+#include "config.h"
+#include "doctor.h"
+#include "file.h"
+#include "link.h"
+#include "macro.h"
+#include "nat.h"
+#include "netlink.h"
+#include "paths.h"
+#include "proc.h"
+#include "route.h"
+
+#define HELPER "qemu-bridge-helper"
+
+enum level { OK, WARN, FAIL };
+
+struct doctor {
+	FILE *out;
+	struct qnet_doctor_counts *counts;
+	struct qnet_nl nl;
+	bool have_nl;
+	struct qnet_config *cfg; /* NULL if qnet.conf has errors */
+};
+
+/* Always 0, so that a check can end with "return report(...);". */
+static int report(struct doctor *d, enum level lv, const char *check, const char *fix,
+		  const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+
+static int report(struct doctor *d, enum level lv, const char *check, const char *fix,
+		  const char *fmt, ...)
+{
+	static const char *const names[] = { "ok", "warn", "fail" };
+	char finding[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(finding, sizeof(finding), fmt, ap);
+	va_end(ap);
+	if (lv == OK)
+		d->counts->ok++;
+	else if (lv == WARN)
+		d->counts->warn++;
+	else
+		d->counts->fail++;
+	fprintf(d->out, "%-4s  %s: %s%s%s\n", names[lv], check, finding,
+		lv != OK && fix ? "; fix: " : "", lv != OK && fix ? fix : "");
+	return 0;
+}
+
+/* ---- TUN ---- */
+
+/* Is the tun driver registered (built in or loaded)? It is misc minor 200. */
+static bool tun_driver_present(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/misc", "re");
+	char line[128];
+
+	while (f && fgets(line, sizeof(line), f)) {
+		unsigned minor;
+		char name[64];
+
+		if (sscanf(line, "%u %63s", &minor, name) == 2 && streq(name, "tun"))
+			return true;
+	}
+	return false;
+}
+
+static int check_tun(struct doctor *d)
+{
+	_cleanup_close_ int fd = -1;
+	unsigned features = 0;
+	struct stat st;
+
+	fd = open("/dev/net/tun", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0) {
+		int e = errno;
+
+		if (e == ENOENT && tun_driver_present())
+			report(d, FAIL, "tun", "mkdir -p /dev/net && mknod -m 0666 /dev/net/tun c 10 200",
+			       "/dev/net/tun is missing although the tun driver is loaded");
+		else if (e == ENOENT || e == ENODEV || e == ENXIO)
+			report(d, FAIL, "tun", "modprobe tun (kernel option CONFIG_TUN)",
+			       "no tun driver: /dev/net/tun: %s", strerror(e));
+		else
+			report(d, WARN, "tun", "run qnet doctor as root, or check the device's mode",
+			       "/dev/net/tun cannot be opened by uid %u: %s", (unsigned)getuid(), strerror(e));
+		return 0;
+	}
+	if (fstat(fd, &st) < 0 || !S_ISCHR(st.st_mode) || major(st.st_rdev) != 10 || minor(st.st_rdev) != 200) {
+		report(d, FAIL, "tun", "rm /dev/net/tun && mknod -m 0666 /dev/net/tun c 10 200",
+		       "/dev/net/tun is not the tun character device (10:200)");
+		return 0;
+	}
+	if (ioctl(fd, TUNGETFEATURES, &features) < 0)
+		features = 0;
+	report(d, OK, "tun", NULL, "/dev/net/tun opens (mode %04o; vnet header %s, multiqueue %s)",
+	       (unsigned)(st.st_mode & 07777), features & IFF_VNET_HDR ? "yes" : "no",
+	       features & IFF_MULTI_QUEUE ? "yes" : "no");
+	return 0;
+}
+
+/* ---- the bridge helper's install mode ---- */
+
+/* From security.capability: is CAP_NET_ADMIN permitted, is the effective
+ * bit set, and does the file carry other capabilities? -ENODATA if none. */
+static int file_caps(int fd, bool *net_admin, bool *effective, bool *others)
+{
+	uint32_t raw[XATTR_CAPS_SZ / sizeof(uint32_t)] = { 0 };
+	ssize_t n = fgetxattr(fd, "security.capability", raw, sizeof(raw));
+	uint32_t magic, permitted[2] = { 0, 0 };
+	unsigned words;
+
+	if (n < 0)
+		return errno == ENOTSUP ? -ENODATA : qnet_negerrno();
+	if ((size_t)n < XATTR_CAPS_SZ_1)
+		return -EINVAL;
+	magic = le32toh(raw[0]);
+	switch (magic & VFS_CAP_REVISION_MASK) {
+	case VFS_CAP_REVISION_1: words = VFS_CAP_U32_1; break;
+	case VFS_CAP_REVISION_2: case VFS_CAP_REVISION_3: words = VFS_CAP_U32_2; break;
+	default: return -EINVAL;
+	}
+	if ((size_t)n < sizeof(uint32_t) * (1 + 2 * words))
+		return -EINVAL;
+	for (unsigned i = 0; i < words; i++)
+		permitted[i] = le32toh(raw[1 + 2 * i]);
+	*net_admin = permitted[0] & (1u << CAP_NET_ADMIN);
+	*effective = magic & VFS_CAP_FLAGS_EFFECTIVE;
+	*others = (permitted[0] & ~(1u << CAP_NET_ADMIN)) || permitted[1];
+	return 0;
+}
+
+static int check_helper(struct doctor *d)
+{
+	char path[PATH_MAX], fix[PATH_MAX + 64];
+	bool net_admin = false, effective = false, others = false, setuid_root;
+	_cleanup_close_ int fd = -1;
+	struct stat st;
+	int r;
+
+	if (qnet_path_join(path, sizeof(path), qnet_libexecdir(), HELPER) < 0)
+		return report(d, FAIL, "helper", NULL, "%s/%s: path too long", qnet_libexecdir(), HELPER);
+	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	if (fd < 0) {
+		if (errno == ENOENT)
+			return report(d, WARN, "helper", "install qnet (meson install) to use -netdev bridge",
+				      "%s is not installed", path);
+		return report(d, FAIL, "helper", "reinstall qnet", "%s: %s", path,
+			      errno == ELOOP ? "is a symbolic link" : strerror(errno));
+	}
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode))
+		return report(d, FAIL, "helper", "reinstall qnet", "%s is not a regular file", path);
+	if (st.st_uid != 0) {
+		snprintf(fix, sizeof(fix), "chown root:root %s", path);
+		return report(d, FAIL, "helper", fix, "%s is owned by uid %u, not root: that user can make it do anything",
+			      path, (unsigned)st.st_uid);
+	}
+	if (st.st_mode & (S_IWGRP | S_IWOTH)) {
+		snprintf(fix, sizeof(fix), "chmod go-w %s", path);
+		return report(d, FAIL, "helper", fix, "%s (mode %04o) is writable by group or others: "
+			      "they could replace a privileged program", path, (unsigned)(st.st_mode & 07777));
+	}
+	setuid_root = st.st_mode & S_ISUID;
+	r = file_caps(fd, &net_admin, &effective, &others);
+	if (r < 0 && r != -ENODATA)
+		return report(d, WARN, "helper", NULL, "%s: cannot read its file capabilities: %s", path, strerror(-r));
+
+	snprintf(fix, sizeof(fix), "setcap cap_net_admin+ep %s", path);
+	if (net_admin && !effective && !setuid_root)
+		return report(d, FAIL, "helper", fix, "%s has cap_net_admin without the effective bit: "
+			      "it starts without the capability", path);
+	if (others)
+		return report(d, WARN, "helper", fix, "%s carries file capabilities beyond cap_net_admin", path);
+	if (net_admin)
+		return report(d, OK, "helper", NULL, "%s has cap_net_admin+ep%s, mode %04o", path,
+			      setuid_root ? " (and is setuid root)" : "", (unsigned)(st.st_mode & 07777));
+	if (setuid_root)
+		return report(d, OK, "helper", NULL, "%s is setuid root (it keeps only CAP_NET_ADMIN), mode %04o",
+			      path, (unsigned)(st.st_mode & 07777));
+	report(d, FAIL, "helper", fix, "%s has neither cap_net_admin+ep nor the setuid bit: "
+	       "it fails for every user but root", path);
+	return 0;
+}
+
+/* ---- configuration files ---- */
+
+static void count_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg)
+{
+	unsigned *errors = userdata;
+
+	*errors += is_error;
+}
+
+static int check_file_trust(struct doctor *d, const char *check, const char *path, bool read_by_users)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char fix[PATH_MAX + 96];
+	const char *why;
+	struct stat st;
+	int r;
+
+	r = qnet_file_open_trusted(path, &f, &why);
+	if (r == -ENOENT) {
+		if (read_by_users)
+			report(d, WARN, check, "list bridges users may use as 'allow NAME' lines (root:root 0644)",
+			       "%s is absent: the bridge helper denies every user a [bridge] section of qnet.conf does not grant",
+			       path);
+		else
+			report(d, OK, check, NULL, "%s is absent: built-in defaults", path);
+		return 0;
+	}
+	if (r < 0) {
+		snprintf(fix, sizeof(fix), "chown root:root %s && chmod go-w %s", path, path);
+		report(d, FAIL, check, fix, "%s %s: the bridge helper refuses it and denies everyone", path,
+		       why ? why : strerror(-r));
+		return 0;
+	}
+	if (fstat(fileno(f), &st) < 0)
+		return report(d, FAIL, check, NULL, "%s: %s", path, strerror(errno));
+	/* The helper reads it with the caller's ids (as QEMU's does). */
+	if (!(st.st_mode & S_IROTH) && st.st_gid == 0) {
+		snprintf(fix, sizeof(fix), "chgrp kvm %s && chmod 0640 %s (or chmod 0644)", path, path);
+		report(d, WARN, check, fix, "%s (mode %04o, group root) is readable by root only: "
+		       "the bridge helper denies everyone else", path, (unsigned)(st.st_mode & 07777));
+		return 0;
+	}
+	report(d, OK, check, NULL, "%s: owner root, gid %u, mode %04o", path, (unsigned)st.st_gid,
+	       (unsigned)(st.st_mode & 07777));
+	return 0;
+}
+
+static int check_config(struct doctor *d)
+{
+	char qnet_conf[PATH_MAX], bridge_conf[PATH_MAX];
+	_cleanup_acl_ struct qnet_acl *acl = NULL;
+	unsigned errors = 0;
+	int r;
+
+	if (qnet_path_join(qnet_conf, sizeof(qnet_conf), qnet_confdir(), "qnet.conf") < 0 ||
+	    qnet_path_join(bridge_conf, sizeof(bridge_conf), qnet_confdir(), "bridge.conf") < 0)
+		return report(d, FAIL, "config", NULL, "%s: path too long", qnet_confdir()), 0;
+
+	check_file_trust(d, "bridge.conf", bridge_conf, true);
+	check_file_trust(d, "qnet.conf", qnet_conf, false);
+
+	r = qnet_config_load(qnet_conf, &d->cfg, count_diag, &errors);
+	if (r == -ENOMEM)
+		return r;
+	r = qnet_acl_load(bridge_conf, &acl, count_diag, &errors);
+	if (r == -ENOMEM)
+		return r;
+	if (errors)
+		report(d, FAIL, "config", "run 'qnet check' for each error with file and line",
+		       "%u errors in %s or %s: programs that read them refuse to work", errors, qnet_conf, bridge_conf);
+	else
+		report(d, OK, "config", NULL, "%s and %s parse without errors", qnet_conf, bridge_conf);
+	if (!d->cfg) /* keep going with the defaults so the host checks still run */
+		return qnet_config_parse_buffer("(defaults)", "", 0, &d->cfg, NULL, NULL);
+	return 0;
+}
+
+/* ---- bridges ---- */
+
+static int check_one_bridge(struct doctor *d, const char *name, const char *role, bool must_exist)
+{
+	char check[IFNAMSIZ + 16], fix[128];
+	struct qnet_link l;
+	int r, ports;
+
+	snprintf(check, sizeof(check), "bridge %s", name);
+	r = qnet_link_get(&d->nl, name, &l);
+	if (r == -ENODEV) {
+		snprintf(fix, sizeof(fix), "ip link add %s type bridge && ip link set %s up (or your distribution's network config)",
+			 name, name);
+		report(d, must_exist ? FAIL : WARN, check, fix, "does not exist (%s)", role);
+		return 0;
+	}
+	if (r < 0)
+		return report(d, WARN, check, NULL, "cannot look it up: %s", strerror(-r));
+	if (!l.is_bridge) {
+		report(d, FAIL, check, "point qnet.conf at a bridge", "is a %s link, not a bridge (%s)",
+		       l.kind[0] ? l.kind : "non-bridge", role);
+		return 0;
+	}
+	ports = qnet_bridge_count_ports(&d->nl, l.ifindex);
+	if (!(l.flags & IFF_UP)) {
+		snprintf(fix, sizeof(fix), "ip link set %s up", name);
+		report(d, WARN, check, fix, "is down (%s)", role);
+		return 0;
+	}
+	report(d, OK, check, NULL, "is a bridge, up, %d ports (%s)", ports < 0 ? 0 : ports, role);
+	return 0;
+}
+
+static void check_bridges(struct doctor *d)
+{
+	const struct qnet_config *c = d->cfg;
+	struct qnet_link l;
+	int ifindex, r;
+
+	if (c->script_bridge[0]) {
+		check_one_bridge(d, c->script_bridge, "[script] bridge= for qemu-ifup", true);
+	} else {
+		r = qnet_route_default_ifindex(&d->nl, &ifindex);
+		if (r >= 0)
+			r = qnet_link_get_by_index(&d->nl, ifindex, &l);
+		if (r < 0)
+			report(d, WARN, "script bridge", "set bridge= in [script] of qnet.conf",
+			       "no [script] bridge= and no default route: qemu-ifup needs a bridge argument");
+		else if (!l.is_bridge)
+			report(d, WARN, "script bridge", "set bridge= in [script] of qnet.conf",
+			       "no [script] bridge= and the default route goes through %s, which is not a bridge: "
+			       "qemu-ifup without a bridge argument fails", l.name);
+		else
+			report(d, OK, "script bridge", NULL, "qemu-ifup uses %s, which carries the default route", l.name);
+	}
+	for (size_t i = 0; i < c->n_grants; i++)
+		if (!streq(c->grants[i].bridge, c->script_bridge))
+			check_one_bridge(d, c->grants[i].bridge, "[bridge] section of qnet.conf", false);
+
+	/* NAT bridges come and go with their network; only a foreign link
+	 * squatting on the name is a problem. */
+	for (size_t i = 0; i < c->n_networks; i++) {
+		const struct qnet_network *n = &c->networks[i];
+		char check[QNET_NAME_MAX + 16];
+
+		snprintf(check, sizeof(check), "network %s", n->name);
+		r = qnet_link_get(&d->nl, n->bridge, &l);
+		if (r == -ENODEV)
+			report(d, OK, check, NULL, "down (bridge %s is created on first use)", n->bridge);
+		else if (r < 0)
+			report(d, WARN, check, NULL, "bridge %s: %s", n->bridge, strerror(-r));
+		else if (!l.is_bridge)
+			report(d, FAIL, check, "set another bridge= in its [network] section",
+			       "%s is a %s link, not a bridge: qemu-ifup-nat cannot use it", n->bridge,
+			       l.kind[0] ? l.kind : "non-bridge");
+		else
+			report(d, OK, check, NULL, "up on bridge %s, %d ports", n->bridge,
+			       qnet_bridge_count_ports(&d->nl, l.ifindex));
+	}
+}
+
+/* ---- NAT prerequisites ---- */
+
+static void check_dnsmasq(struct doctor *d)
+{
+	const char *path = qnet_dnsmasq_path();
+	struct stat st;
+
+	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, X_OK) < 0)
+		report(d, WARN, "dnsmasq", "apt install dnsmasq-base (or set the dnsmasq build option)",
+		       "%s is missing or not executable: NAT networks cannot start", path);
+	else
+		report(d, OK, "dnsmasq", NULL, "%s", path);
+}
+
+static bool any_network_up(struct doctor *d, const char **name)
+{
+	for (size_t i = 0; i < d->cfg->n_networks; i++) {
+		struct qnet_link l;
+
+		if (qnet_link_get(&d->nl, d->cfg->networks[i].bridge, &l) == 0 && l.is_bridge) {
+			*name = d->cfg->networks[i].name;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int check_ip_forward(struct doctor *d)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "re");
+	const char *up = NULL;
+	int v = -1;
+
+	if (!f || fscanf(f, "%d", &v) != 1)
+		return report(d, WARN, "ip_forward", NULL, "cannot read /proc/sys/net/ipv4/ip_forward");
+	if (v == 1)
+		return report(d, OK, "ip_forward", NULL, "1");
+	if (any_network_up(d, &up))
+		return report(d, FAIL, "ip_forward", "sysctl -w net.ipv4.ip_forward=1 (something reset it after qnet set it)",
+			      "%d while network %s is up: its guests cannot reach anything beyond the host", v, up);
+	report(d, OK, "ip_forward", NULL, "%d (qemu-ifup-nat turns it on while a NAT network is up)", v);
+	return 0;
+}
+
+static const struct {
+	const char *cidr, *owner;
+} foreign_defaults[] = {
+	{ "192.168.122.0/24", "libvirt's default network" },
+	{ "172.17.0.0/16", "Docker's default bridge" },
+};
+
+static bool cidr_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
+{
+	unsigned p = pa < pb ? pa : pb;
+	uint32_t m = p ? ~(uint32_t)0 << (32 - p) : 0;
+
+	return (ntohl(a.s_addr) & m) == (ntohl(b.s_addr) & m);
+}
+
+static void check_subnets(struct doctor *d)
+{
+	for (size_t i = 0; i < d->cfg->n_networks; i++) {
+		const struct qnet_network *n = &d->cfg->networks[i];
+		char check[QNET_NAME_MAX + 16], fix[QNET_NAME_MAX + 64], net[INET_ADDRSTRLEN];
+		struct qnet_link br, dev;
+		int ignore = 0, ifindex = 0, r;
+		bool clash = false;
+
+		if (!n->prefix)
+			continue;
+		snprintf(check, sizeof(check), "subnet %s", n->name);
+		snprintf(fix, sizeof(fix), "choose another subnet= in [network %s] of qnet.conf", n->name);
+		inet_ntop(AF_INET, &n->subnet, net, sizeof(net));
+		if (qnet_link_get(&d->nl, n->bridge, &br) == 0)
+			ignore = br.ifindex;
+		r = qnet_route_find_overlap(&d->nl, n->subnet, n->prefix, ignore, &ifindex);
+		if (r < 0) {
+			report(d, WARN, check, NULL, "cannot read routes: %s", strerror(-r));
+			continue;
+		}
+		if (r > 0) {
+			if (qnet_link_get_by_index(&d->nl, ifindex, &dev) < 0)
+				snprintf(dev.name, sizeof(dev.name), "ifindex %d", ifindex);
+			report(d, FAIL, check, fix, "%s/%u overlaps a route on %s: guests could not reach that network",
+			       net, n->prefix, dev.name);
+			continue;
+		}
+		for (size_t k = 0; k < ARRAY_SIZE(foreign_defaults); k++) {
+			struct in_addr fnet;
+			unsigned fprefix;
+
+			if (qnet_parse_cidr(foreign_defaults[k].cidr, &fnet, &fprefix) == 0 &&
+			    cidr_overlap(n->subnet, n->prefix, fnet, fprefix)) {
+				report(d, WARN, check, fix, "%s/%u overlaps %s %s: whichever starts second breaks",
+				       net, n->prefix, foreign_defaults[k].owner, foreign_defaults[k].cidr);
+				clash = true;
+			}
+		}
+		if (!clash)
+			report(d, OK, check, NULL, "%s/%u overlaps no host route", net, n->prefix);
+	}
+}
+
+/* ---- nftables: forward-hook chains of other tables that drop by policy ----
+ *
+ * libnftables' JSON is an array of one-key objects ({"chain": {...}},
+ * {"rule": {...}}); chains are flat, so a small scanner is enough: no JSON
+ * library for one check. */
+
+struct scan {
+	const char *p, *end;
+};
+
+static void skip_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\t' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool eat(struct scan *s, char c)
+{
+	skip_ws(s);
+	if (s->p < s->end && *s->p == c) {
+		s->p++;
+		return true;
+	}
+	return false;
+}
+
+/* A string into OUT (truncated, escapes other than \" and \\ kept raw). */
+static bool scan_string(struct scan *s, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (!eat(s, '"'))
+		return false;
+	while (s->p < s->end && *s->p != '"') {
+		if (*s->p == '\\' && s->p + 1 < s->end)
+			s->p++;
+		if (n + 1 < size)
+			out[n++] = *s->p;
+		s->p++;
+	}
+	if (size)
+		out[n] = '\0';
+	return eat(s, '"');
+}
+
+static bool skip_value(struct scan *s, unsigned depth)
+{
+	char tmp[8];
+
+	if (depth > 64)
+		return false;
+	skip_ws(s);
+	if (s->p >= s->end)
+		return false;
+	if (*s->p == '"')
+		return scan_string(s, tmp, sizeof(tmp));
+	if (*s->p == '{' || *s->p == '[') {
+		char close = *s->p == '{' ? '}' : ']';
+
+		s->p++;
+		if (eat(s, close))
+			return true;
+		do {
+			if (close == '}' && (!scan_string(s, tmp, sizeof(tmp)) || !eat(s, ':')))
+				return false;
+			if (!skip_value(s, depth + 1))
+				return false;
+		} while (eat(s, ','));
+		return eat(s, close);
+	}
+	while (s->p < s->end && !strchr(",}] \n\t\r", *s->p))
+		s->p++;
+	return true;
+}
+
+struct nft_object {
+	char kind[16];                       /* "chain", "rule", ... */
+	char family[16], table[64], name[64], chain[64], hook[16], policy[16];
+	const char *start, *end;             /* the object's text */
+};
+
+/* The inner object of {"KIND": {...}}: its string members we care about. */
+static bool scan_object(struct scan *s, struct nft_object *o)
+{
+	*o = (struct nft_object){ .kind = "" };
+	if (!eat(s, '{') || !scan_string(s, o->kind, sizeof(o->kind)) || !eat(s, ':'))
+		return false;
+	skip_ws(s);
+	o->start = s->p;
+	if (!eat(s, '{'))
+		return skip_value(s, 1) && eat(s, '}');
+	if (!eat(s, '}'))
+		do {
+			char key[16], *dst = NULL;
+			size_t size = 0;
+
+			if (!scan_string(s, key, sizeof(key)) || !eat(s, ':'))
+				return false;
+			skip_ws(s);
+			if (streq(key, "family")) dst = o->family, size = sizeof(o->family);
+			else if (streq(key, "table")) dst = o->table, size = sizeof(o->table);
+			else if (streq(key, "name")) dst = o->name, size = sizeof(o->name);
+			else if (streq(key, "chain")) dst = o->chain, size = sizeof(o->chain);
+			else if (streq(key, "hook")) dst = o->hook, size = sizeof(o->hook);
+			else if (streq(key, "policy")) dst = o->policy, size = sizeof(o->policy);
+			if (dst && s->p < s->end && *s->p == '"') {
+				if (!scan_string(s, dst, size))
+					return false;
+			} else if (!skip_value(s, 2)) {
+				return false;
+			}
+		} while (eat(s, ','));
+	if (!eat(s, '}'))
+		return false;
+	o->end = s->p;
+	return eat(s, '}');
+}
+
+/* Does TEXT mention "NAME" as a JSON string? */
+static bool mentions(const char *start, const char *end, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = start; p + n + 2 <= end; p++)
+		if (p[0] == '"' && !memcmp(p + 1, name, n) && p[n + 1] == '"')
+			return true;
+	return false;
+}
+
+static bool is_qnet_bridge(const struct qnet_config *c, const char *start, const char *end)
+{
+	if (c->script_bridge[0] && mentions(start, end, c->script_bridge))
+		return true;
+	for (size_t i = 0; i < c->n_networks; i++)
+		if (mentions(start, end, c->networks[i].bridge))
+			return true;
+	for (size_t i = 0; i < c->n_grants; i++)
+		if (mentions(start, end, c->grants[i].bridge))
+			return true;
+	return false;
+}
+
+/* Rules of FAMILY TABLE CHAIN in the ruleset that name one of our bridges:
+ * then the admin has probably made room for us, and we only warn. */
+static bool chain_mentions_our_bridges(const struct qnet_config *c, const char *json, size_t len,
+				       const struct nft_object *chain)
+{
+	struct scan s = { json, json + len };
+	struct nft_object o;
+
+	if (!eat(&s, '{'))
+		return false;
+	while (s.p < s.end && *s.p != '[')
+		s.p++;
+	if (!eat(&s, '['))
+		return false;
+	do {
+		if (!scan_object(&s, &o))
+			return false;
+		if (streq(o.kind, "rule") && streq(o.family, chain->family) && streq(o.table, chain->table) &&
+		    streq(o.chain, chain->name) && is_qnet_bridge(c, o.start, o.end))
+			return true;
+	} while (eat(&s, ','));
+	return false;
+}
+
+static int check_firewall(struct doctor *d)
+{
+	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
+	const char *json;
+	struct nft_object o;
+	struct scan s;
+	unsigned found = 0;
+	size_t len;
+
+	if (!nft)
+		return report(d, WARN, "nftables", "apt install libnftables1", "libnftables cannot start");
+	nft_ctx_output_set_flags(nft, NFT_CTX_OUTPUT_JSON);
+	if (nft_ctx_buffer_output(nft) < 0 || nft_ctx_buffer_error(nft) < 0 ||
+	    nft_run_cmd_from_buffer(nft, "list ruleset") != 0) {
+		const char *err = nft_ctx_get_error_buffer(nft);
+
+		report(d, WARN, "nftables", "run qnet doctor as root",
+		       "cannot read the ruleset: %.200s", err && *err ? err : "(no reason given)");
+		nft_ctx_free(nft);
+		return 0;
+	}
+	report(d, OK, "nftables", NULL, "libnftables reads the ruleset");
+
+	json = nft_ctx_get_output_buffer(nft);
+	len = strlen(json);
+	s = (struct scan){ json, json + len };
+	/* {"nftables": [ {...}, ... ]} */
+	if (eat(&s, '{')) {
+		while (s.p < s.end && *s.p != '[')
+			s.p++;
+		if (eat(&s, '['))
+			do {
+				char check[160], fix[512];
+
+				if (!scan_object(&s, &o))
+					break;
+				if (!streq(o.kind, "chain") || !streq(o.hook, "forward") || !streq(o.policy, "drop"))
+					continue;
+				/* Our own tables never drop by policy; this is about everyone else's. */
+				if (!strncmp(o.table, "qnet", 4))
+					continue;
+				found++;
+				snprintf(check, sizeof(check), "forward policy %s %s %s", o.family, o.table, o.name);
+				snprintf(fix, sizeof(fix),
+					 "accept qnet's bridges in that chain before the policy applies, e.g. with Docker: "
+					 "iptables -I DOCKER-USER -i BRIDGE -j ACCEPT; iptables -I DOCKER-USER -o BRIDGE -j ACCEPT");
+				if (chain_mentions_our_bridges(d->cfg, json, len, &o))
+					report(d, WARN, check, fix,
+					       "chain %s of table %s %s drops forwarded packets by policy; some of its rules name "
+					       "qnet's bridges: make sure they accept", o.name, o.family, o.table);
+				else
+					report(d, FAIL, check, fix,
+					       "chain %s of table %s %s drops forwarded packets by policy (Docker sets this): "
+					       "VM NAT%s traffic is dropped, and an accept in qnet's table cannot override a drop "
+					       "in another table on the same hook", o.name, o.family, o.table,
+					       streq(o.family, "bridge") ? " and bridged" : " (and, with br_netfilter, bridged)");
+			} while (eat(&s, ','));
+	}
+	if (!found)
+		report(d, OK, "forward policy", NULL, "no other table drops forwarded packets by policy");
+	nft_ctx_free(nft);
+	return 0;
+}
+
+/* ---- legacy iptables (x_tables without nftables): same hook, same rule ----
+ *
+ * Hosts whose Docker uses iptables-legacy keep its FORWARD policy where
+ * libnftables cannot see it; a drop there drops VM traffic all the same.
+ * The kernel hands the filter table out through getsockopt; the policy is
+ * the standard target of the entry at underflow[NF_INET_FORWARD]. */
+
+static bool legacy_filter_loaded(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/net/ip_tables_names", "re");
+	char name[64];
+
+	while (f && fscanf(f, "%63s", name) == 1)
+		if (streq(name, "filter"))
+			return true;
+	return false;
+}
+
+/* 1 if FORWARD's policy is DROP, 0 if not, -errno if it cannot be read. */
+static int legacy_forward_drops(void)
+{
+	_cleanup_free_ struct ipt_get_entries *entries = NULL;
+	_cleanup_close_ int fd = -1;
+	struct ipt_getinfo info = { .name = "filter" };
+	const struct xt_standard_target *target;
+	const struct ipt_entry *policy;
+	socklen_t len = sizeof(info);
+	size_t off;
+
+	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0)
+		return qnet_negerrno();
+	if (getsockopt(fd, IPPROTO_IP, IPT_SO_GET_INFO, &info, &len) < 0)
+		return qnet_negerrno();
+	if (!(info.valid_hooks & (1u << NF_INET_FORWARD)))
+		return 0;
+	entries = calloc(1, sizeof(*entries) + info.size);
+	if (!entries)
+		return -ENOMEM;
+	memcpy(entries->name, info.name, sizeof(entries->name));
+	entries->size = info.size;
+	len = (socklen_t)(sizeof(*entries) + info.size);
+	if (getsockopt(fd, IPPROTO_IP, IPT_SO_GET_ENTRIES, entries, &len) < 0)
+		return qnet_negerrno();
+	off = info.underflow[NF_INET_FORWARD];
+	if (off + sizeof(*policy) > entries->size)
+		return -EBADMSG;
+	policy = (const struct ipt_entry *)((const char *)entries->entrytable + off);
+	if (policy->target_offset + sizeof(*target) > policy->next_offset ||
+	    off + policy->next_offset > entries->size)
+		return -EBADMSG;
+	target = (const struct xt_standard_target *)((const char *)policy + policy->target_offset);
+	/* A standard target's verdict is -NF_<VERDICT> - 1. */
+	return target->verdict == -NF_DROP - 1;
+}
+
+static int check_legacy_iptables(struct doctor *d)
+{
+	int r;
+
+	if (!legacy_filter_loaded())
+		return 0;
+	r = legacy_forward_drops();
+	if (r < 0)
+		return report(d, WARN, "forward policy iptables-legacy", "run qnet doctor as root",
+			      "legacy iptables filter table is loaded, but its FORWARD policy cannot be read: %s",
+			      strerror(-r));
+	if (r == 0)
+		return report(d, OK, "forward policy iptables-legacy", NULL, "legacy iptables FORWARD policy is ACCEPT");
+	return report(d, FAIL, "forward policy iptables-legacy",
+		      "accept qnet's bridges before the policy applies, e.g. with Docker: "
+		      "iptables-legacy -I DOCKER-USER -i BRIDGE -j ACCEPT; iptables-legacy -I DOCKER-USER -o BRIDGE -j ACCEPT",
+		      "legacy iptables FORWARD policy is DROP (Docker sets this): VM NAT traffic is dropped "
+		      "(bridged too with br_netfilter), and no accept in an nftables table can override it");
+}
+
+/* ---- stale state under the run directory ---- */
+
+static bool ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+
+	return n >= m && streq(s + n - m, suffix);
+}
+
+/* A pid file whose process is gone: the program that wrote it died
+ * without cleaning up (kill -9, crash, reboot without tmpfs). */
+static unsigned check_pid_file(struct doctor *d, int dirfd, const char *dir, const char *name)
+{
+	_cleanup_close_ int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+	char buf[32] = "", *end;
+	ssize_t n;
+	long pid;
+
+	if (fd < 0)
+		return 0;
+	n = read(fd, buf, sizeof(buf) - 1);
+	buf[n > 0 ? n : 0] = '\0';
+	errno = 0;
+	pid = strtol(buf, &end, 10);
+	if (errno || end == buf || (*end && *end != '\n') || pid <= 0 || pid > INT32_MAX) {
+		report(d, WARN, "stale state", "qnet gc", "%s/%s does not hold a pid", dir, name);
+		return 1;
+	}
+	if (!qnet_proc_alive((pid_t)pid, NULL)) {
+		report(d, WARN, "stale state", "qnet gc", "%s/%s names process %ld, which is gone", dir, name, pid);
+		return 1;
+	}
+	return 0;
+}
+
+/* RUNDIR/NAME.state says network NAME is up (lib/nat.c); its bridge must be there. */
+static unsigned check_state_file(struct doctor *d, const char *dir, const char *name)
+{
+	char network[QNET_NAME_MAX + 1], bridge[IFNAMSIZ];
+	size_t len = strlen(name) - strlen(".state");
+	struct qnet_link l;
+
+	if (len == 0 || len > QNET_NAME_MAX)
+		return 0;
+	memcpy(network, name, len);
+	network[len] = '\0';
+	if (qnet_nat_state_bridge(network, bridge) < 0) {
+		report(d, WARN, "stale state", "qnet gc", "%s/%s: unreadable state of network %s", dir, name, network);
+		return 1;
+	}
+	if (qnet_link_get(&d->nl, bridge, &l) == -ENODEV) {
+		report(d, WARN, "stale state", "qnet gc", "%s/%s: network %s is recorded up, but its bridge %s is gone",
+		       dir, name, network, bridge);
+		return 1;
+	}
+	return 0;
+}
+
+static unsigned scan_state_dir(struct doctor *d, const char *dir)
+{
+	DIR *dp = opendir(dir);
+	struct dirent *de;
+	unsigned stale = 0;
+
+	if (!dp)
+		return 0;
+	while ((de = readdir(dp))) {
+		if (de->d_name[0] == '.')
+			continue;
+		if (ends_with(de->d_name, ".pid"))
+			stale += check_pid_file(d, dirfd(dp), dir, de->d_name);
+		else if (ends_with(de->d_name, ".state"))
+			stale += check_state_file(d, dir, de->d_name);
+	}
+	closedir(dp);
+	return stale;
+}
+
+static int check_stale_state(struct doctor *d)
+{
+	const char *dir = qnet_rundir();
+
+	if (access(dir, F_OK) < 0)
+		return report(d, OK, "stale state", NULL, "%s does not exist: nothing is running", dir);
+	if (scan_state_dir(d, dir) == 0)
+		report(d, OK, "stale state", NULL, "nothing stale under %s", dir);
+	return 0;
+}
+
+int qnet_doctor_run(FILE *out, struct qnet_doctor_counts *counts)
+{
+	struct doctor d = { .out = out, .counts = counts };
+	int r;
+
+	*counts = (struct qnet_doctor_counts){ 0 };
+	check_tun(&d);
+	check_helper(&d);
+	r = check_config(&d);
+	if (r < 0)
+		return r;
+	r = qnet_nl_open(&d.nl);
+	if (r < 0) {
+		report(&d, FAIL, "netlink", NULL, "cannot open a netlink socket: %s", strerror(-r));
+	} else {
+		check_bridges(&d);
+		check_subnets(&d);
+		check_ip_forward(&d);
+	}
+	check_dnsmasq(&d);
+	check_firewall(&d);
+	check_legacy_iptables(&d);
+	if (r >= 0)
+		check_stale_state(&d);
+	if (r >= 0)
+		qnet_nl_close(&d.nl);
+	qnet_config_free(d.cfg);
+	return 0;
+}

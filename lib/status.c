@@ -1,0 +1,363 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdlib.h>
+#include <time.h>
+
+#include "config.h"
+#include "dnsmasq.h"
+#include "json.h"
+#include "leases.h"
+#include "link.h"
+#include "log.h"
+#include "macro.h"
+#include "netlink.h"
+#include "status.h"
+
+/* Bridges are listed once, with every reason qnet knows them for. */
+enum role {
+	ROLE_SCRIPT = 1 << 0,   /* [script] bridge= (qemu-ifup) */
+	ROLE_GRANT = 1 << 1,    /* [bridge NAME] (qemu-bridge-helper grants) */
+	ROLE_NETWORK = 1 << 2,  /* a NAT network's bridge */
+};
+
+static const char *const role_names[] = { "script", "grant", "network" };
+
+struct bridge_entry {
+	char name[IFNAMSIZ];
+	unsigned roles;
+};
+
+struct status {
+	FILE *out;
+	bool json;
+	struct qnet_json j;
+	struct qnet_nl nl;
+	const struct qnet_config *cfg;
+	struct bridge_entry *bridges;
+	size_t n_bridges;
+};
+
+static int add_bridge(struct status *s, const char *name, unsigned role)
+{
+	struct bridge_entry *b;
+
+	for (size_t i = 0; i < s->n_bridges; i++)
+		if (streq(s->bridges[i].name, name)) {
+			s->bridges[i].roles |= role;
+			return 0;
+		}
+	b = reallocarray(s->bridges, s->n_bridges + 1, sizeof(*b));
+	if (!b)
+		return -ENOMEM;
+	s->bridges = b;
+	b = &s->bridges[s->n_bridges++];
+	*b = (struct bridge_entry){ .roles = role };
+	snprintf(b->name, sizeof(b->name), "%s", name);
+	return 0;
+}
+
+static void format_mac(const uint8_t m[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
+}
+
+static const char *ipv4(struct in_addr a, char out[INET_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN);
+}
+
+static int print_port(const struct qnet_link *port, void *userdata)
+{
+	struct status *s = userdata;
+	char mac[18];
+
+	if (!s->json) {
+		fprintf(s->out, " %s", port->name);
+		return 0;
+	}
+	format_mac(port->mac, mac);
+	qnet_json_object_begin(&s->j);
+	qnet_json_key(&s->j, "name");
+	qnet_json_string(&s->j, port->name);
+	qnet_json_key(&s->j, "ifindex");
+	qnet_json_int(&s->j, port->ifindex);
+	qnet_json_key(&s->j, "kind");
+	qnet_json_string(&s->j, port->kind[0] ? port->kind : NULL);
+	qnet_json_key(&s->j, "mac");
+	qnet_json_string(&s->j, mac);
+	qnet_json_key(&s->j, "up");
+	qnet_json_bool(&s->j, port->flags & IFF_UP);
+	qnet_json_object_end(&s->j);
+	return 0;
+}
+
+static int print_bridge(struct status *s, const struct bridge_entry *b)
+{
+	struct qnet_link l;
+	bool exists, is_bridge;
+	int r;
+
+	r = qnet_link_get(&s->nl, b->name, &l);
+	if (r < 0 && r != -ENODEV)
+		return r;
+	exists = r == 0;
+	is_bridge = exists && l.is_bridge;
+
+	if (s->json) {
+		qnet_json_object_begin(&s->j);
+		qnet_json_key(&s->j, "name");
+		qnet_json_string(&s->j, b->name);
+		qnet_json_key(&s->j, "roles");
+		qnet_json_array_begin(&s->j);
+		for (size_t i = 0; i < ARRAY_SIZE(role_names); i++)
+			if (b->roles & (1u << i))
+				qnet_json_string(&s->j, role_names[i]);
+		qnet_json_array_end(&s->j);
+		qnet_json_key(&s->j, "exists");
+		qnet_json_bool(&s->j, exists);
+		qnet_json_key(&s->j, "is_bridge");
+		qnet_json_bool(&s->j, is_bridge);
+		qnet_json_key(&s->j, "up");
+		qnet_json_bool(&s->j, exists && (l.flags & IFF_UP));
+		qnet_json_key(&s->j, "mtu");
+		if (exists)
+			qnet_json_int(&s->j, l.mtu);
+		else
+			qnet_json_null(&s->j);
+		qnet_json_key(&s->j, "ports");
+		qnet_json_array_begin(&s->j);
+	} else {
+		fprintf(s->out, "bridge %s (", b->name);
+		for (size_t i = 0, n = 0; i < ARRAY_SIZE(role_names); i++)
+			if (b->roles & (1u << i))
+				fprintf(s->out, "%s%s", n++ ? ", " : "", role_names[i]);
+		if (!exists)
+			fprintf(s->out, "): does not exist");
+		else if (!is_bridge)
+			fprintf(s->out, "): not a bridge (%s)", l.kind[0] ? l.kind : "unknown kind");
+		else
+			fprintf(s->out, "): %s, mtu %u, ports:", l.flags & IFF_UP ? "up" : "down", l.mtu);
+	}
+	r = is_bridge ? qnet_bridge_foreach_port(&s->nl, l.ifindex, print_port, s) : 0;
+	if (s->json) {
+		qnet_json_array_end(&s->j);
+		qnet_json_object_end(&s->j);
+	} else {
+		fputc('\n', s->out);
+	}
+	/* A bridge deleted between the two requests has no ports: not an error. */
+	return r == -ENODEV ? 0 : r;
+}
+
+static const char *proto_name(uint8_t proto)
+{
+	return proto == IPPROTO_UDP ? "udp" : "tcp";
+}
+
+static void print_network_json(struct status *s, const struct qnet_network *n, bool up, pid_t pid,
+			       const struct qnet_lease *leases, size_t n_leases)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4], mac[18];
+	struct qnet_json *j = &s->j;
+
+	snprintf(cidr, sizeof(cidr), "%s/%u", ipv4(n->subnet, a), n->prefix);
+	qnet_json_object_begin(j);
+	qnet_json_key(j, "name");
+	qnet_json_string(j, n->name);
+	qnet_json_key(j, "bridge");
+	qnet_json_string(j, n->bridge);
+	qnet_json_key(j, "subnet");
+	qnet_json_string(j, cidr);
+	qnet_json_key(j, "gateway");
+	qnet_json_string(j, ipv4(n->gateway, a));
+	qnet_json_key(j, "dhcp_range");
+	qnet_json_object_begin(j);
+	qnet_json_key(j, "start");
+	qnet_json_string(j, ipv4(n->range_start, a));
+	qnet_json_key(j, "end");
+	qnet_json_string(j, ipv4(n->range_end, b));
+	qnet_json_object_end(j);
+	qnet_json_key(j, "dns");
+	qnet_json_bool(j, n->dns);
+	qnet_json_key(j, "lease_max");
+	qnet_json_int(j, n->lease_max);
+	qnet_json_key(j, "up");
+	qnet_json_bool(j, up);
+	qnet_json_key(j, "dnsmasq_pid");
+	if (pid > 0)
+		qnet_json_int(j, pid);
+	else
+		qnet_json_null(j);
+	qnet_json_key(j, "hosts");
+	qnet_json_array_begin(j);
+	for (size_t i = 0; i < n->n_hosts; i++) {
+		format_mac(n->hosts[i].mac, mac);
+		qnet_json_object_begin(j);
+		qnet_json_key(j, "mac");
+		qnet_json_string(j, mac);
+		qnet_json_key(j, "ip");
+		qnet_json_string(j, ipv4(n->hosts[i].ip, a));
+		qnet_json_key(j, "hostname");
+		qnet_json_string(j, n->hosts[i].name[0] ? n->hosts[i].name : NULL);
+		qnet_json_object_end(j);
+	}
+	qnet_json_array_end(j);
+	qnet_json_key(j, "forwards");
+	qnet_json_array_begin(j);
+	for (size_t i = 0; i < n->n_forwards; i++) {
+		const struct qnet_forward *f = &n->forwards[i];
+
+		qnet_json_object_begin(j);
+		qnet_json_key(j, "proto");
+		qnet_json_string(j, proto_name(f->proto));
+		qnet_json_key(j, "host_port");
+		qnet_json_int(j, f->host_port);
+		qnet_json_key(j, "guest");
+		qnet_json_string(j, ipv4(f->guest, a));
+		qnet_json_key(j, "guest_port");
+		qnet_json_int(j, f->guest_port);
+		qnet_json_object_end(j);
+	}
+	qnet_json_array_end(j);
+	qnet_json_key(j, "leases");
+	qnet_json_array_begin(j);
+	for (size_t i = 0; i < n_leases; i++) {
+		format_mac(leases[i].mac, mac);
+		qnet_json_object_begin(j);
+		qnet_json_key(j, "mac");
+		qnet_json_string(j, mac);
+		qnet_json_key(j, "ip");
+		qnet_json_string(j, ipv4(leases[i].ip, a));
+		qnet_json_key(j, "hostname");
+		qnet_json_string(j, leases[i].hostname[0] ? leases[i].hostname : NULL);
+		qnet_json_key(j, "expires");
+		if (leases[i].expiry)
+			qnet_json_int(j, leases[i].expiry);
+		else
+			qnet_json_null(j);
+		qnet_json_object_end(j);
+	}
+	qnet_json_array_end(j);
+	qnet_json_object_end(j);
+}
+
+static void print_network_text(struct status *s, const struct qnet_network *n, bool up, pid_t pid,
+			       const struct qnet_lease *leases, size_t n_leases)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], mac[18];
+
+	fprintf(s->out, "network %s: %s, bridge %s, subnet %s/%u, gateway %s", n->name, up ? "up" : "down",
+		n->bridge, ipv4(n->subnet, a), n->prefix, ipv4(n->gateway, b));
+	if (pid > 0)
+		fprintf(s->out, ", dnsmasq pid %d\n", (int)pid);
+	else
+		fprintf(s->out, up ? ", dnsmasq not running\n" : "\n");
+	for (size_t i = 0; i < n->n_hosts; i++) {
+		format_mac(n->hosts[i].mac, mac);
+		fprintf(s->out, "  host %s %s %s\n", mac, ipv4(n->hosts[i].ip, a), n->hosts[i].name);
+	}
+	for (size_t i = 0; i < n->n_forwards; i++) {
+		const struct qnet_forward *f = &n->forwards[i];
+
+		fprintf(s->out, "  forward %s %u -> %s:%u\n", proto_name(f->proto), f->host_port,
+			ipv4(f->guest, a), f->guest_port);
+	}
+	for (size_t i = 0; i < n_leases; i++) {
+		time_t t = (time_t)leases[i].expiry;
+		char when[32] = "never";
+		struct tm tm;
+
+		if (leases[i].expiry && gmtime_r(&t, &tm))
+			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
+		format_mac(leases[i].mac, mac);
+		fprintf(s->out, "  lease %s %s %s expires %s\n", mac, ipv4(leases[i].ip, a),
+			leases[i].hostname[0] ? leases[i].hostname : "-", when);
+	}
+}
+
+static int print_all(struct status *s)
+{
+	const struct qnet_config *c = s->cfg;
+	int r;
+
+	if (c->script_bridge[0] && (r = add_bridge(s, c->script_bridge, ROLE_SCRIPT)) < 0)
+		return r;
+	for (size_t i = 0; i < c->n_grants; i++)
+		if ((r = add_bridge(s, c->grants[i].bridge, ROLE_GRANT)) < 0)
+			return r;
+	for (size_t i = 0; i < c->n_networks; i++)
+		if ((r = add_bridge(s, c->networks[i].bridge, ROLE_NETWORK)) < 0)
+			return r;
+
+	if (s->json) {
+		qnet_json_object_begin(&s->j);
+		qnet_json_key(&s->j, "version");
+		qnet_json_int(&s->j, QNET_STATUS_JSON_VERSION);
+		qnet_json_key(&s->j, "bridges");
+		qnet_json_array_begin(&s->j);
+	}
+	for (size_t i = 0; i < s->n_bridges; i++)
+		if ((r = print_bridge(s, &s->bridges[i])) < 0)
+			return r;
+	if (s->json) {
+		qnet_json_array_end(&s->j);
+		qnet_json_key(&s->j, "networks");
+		qnet_json_array_begin(&s->j);
+	}
+	for (size_t i = 0; i < c->n_networks; i++) {
+		_cleanup_free_ struct qnet_lease *leases = NULL;
+		size_t n_leases = 0;
+		struct qnet_link l;
+		pid_t pid;
+		bool up;
+
+		r = qnet_link_get(&s->nl, c->networks[i].bridge, &l);
+		if (r < 0 && r != -ENODEV)
+			return r;
+		up = r == 0 && l.is_bridge;
+		pid = qnet_dnsmasq_pid(c->networks[i].name);
+		r = qnet_leases_load(c->networks[i].name, &leases, &n_leases);
+		if (r < 0)
+			return r;
+		if (s->json)
+			print_network_json(s, &c->networks[i], up, pid, leases, n_leases);
+		else
+			print_network_text(s, &c->networks[i], up, pid, leases, n_leases);
+	}
+	if (s->json) {
+		qnet_json_array_end(&s->j);
+		qnet_json_object_end(&s->j);
+		return qnet_json_finish(&s->j);
+	}
+	return fflush(s->out) == 0 ? 0 : -EIO;
+}
+
+int qnet_status_print(FILE *out, bool json)
+{
+	_cleanup_config_ struct qnet_config *cfg = NULL;
+	struct status s = { .out = out, .json = json };
+	int r;
+
+	r = qnet_config_load(NULL, &cfg, NULL, NULL);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0) {
+		/* Status is most wanted when something is wrong: show the defaults. */
+		qnet_warn("qnet.conf cannot be used (%s; see qnet check): showing the built-in defaults",
+			  strerror(-r));
+		r = qnet_config_parse_buffer("(defaults)", "", 0, &cfg, NULL, NULL);
+		if (r < 0)
+			return r;
+	}
+	s.cfg = cfg;
+	qnet_json_init(&s.j, out);
+	r = qnet_nl_open(&s.nl);
+	if (r < 0)
+		return r;
+	r = print_all(&s);
+	qnet_nl_close(&s.nl);
+	free(s.bridges);
+	return r;
+}
