@@ -37,6 +37,7 @@
 #include "paths.h"
 #include "proc.h"
 #include "route.h"
+#include "sysctl.h"
 
 #define HELPER "qemu-bridge-helper"
 
@@ -397,18 +398,19 @@ static bool any_network_up(struct doctor *d, const char **name)
 
 static int check_ip_forward(struct doctor *d)
 {
-	_cleanup_fclose_ FILE *f = fopen("/proc/sys/net/ipv4/ip_forward", "re");
 	const char *up = NULL;
-	int v = -1;
+	unsigned long v;
+	char buf[16];
 
-	if (!f || fscanf(f, "%d", &v) != 1)
+	if (qnet_sysctl_read("/proc/sys/net/ipv4/ip_forward", buf, sizeof(buf)) < 0 ||
+	    qnet_parse_uint(buf, 2, &v) < 0)
 		return report(d, WARN, "ip_forward", NULL, "cannot read /proc/sys/net/ipv4/ip_forward");
 	if (v == 1)
 		return report(d, OK, "ip_forward", NULL, "1");
 	if (any_network_up(d, &up))
 		return report(d, FAIL, "ip_forward", "sysctl -w net.ipv4.ip_forward=1 (something reset it after qnet set it)",
-			      "%d while network %s is up: its guests cannot reach anything beyond the host", v, up);
-	report(d, OK, "ip_forward", NULL, "%d (qemu-ifup-nat turns it on while a NAT network is up)", v);
+			      "%lu while network %s is up: its guests cannot reach anything beyond the host", v, up);
+	report(d, OK, "ip_forward", NULL, "%lu (qemu-ifup-nat turns it on while a NAT network is up)", v);
 	return 0;
 }
 

@@ -254,10 +254,15 @@ int main(int argc, char **argv)
 			for (int k = 0; k < n; k++)
 				len += strlen(args[k]) + 1;
 			cmd = calloc(len, 1);
-			for (int k = 0; k < n; k++) {
-				strcat(cmd, args[k]);
+			if (!cmd)
+				die("calloc");
+			for (int k = 0, at = 0; k < n; k++) {
+				size_t l = strlen(args[k]);
+
+				memcpy(cmd + at, args[k], l);
+				at += (int)l;
 				if (k + 1 < n)
-					strcat(cmd, " ");
+					cmd[at++] = ' ';
 			}
 			execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
 		} else {
@@ -300,7 +305,7 @@ int main(int argc, char **argv)
 		       (unsigned)ifr.ifr_flags & 0xffff,
 		       (ifr.ifr_flags & (IFF_TAP | IFF_NO_PI | IFF_TUN)) == (IFF_TAP | IFF_NO_PI),
 		       !!(ifr.ifr_flags & IFF_VNET_HDR));
-		if (then) {
+		if (then && then[0]) {
 			pid_t t;
 
 			fflush(stdout);
