@@ -167,28 +167,50 @@ struct port_walk {
 	int result;
 };
 
-static void port_parsed(struct nl_object *obj, void *arg)
-{
-	struct port_walk *w = arg;
-	struct qnet_link l;
+struct link_parse {
+	struct qnet_link *ret;
+	int found;
+};
 
-	if (w->result != 0)
+static void link_parsed(struct nl_object *obj, void *arg)
+{
+	struct link_parse *p = arg;
+
+	if (p->found)
 		return;
-	from_rtnl((struct rtnl_link *)obj, &l);
-	/* Older kernels ignore the IFLA_MASTER filter: check again. */
-	if (l.master != w->bridge)
-		return;
-	if (w->fn)
-		w->result = w->fn(&l, w->userdata);
+	from_rtnl((struct rtnl_link *)obj, p->ret);
+	p->found = 1;
+}
+
+int qnet_link_from_msg(struct nl_msg *msg, struct qnet_link *ret)
+{
+	struct link_parse p = { .ret = ret };
+	int type = nlmsg_hdr(msg)->nlmsg_type;
+	int r;
+
+	/* nl_msg_parse would hand us any route object; only links are links. */
+	if (type != RTM_NEWLINK)
+		return 0;
+	r = nl_msg_parse(msg, link_parsed, &p);
+	if (r < 0)
+		return qnet_errno_from_nl(r);
+	return p.found;
 }
 
 static int port_msg(struct nl_msg *msg, void *arg)
 {
 	struct port_walk *w = arg;
-	int r = nl_msg_parse(msg, port_parsed, w);
+	struct qnet_link l;
+	int r = qnet_link_from_msg(msg, &l);
 
-	if (r < 0 && w->result == 0)
-		w->result = qnet_errno_from_nl(r);
+	if (r < 0) {
+		w->result = r;
+		return NL_STOP;
+	}
+	/* Older kernels ignore the IFLA_MASTER filter: check again. */
+	if (r == 0 || l.master != w->bridge || !w->fn)
+		return NL_OK;
+	w->result = w->fn(&l, w->userdata);
 	return w->result ? NL_STOP : NL_OK;
 }
 

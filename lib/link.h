@@ -24,6 +24,12 @@ struct qnet_link {
 	char kind[16];       /* rtnl link kind ("bridge", "tun", "veth"), "" if none */
 };
 
+struct nl_msg;
+
+/* Interpret an RTM_NEWLINK message: 1 and RET filled, 0 if it is not a
+ * link, -errno if it is malformed. */
+int qnet_link_from_msg(struct nl_msg *msg, struct qnet_link *ret);
+
 /* -ENODEV if there is no such link. */
 int qnet_link_get(struct qnet_nl *nl, const char *name, struct qnet_link *ret);
 int qnet_link_get_by_index(struct qnet_nl *nl, int ifindex, struct qnet_link *ret);

@@ -9,43 +9,53 @@
 #include "macro.h"
 #include "route.h"
 
-struct route {
-	uint32_t dst;      /* network byte order */
-	unsigned dst_len;
-	uint32_t priority;
-	int oif;
-};
-
-typedef void (*route_fn)(const struct route *rt, void *userdata);
+typedef void (*route_fn)(const struct qnet_route *rt, void *userdata);
 
 struct route_walk {
 	route_fn fn;
 	void *userdata;
 };
 
-static int route_msg(struct nl_msg *msg, void *arg)
+int qnet_route_from_msg(struct nl_msg *msg, struct qnet_route *rt)
 {
-	struct route_walk *w = arg;
+	/* The kernel's messages are well-formed; checking sizes anyway keeps
+	 * a malformed one from being read past its end. */
+	static struct nla_policy policy[RTA_MAX + 1] = {
+		[RTA_TABLE] = { .type = NLA_U32 },
+		[RTA_DST] = { .type = NLA_U32 },
+		[RTA_PRIORITY] = { .type = NLA_U32 },
+		[RTA_OIF] = { .type = NLA_U32 },
+	};
 	struct nlmsghdr *h = nlmsg_hdr(msg);
 	struct nlattr *tb[RTA_MAX + 1];
 	struct rtmsg *rtm;
-	struct route rt = { 0 };
 	uint32_t table;
 
-	if (h->nlmsg_type != RTM_NEWROUTE || nlmsg_parse(h, sizeof(*rtm), tb, RTA_MAX, NULL) < 0)
-		return NL_OK;
+	if (h->nlmsg_type != RTM_NEWROUTE || !nlmsg_valid_hdr(h, sizeof(*rtm)) ||
+	    nlmsg_parse(h, sizeof(*rtm), tb, RTA_MAX, policy) < 0)
+		return 0;
 	rtm = nlmsg_data(h);
 	table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
-	if (rtm->rtm_family != AF_INET || table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST)
-		return NL_OK;
-	rt.dst_len = rtm->rtm_dst_len;
+	if (rtm->rtm_family != AF_INET || table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST ||
+	    rtm->rtm_dst_len > 32)
+		return 0;
+	*rt = (struct qnet_route){ .dst_len = rtm->rtm_dst_len };
 	if (tb[RTA_DST])
-		rt.dst = nla_get_u32(tb[RTA_DST]);
+		rt->dst = nla_get_u32(tb[RTA_DST]);
 	if (tb[RTA_PRIORITY])
-		rt.priority = nla_get_u32(tb[RTA_PRIORITY]);
+		rt->priority = nla_get_u32(tb[RTA_PRIORITY]);
 	if (tb[RTA_OIF])
-		rt.oif = (int)nla_get_u32(tb[RTA_OIF]);
-	w->fn(&rt, w->userdata);
+		rt->oif = (int)nla_get_u32(tb[RTA_OIF]);
+	return 1;
+}
+
+static int route_msg(struct nl_msg *msg, void *arg)
+{
+	struct route_walk *w = arg;
+	struct qnet_route rt;
+
+	if (qnet_route_from_msg(msg, &rt) == 1)
+		w->fn(&rt, w->userdata);
 	return NL_OK;
 }
 
@@ -82,7 +92,7 @@ struct best_default {
 	uint32_t priority;
 };
 
-static void pick_default(const struct route *rt, void *userdata)
+static void pick_default(const struct qnet_route *rt, void *userdata)
 {
 	struct best_default *b = userdata;
 
@@ -112,31 +122,37 @@ static uint32_t mask_of(unsigned prefix)
 	return prefix ? htonl(~0u << (32 - prefix)) : 0;
 }
 
+bool qnet_route_overlaps(const struct qnet_route *rt, struct in_addr net, unsigned prefix)
+{
+	uint32_t a = mask_of(rt->dst_len), b = mask_of(prefix);
+	/* Two prefixes overlap when they agree on the shorter one's bits. */
+	uint32_t common = ntohl(a) < ntohl(b) ? a : b;
+
+	return (rt->dst & common) == (net.s_addr & common);
+}
+
 struct overlap {
-	uint32_t net, mask;
+	struct in_addr net;
+	unsigned prefix;
 	int ignore, found;
 };
 
-static void check_overlap(const struct route *rt, void *userdata)
+static void check_overlap(const struct qnet_route *rt, void *userdata)
 {
 	struct overlap *o = userdata;
-	uint32_t common;
 
 	if (o->found || rt->dst_len == 0 || rt->oif == o->ignore)
 		return;
-	/* Two prefixes overlap when they agree on the shorter one's bits. */
-	common = ntohl(mask_of(rt->dst_len)) < ntohl(o->mask) ? mask_of(rt->dst_len) : o->mask;
-	if ((rt->dst & common) == (o->net & common))
+	if (qnet_route_overlaps(rt, o->net, o->prefix))
 		o->found = rt->oif ? rt->oif : -1;
 }
 
 int qnet_route_find_overlap(struct qnet_nl *nl, struct in_addr net, unsigned prefix,
 			    int ignore_ifindex, int *ifindex)
 {
-	struct overlap o = { .mask = mask_of(prefix), .ignore = ignore_ifindex };
+	struct overlap o = { .net = net, .prefix = prefix, .ignore = ignore_ifindex };
 	int r;
 
-	o.net = net.s_addr & o.mask;
 	r = route_foreach(nl, check_overlap, &o);
 	if (r < 0)
 		return r;
