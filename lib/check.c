@@ -34,23 +34,6 @@ static void print_diag(void *userdata, const char *file, unsigned line, bool is_
 		fprintf(s->out, "%s: %s: %s\n", file, is_error ? "error" : "warning", msg);
 }
 
-/* Networks other managers create by default: sharing a subnet with one
- * breaks whichever starts second (DESIGN §4). */
-static const struct {
-	const char *cidr, *owner;
-} well_known_subnets[] = {
-	{ "192.168.122.0/24", "libvirt's default network" },
-	{ "172.17.0.0/16", "Docker's default bridge" },
-};
-
-static bool overlaps(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
-{
-	unsigned p = pa < pb ? pa : pb;
-	uint32_t m = p ? ~(uint32_t)0 << (32 - p) : 0;
-
-	return (ntohl(a.s_addr) & m) == (ntohl(b.s_addr) & m);
-}
-
 static void check_networks(const struct qnet_config *cfg, struct sink *ud)
 {
 	char msg[256];
@@ -58,18 +41,12 @@ static void check_networks(const struct qnet_config *cfg, struct sink *ud)
 	for (size_t i = 0; i < cfg->n_networks; i++) {
 		const struct qnet_network *n = &cfg->networks[i];
 
-		for (size_t k = 0; k < ARRAY_SIZE(well_known_subnets); k++) {
-			struct in_addr net;
-			unsigned prefix;
+		const char *cidr, *owner = n->prefix ? qnet_subnet_clash(n->subnet, n->prefix, &cidr) : NULL;
 
-			if (qnet_parse_cidr(well_known_subnets[k].cidr, &net, &prefix) < 0)
-				continue;
-			if (!n->prefix || !overlaps(n->subnet, n->prefix, net, prefix))
-				continue;
-			snprintf(msg, sizeof(msg), "[network %s]: subnet overlaps %s %s", n->name,
-				 well_known_subnets[k].owner, well_known_subnets[k].cidr);
-			print_diag(ud, cfg->path, n->line, false, msg);
-		}
+		if (!owner)
+			continue;
+		snprintf(msg, sizeof(msg), "[network %s]: subnet overlaps %s %s", n->name, owner, cidr);
+		print_diag(ud, cfg->path, n->line, false, msg);
 	}
 }
 

@@ -569,12 +569,31 @@ static void finish_network(struct parser *p, struct qnet_network *n)
 	}
 }
 
-static bool subnets_overlap(const struct qnet_network *a, const struct qnet_network *b)
+bool qnet_subnets_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
 {
-	unsigned prefix = a->prefix < b->prefix ? a->prefix : b->prefix;
-	uint32_t m = host_mask(prefix);
+	uint32_t m = host_mask(pa < pb ? pa : pb);
 
-	return (ntohl(a->subnet.s_addr) & m) == (ntohl(b->subnet.s_addr) & m);
+	return (ntohl(a.s_addr) & m) == (ntohl(b.s_addr) & m);
+}
+
+const char *qnet_subnet_clash(struct in_addr net, unsigned prefix, const char **cidr)
+{
+	/* Sharing a subnet with one of these breaks whichever starts second. */
+	static const struct {
+		uint32_t net;
+		unsigned prefix;
+		const char *cidr, *owner;
+	} others[] = {
+		{ 0xc0a87a00, 24, "192.168.122.0/24", "libvirt's default network" },
+		{ 0xac110000, 16, "172.17.0.0/16", "Docker's default bridge" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
+		if (qnet_subnets_overlap(net, prefix, (struct in_addr){ htonl(others[i].net) }, others[i].prefix)) {
+			*cidr = others[i].cidr;
+			return others[i].owner;
+		}
+	return NULL;
 }
 
 static void check_across(struct parser *p)
@@ -590,7 +609,7 @@ static void check_across(struct parser *p)
 			if (streq(a->bridge, b->bridge))
 				report(p, a->line ? a->line : b->line, true, "[network %s]: bridge %s is already used by network %s",
 				       a->name, a->bridge, b->name);
-			if (a->prefix && b->prefix && subnets_overlap(a, b))
+			if (a->prefix && b->prefix && qnet_subnets_overlap(a->subnet, a->prefix, b->subnet, b->prefix))
 				report(p, a->line ? a->line : b->line, true, "[network %s]: subnet overlaps network %s",
 				       a->name, b->name);
 		}

@@ -96,3 +96,9 @@ int qnet_parse_bool(const char *s, bool *ret);
 int qnet_parse_uint(const char *s, unsigned long max, unsigned long *ret);
 int qnet_parse_forward(const char *s, struct qnet_forward *ret);
 bool qnet_network_name_valid(const char *name);
+/* Do A/PA and B/PB share any address? */
+bool qnet_subnets_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb);
+/* The default network of another manager that NET/PREFIX overlaps (libvirt's
+ * 192.168.122.0/24, Docker's 172.17.0.0/16): its owner, and its CIDR in
+ * *cidr; NULL if none. */
+const char *qnet_subnet_clash(struct in_addr net, unsigned prefix, const char **cidr);

@@ -414,21 +414,6 @@ static int check_ip_forward(struct doctor *d)
 	return 0;
 }
 
-static const struct {
-	const char *cidr, *owner;
-} foreign_defaults[] = {
-	{ "192.168.122.0/24", "libvirt's default network" },
-	{ "172.17.0.0/16", "Docker's default bridge" },
-};
-
-static bool cidr_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
-{
-	unsigned p = pa < pb ? pa : pb;
-	uint32_t m = p ? ~(uint32_t)0 << (32 - p) : 0;
-
-	return (ntohl(a.s_addr) & m) == (ntohl(b.s_addr) & m);
-}
-
 static void check_subnets(struct doctor *d)
 {
 	for (size_t i = 0; i < d->cfg->n_networks; i++) {
@@ -457,16 +442,12 @@ static void check_subnets(struct doctor *d)
 			       net, n->prefix, dev.name);
 			continue;
 		}
-		for (size_t k = 0; k < ARRAY_SIZE(foreign_defaults); k++) {
-			struct in_addr fnet;
-			unsigned fprefix;
+		const char *cidr, *owner = qnet_subnet_clash(n->subnet, n->prefix, &cidr);
 
-			if (qnet_parse_cidr(foreign_defaults[k].cidr, &fnet, &fprefix) == 0 &&
-			    cidr_overlap(n->subnet, n->prefix, fnet, fprefix)) {
-				report(d, WARN, check, fix, "%s/%u overlaps %s %s: whichever starts second breaks",
-				       net, n->prefix, foreign_defaults[k].owner, foreign_defaults[k].cidr);
-				clash = true;
-			}
+		if (owner) {
+			report(d, WARN, check, fix, "%s/%u overlaps %s %s: whichever starts second breaks",
+			       net, n->prefix, owner, cidr);
+			clash = true;
 		}
 		if (!clash)
 			report(d, OK, check, NULL, "%s/%u overlaps no host route", net, n->prefix);

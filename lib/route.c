@@ -6,6 +6,7 @@
 #include <netlink/netlink.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "macro.h"
 #include "route.h"
 
@@ -117,18 +118,9 @@ int qnet_route_default_ifindex(struct qnet_nl *nl, int *ifindex)
 	return 0;
 }
 
-static uint32_t mask_of(unsigned prefix)
-{
-	return prefix ? htonl(~0u << (32 - prefix)) : 0;
-}
-
 bool qnet_route_overlaps(const struct qnet_route *rt, struct in_addr net, unsigned prefix)
 {
-	uint32_t a = mask_of(rt->dst_len), b = mask_of(prefix);
-	/* Two prefixes overlap when they agree on the shorter one's bits. */
-	uint32_t common = ntohl(a) < ntohl(b) ? a : b;
-
-	return (rt->dst & common) == (net.s_addr & common);
+	return qnet_subnets_overlap((struct in_addr){ rt->dst }, rt->dst_len, net, prefix);
 }
 
 struct overlap {
