@@ -32,6 +32,7 @@
 
 #include "dnsmasq.h"
 #include "file.h"
+#include "log.h"
 #include "macro.h"
 #include "paths.h"
 #include "proc.h"
@@ -134,15 +135,14 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 	if (path_of(pidfile, sizeof(pidfile), qnet_rundir(), n->name, "dnsmasq.pid") < 0 ||
 	    path_of(hosts, sizeof(hosts), qnet_rundir(), n->name, "hosts") < 0 ||
 	    path_of(leases, sizeof(leases), qnet_statedir(), n->name, "leases") < 0)
-		return snprintf(why, why_size, "path too long"), -ENAMETOOLONG;
+		return qnet_because(why, why_size, -ENAMETOOLONG, "path too long");
 	if (access(exe, X_OK) < 0) {
 		r = qnet_negerrno();
-		snprintf(why, why_size, "dnsmasq %s: %s (install dnsmasq-base)", exe, strerror(-r));
-		return r;
+		return qnet_because(why, why_size, r, "dnsmasq %s: %s (install dnsmasq-base)", exe, strerror(-r));
 	}
 	r = qnet_dnsmasq_write_hosts(n, &changed);
 	if (r < 0)
-		return snprintf(why, why_size, "cannot write %s: %s", hosts, strerror(-r)), r;
+		return qnet_because(why, why_size, r, "cannot write %s: %s", hosts, strerror(-r));
 	snprintf(o_pid, sizeof(o_pid), "--pid-file=%s", pidfile);
 	snprintf(o_hosts, sizeof(o_hosts), "--dhcp-hostsfile=%s", hosts);
 	snprintf(o_leases, sizeof(o_leases), "--dhcp-leasefile=%s", leases);
@@ -161,7 +161,7 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 
 		pid = fork();
 		if (pid < 0)
-			return snprintf(why, why_size, "fork: %s", strerror(errno)), qnet_negerrno();
+			return qnet_because(why, why_size, qnet_negerrno(), "fork: %s", strerror(errno));
 		if (pid == 0) {
 			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
@@ -182,13 +182,13 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 		if (w == pid)
 			break;
 		if (w < 0 && errno != EINTR)
-			return snprintf(why, why_size, "waitpid: %s", strerror(errno)), qnet_negerrno();
+			return qnet_because(why, why_size, qnet_negerrno(), "waitpid: %s", strerror(errno));
 		clock_gettime(CLOCK_MONOTONIC, &t);
 		if (t.tv_sec - t0.tv_sec > 20) {
 			kill(pid, SIGKILL);
 			waitpid(pid, &status, 0);
 			(void)qnet_dnsmasq_stop(n->name);
-			return snprintf(why, why_size, "dnsmasq did not become ready within 20 s"), -ETIMEDOUT;
+			return qnet_because(why, why_size, -ETIMEDOUT, "dnsmasq did not become ready within 20 s");
 		}
 		msleep(2);
 	}

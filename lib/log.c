@@ -82,3 +82,13 @@ void qnet_audit(bool denied, const char *fmt, ...)
 	if (denied)
 		fprintf(stderr, "%s: %s\n", program, line);
 }
+
+int qnet_because(char *why, size_t why_size, int r, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(why, why_size, fmt, ap);
+	va_end(ap);
+	return r;
+}

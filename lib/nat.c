@@ -26,7 +26,6 @@
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +38,7 @@
 #include "ifname.h"
 #include "link.h"
 #include "lock.h"
+#include "log.h"
 #include "macro.h"
 #include "nat.h"
 #include "paths.h"
@@ -48,18 +48,6 @@
 #include "sysctl.h"
 
 #define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
-
-static int fail(char *why, size_t size, int r, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
-
-static int fail(char *why, size_t size, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, size, fmt, ap);
-	va_end(ap);
-	return r;
-}
 
 const char *qnet_nat_network_name(const char *argv0, const struct qnet_config *cfg)
 {
@@ -218,16 +206,16 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why,
 
 	r = qnet_link_get(nl, n->bridge, &existing);
 	if (r == 0)
-		return fail(why, why_size, -EEXIST,
+		return qnet_because(why, why_size, -EEXIST,
 			    "bridge %s exists but qnet did not create it; remove it or set bridge= in [network %s]",
 			    n->bridge, n->name);
 	r = qnet_route_find_overlap(nl, n->subnet, n->prefix, 0, &ifindex);
 	if (r < 0)
-		return fail(why, why_size, r, "cannot read the routing table: %s", strerror(-r));
+		return qnet_because(why, why_size, r, "cannot read the routing table: %s", strerror(-r));
 	if (r > 0) {
 		if (ifindex && qnet_link_get_by_index(nl, ifindex, &l) == 0)
 			memcpy(dev, l.name, sizeof(dev));
-		return fail(why, why_size, -EADDRINUSE, "subnet %s/%u overlaps a route on %s; choose another subnet=",
+		return qnet_because(why, why_size, -EADDRINUSE, "subnet %s/%u overlaps a route on %s; choose another subnet=",
 			    inet_ntop(AF_INET, &n->subnet, net, sizeof(net)), n->prefix, dev);
 	}
 	r = run_path(state, sizeof(state), n->name, "state");
@@ -236,12 +224,12 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why,
 		r = qnet_file_write_atomic(state, content);
 	}
 	if (r < 0)
-		return fail(why, why_size, r, "cannot write %s: %s", state, strerror(-r));
+		return qnet_because(why, why_size, r, "cannot write %s: %s", state, strerror(-r));
 	qnet_fault_point("nat-up-state-written");
 
 	r = qnet_bridge_create(nl, n->bridge, &ifindex);
 	if (r < 0) {
-		fail(why, why_size, r, "cannot create bridge %s: %s", n->bridge, strerror(-r));
+		qnet_because(why, why_size, r, "cannot create bridge %s: %s", n->bridge, strerror(-r));
 		goto rollback;
 	}
 	qnet_fault_point("nat-up-bridge-created");
@@ -251,19 +239,19 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why,
 	if (r == 0 && n->n_forwards)
 		r = route_localnet(n->bridge);
 	if (r < 0) {
-		fail(why, why_size, r, "cannot configure bridge %s: %s", n->bridge, strerror(-r));
+		qnet_because(why, why_size, r, "cannot configure bridge %s: %s", n->bridge, strerror(-r));
 		goto rollback;
 	}
 	qnet_fault_point("nat-up-bridge-configured");
 	r = qnet_firewall_apply(n);
 	if (r < 0) {
-		fail(why, why_size, r, "cannot install nftables table qnet-%s: %s", n->name, strerror(-r));
+		qnet_because(why, why_size, r, "cannot install nftables table qnet-%s: %s", n->name, strerror(-r));
 		goto rollback;
 	}
 	qnet_fault_point("nat-up-firewall-applied");
 	r = ip_forward_enable();
 	if (r < 0) {
-		fail(why, why_size, r, "cannot enable ip_forward: %s", strerror(-r));
+		qnet_because(why, why_size, r, "cannot enable ip_forward: %s", strerror(-r));
 		goto rollback;
 	}
 	qnet_fault_point("nat-up-ip-forward-set");
@@ -297,7 +285,7 @@ static int repair(struct qnet_nl *nl, const struct qnet_network *n, const char *
 	if (r == 0)
 		r = qnet_firewall_apply(n);
 	if (r < 0)
-		return fail(why, why_size, r, "cannot restore nftables table qnet-%s: %s", n->name,
+		return qnet_because(why, why_size, r, "cannot restore nftables table qnet-%s: %s", n->name,
 			    strerror(-r));
 	if (qnet_dnsmasq_pid(n->name) <= 0) {
 		r = qnet_dnsmasq_start(n, why, why_size);
@@ -332,7 +320,7 @@ static const struct qnet_network *find(const struct qnet_config *cfg, const char
 	const struct qnet_network *n = qnet_config_network(cfg, network);
 
 	if (!n)
-		fail(why, why_size, -ENOENT, "unknown network '%s' (no [network %s] in %s)", network,
+		qnet_because(why, why_size, -ENOENT, "unknown network '%s' (no [network %s] in %s)", network,
 		     network, cfg->path ? cfg->path : "qnet.conf");
 	return n;
 }
@@ -346,7 +334,7 @@ static int ensure_up(struct qnet_nl *nl, const struct qnet_network *n, char *why
 
 	lock = qnet_lock_network(n->name);
 	if (lock < 0)
-		return fail(why, why_size, lock, "cannot lock network %s in %s: %s", n->name, qnet_rundir(),
+		return qnet_because(why, why_size, lock, "cannot lock network %s in %s: %s", n->name, qnet_rundir(),
 			    strerror(-lock));
 	if (qnet_nat_state_bridge(n->name, bridge) == 0) {
 		r = repair(nl, n, bridge, why, why_size);
@@ -385,7 +373,7 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 		ports = qnet_bridge_count_ports(nl, b.ifindex);
 		if (ports < 0) {
 			qnet_lock_release(lock);
-			return fail(why, why_size, ports, "cannot read ports of %s: %s", bridge, strerror(-ports));
+			return qnet_because(why, why_size, ports, "cannot read ports of %s: %s", bridge, strerror(-ports));
 		}
 		if (ports > 0 && !force) {
 			r = n ? repair(nl, n, bridge, why, why_size) : 0;
@@ -409,8 +397,9 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 	return 0;
 }
 
-int qnet_nat_ifup(const struct qnet_config *cfg, const char *network, const char *tap,
-		  char *why, size_t why_size)
+/* Bring NETWORK up (or repair it) under its lock, then attach TAP if any. */
+static int up(const struct qnet_config *cfg, const char *network, const char *tap,
+	      char *why, size_t why_size)
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
 	const struct qnet_network *n = find(cfg, network, why, why_size);
@@ -420,39 +409,34 @@ int qnet_nat_ifup(const struct qnet_config *cfg, const char *network, const char
 		return -ENOENT;
 	r = qnet_nl_open(&nl);
 	if (r < 0)
-		return fail(why, why_size, r, "netlink: %s", strerror(-r));
+		return qnet_because(why, why_size, r, "netlink: %s", strerror(-r));
 	lock = ensure_up(&nl, n, why, why_size);
 	if (lock < 0)
 		return lock;
-	r = qnet_port_attach(&nl, tap, n->bridge, false, why, why_size);
-	if (r < 0) {
-		char ignored[256];
+	if (tap) {
+		r = qnet_port_attach(&nl, tap, n->bridge, false, why, why_size);
+		if (r < 0) {
+			char ignored[256];
 
-		/* A network we brought up only for this TAP must not stay. */
-		(void)down_if_unused(&nl, n->name, NULL, lock, false, ignored, sizeof(ignored));
-		return r;
+			/* A network we brought up only for this TAP must not stay. */
+			(void)down_if_unused(&nl, n->name, NULL, lock, false, ignored, sizeof(ignored));
+			return r;
+		}
+		qnet_fault_point("nat-up-tap-attached");
 	}
-	qnet_fault_point("nat-up-tap-attached");
 	qnet_lock_release(lock);
 	return 0;
 }
 
+int qnet_nat_ifup(const struct qnet_config *cfg, const char *network, const char *tap,
+		  char *why, size_t why_size)
+{
+	return up(cfg, network, tap, why, why_size);
+}
+
 int qnet_nat_up(const struct qnet_config *cfg, const char *network, char *why, size_t why_size)
 {
-	_cleanup_nl_ struct qnet_nl nl = { 0 };
-	const struct qnet_network *n = find(cfg, network, why, why_size);
-	int lock, r;
-
-	if (!n)
-		return -ENOENT;
-	r = qnet_nl_open(&nl);
-	if (r < 0)
-		return fail(why, why_size, r, "netlink: %s", strerror(-r));
-	lock = ensure_up(&nl, n, why, why_size);
-	if (lock < 0)
-		return lock;
-	qnet_lock_release(lock);
-	return 0;
+	return up(cfg, network, NULL, why, why_size);
 }
 
 int qnet_nat_ifdown(const struct qnet_config *cfg, const char *network, const char *tap,
@@ -463,14 +447,14 @@ int qnet_nat_ifdown(const struct qnet_config *cfg, const char *network, const ch
 
 	r = qnet_nl_open(&nl);
 	if (r < 0)
-		return fail(why, why_size, r, "netlink: %s", strerror(-r));
+		return qnet_because(why, why_size, r, "netlink: %s", strerror(-r));
 	lock = qnet_lock_network(network);
 	if (lock < 0)
-		return fail(why, why_size, lock, "cannot lock network %s: %s", network, strerror(-lock));
+		return qnet_because(why, why_size, lock, "cannot lock network %s: %s", network, strerror(-lock));
 	r = qnet_port_detach(&nl, tap, NULL);
 	if (r < 0 && r != -ENODEV) {
 		qnet_lock_release(lock);
-		return fail(why, why_size, r, "cannot detach: %s", strerror(-r));
+		return qnet_because(why, why_size, r, "cannot detach: %s", strerror(-r));
 	}
 	qnet_fault_point("nat-down-tap-detached");
 	r = down_if_unused(&nl, network, qnet_config_network(cfg, network), lock, false, why, why_size);
@@ -484,13 +468,13 @@ int qnet_nat_down(const char *network, bool force, char *why, size_t why_size)
 
 	r = qnet_nl_open(&nl);
 	if (r < 0)
-		return fail(why, why_size, r, "netlink: %s", strerror(-r));
+		return qnet_because(why, why_size, r, "netlink: %s", strerror(-r));
 	lock = qnet_lock_network(network);
 	if (lock < 0)
-		return fail(why, why_size, lock, "cannot lock network %s: %s", network, strerror(-lock));
+		return qnet_because(why, why_size, lock, "cannot lock network %s: %s", network, strerror(-lock));
 	r = down_if_unused(&nl, network, NULL, lock, force, why, why_size);
 	if (r > 0)
-		return fail(why, why_size, -EBUSY, "%d port%s still attached (use --force to detach them)",
+		return qnet_because(why, why_size, -EBUSY, "%d port%s still attached (use --force to detach them)",
 			    r, r == 1 ? "" : "s");
 	return r;
 }

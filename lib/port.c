@@ -1,31 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
-#include <stdarg.h>
 #include <netlink/route/link.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "link.h"
+#include "log.h"
 #include "macro.h"
 #include "port.h"
 #include "tap.h"
 
-static int because(char *why, size_t size, int r, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
-
-static int because(char *why, size_t size, int r, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(why, size, fmt, ap);
-	va_end(ap);
-	return r;
-}
-
 static const char *hint(int r)
 {
 	return r == -EPERM || r == -EACCES ? " (needs CAP_NET_ADMIN)" : "";
+}
+
+static int get_bridge(struct qnet_nl *nl, const char *bridge, struct qnet_link *b,
+		      char *why, size_t why_size)
+{
+	int r = qnet_link_get(nl, bridge, b);
+
+	if (r == -ENODEV)
+		return qnet_because(why, why_size, r, "bridge %s does not exist", bridge);
+	if (r < 0)
+		return qnet_because(why, why_size, r, "cannot look up bridge %s: %s", bridge, strerror(-r));
+	if (!b->is_bridge)
+		return qnet_because(why, why_size, -EMEDIUMTYPE, "%s is not a bridge (it is a %s link)",
+				    bridge, b->kind[0] ? b->kind : "plain");
+	return 0;
 }
 
 /* Undo whatever part of a failed change the kernel applied. */
@@ -50,28 +52,23 @@ int qnet_port_attach(struct qnet_nl *nl, const char *tap, const char *bridge, bo
 	struct rtnl_link *change;
 	int r;
 
-	r = qnet_link_get(nl, bridge, &b);
-	if (r == -ENODEV)
-		return because(why, why_size, r, "bridge %s does not exist", bridge);
+	r = get_bridge(nl, bridge, &b, why, why_size);
 	if (r < 0)
-		return because(why, why_size, r, "cannot look up bridge %s: %s", bridge, strerror(-r));
-	if (!b.is_bridge)
-		return because(why, why_size, -EMEDIUMTYPE, "%s is not a bridge (it is a %s link)",
-			       bridge, b.kind[0] ? b.kind : "plain");
+		return r;
 	r = qnet_link_get(nl, tap, &t);
 	if (r == -ENODEV)
-		return because(why, why_size, r, "interface does not exist");
+		return qnet_because(why, why_size, r, "interface does not exist");
 	if (r < 0)
-		return because(why, why_size, r, "cannot look up interface: %s", strerror(-r));
+		return qnet_because(why, why_size, r, "cannot look up interface: %s", strerror(-r));
 	if (t.ifindex == b.ifindex)
-		return because(why, why_size, -EINVAL, "cannot attach a bridge to itself");
+		return qnet_because(why, why_size, -EINVAL, "cannot attach a bridge to itself");
 	if (t.master && t.master != b.ifindex)
-		return because(why, why_size, -EBUSY, "already attached to another master (ifindex %d)",
+		return qnet_because(why, why_size, -EBUSY, "already attached to another master (ifindex %d)",
 			       t.master);
 
 	change = rtnl_link_alloc();
 	if (!change)
-		return because(why, why_size, -ENOMEM, "out of memory");
+		return qnet_because(why, why_size, -ENOMEM, "out of memory");
 	rtnl_link_set_ifindex(change, t.ifindex);
 	if (t.mtu != b.mtu)
 		rtnl_link_set_mtu(change, b.mtu);
@@ -82,14 +79,14 @@ int qnet_port_attach(struct qnet_nl *nl, const char *tap, const char *bridge, bo
 	rtnl_link_put(change);
 	if (r < 0) {
 		restore(nl, &t);
-		return because(why, why_size, r, "cannot attach to bridge %s: %s%s", bridge,
+		return qnet_because(why, why_size, r, "cannot attach to bridge %s: %s%s", bridge,
 			       strerror(-r), hint(r));
 	}
 	if (isolated) {
 		r = qnet_bridge_port_set_isolated(nl, t.ifindex, true);
 		if (r < 0) {
 			restore(nl, &t);
-			return because(why, why_size, r, "cannot isolate port on %s: %s", bridge,
+			return qnet_because(why, why_size, r, "cannot isolate port on %s: %s", bridge,
 				       strerror(-r));
 		}
 	}
@@ -104,18 +101,13 @@ int qnet_port_new_tap(struct qnet_nl *nl, const char *bridge, bool vnet_hdr, boo
 	int r;
 
 	/* Check the bridge first: no TAP is created for a bridge that is not one. */
-	r = qnet_link_get(nl, bridge, &b);
-	if (r == -ENODEV)
-		return because(why, why_size, r, "bridge %s does not exist", bridge);
+	r = get_bridge(nl, bridge, &b, why, why_size);
 	if (r < 0)
-		return because(why, why_size, r, "cannot look up bridge %s: %s", bridge, strerror(-r));
-	if (!b.is_bridge)
-		return because(why, why_size, -EMEDIUMTYPE, "%s is not a bridge (it is a %s link)",
-			       bridge, b.kind[0] ? b.kind : "plain");
+		return r;
 	memcpy(tap, "tap%d", sizeof("tap%d"));
 	fd = qnet_tap_open(tap, vnet_hdr);
 	if (fd < 0)
-		return because(why, why_size, fd, "cannot create a TAP with /dev/net/tun: %s%s",
+		return qnet_because(why, why_size, fd, "cannot create a TAP with /dev/net/tun: %s%s",
 			       strerror(-fd), hint(fd));
 	/* A bridge takes the lowest port MAC as its own; 0xFE keeps a guest's
 	 * TAP from changing the bridge's address. */
@@ -125,7 +117,7 @@ int qnet_port_new_tap(struct qnet_nl *nl, const char *bridge, bool vnet_hdr, boo
 		r = qnet_link_set_mac(nl, t.ifindex, t.mac);
 	}
 	if (r < 0)
-		return because(why, why_size, r, "%s: cannot set MAC address: %s", tap, strerror(-r));
+		return qnet_because(why, why_size, r, "%s: cannot set MAC address: %s", tap, strerror(-r));
 	r = qnet_port_attach(nl, tap, bridge, isolated, why, why_size);
 	if (r < 0)
 		return r;
