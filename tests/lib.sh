@@ -26,6 +26,17 @@ t_eq() {
 t_match() {
 	if printf '%s' "$3" | grep -Eq -- "$2"; then t_ok "$1"; else t_fail "$1"; t_diag "wanted /$2/ in:" "$3"; fi
 }
+# t_expect_error DESC REGEX CMD...: CMD fails the way our programs must on
+# bad input: exit status 1 and exactly one line, matching REGEX.
+t_expect_error() {
+	local desc=$1 re=$2 out rc; shift 2
+	out=$("$@" 2>&1); rc=$?
+	if [ "$rc" = 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && printf '%s' "$out" | grep -Eq -- "$re"; then
+		t_ok "$desc"
+	else
+		t_fail "$desc"; t_diag "rc=$rc" "$out"
+	fi
+}
 # A skip is a hole in coverage: under CI it fails the run.
 t_skip_all() {
 	if [ "${CI:-}" = true ]; then echo "1..1"; echo "not ok 1 - skipped under CI: $*"; exit 1; fi

@@ -81,40 +81,31 @@ t_match "no default route: clear error" '^1:qemu-ifup: tap1: no bridge given and
 t_eq "tap1 untouched" "" "$(link_master tap1)"
 
 # bad input: one line, exit 1, nothing half-done
-expect_error() { # DESC REGEX ARGS...
-	local desc=$1 re=$2 out rc; shift 2
-	out=$("$@" 2>&1); rc=$?
-	if [ "$rc" = 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && printf '%s' "$out" | grep -Eq -- "$re"; then
-		t_ok "$desc"
-	else
-		t_fail "$desc"; t_diag "rc=$rc" "$out"
-	fi
-}
-expect_error "no arguments" '^qemu-ifup: usage' "$IFUP"
-expect_error "too many arguments" '^qemu-ifup: usage' "$IFUP" tap0 br0 extra
-expect_error "empty name" "^qemu-ifup: interface '': empty" "$IFUP" "" br0
-expect_error "16-byte name" "^qemu-ifup: interface 'abcdefghijklmnop': .*15 bytes" "$IFUP" abcdefghijklmnop br0
-expect_error "name with /" "^qemu-ifup: interface 'a/b': .*'/'" "$IFUP" a/b br0
-expect_error "name with space" "^qemu-ifup: interface 'tap0 ': .*whitespace" "$IFUP" "tap0 " br0
-expect_error "name with newline" "^qemu-ifup: interface 'tap0\?x': .*control" "$IFUP" $'tap0\nx' br0
-expect_error "bridge name invalid" "^qemu-ifup: bridge 'br 0': " "$IFUP" tap0 "br 0"
-expect_error "interface missing" '^qemu-ifup: nosuch: interface does not exist' "$IFUP" nosuch br0
-expect_error "bridge missing" '^qemu-ifup: tap0: bridge nobr does not exist' "$IFUP" tap0 nobr
+t_expect_error "no arguments" '^qemu-ifup: usage' "$IFUP"
+t_expect_error "too many arguments" '^qemu-ifup: usage' "$IFUP" tap0 br0 extra
+t_expect_error "empty name" "^qemu-ifup: interface '': empty" "$IFUP" "" br0
+t_expect_error "16-byte name" "^qemu-ifup: interface 'abcdefghijklmnop': .*15 bytes" "$IFUP" abcdefghijklmnop br0
+t_expect_error "name with /" "^qemu-ifup: interface 'a/b': .*'/'" "$IFUP" a/b br0
+t_expect_error "name with space" "^qemu-ifup: interface 'tap0 ': .*whitespace" "$IFUP" "tap0 " br0
+t_expect_error "name with newline" "^qemu-ifup: interface 'tap0\?x': .*control" "$IFUP" $'tap0\nx' br0
+t_expect_error "bridge name invalid" "^qemu-ifup: bridge 'br 0': " "$IFUP" tap0 "br 0"
+t_expect_error "interface missing" '^qemu-ifup: nosuch: interface does not exist' "$IFUP" nosuch br0
+t_expect_error "bridge missing" '^qemu-ifup: tap0: bridge nobr does not exist' "$IFUP" tap0 nobr
 before=$(snap veth1)
-expect_error "not a bridge" '^qemu-ifup: tap0: veth1 is not a bridge \(it is a veth link\)' "$IFUP" tap0 veth1
+t_expect_error "not a bridge" '^qemu-ifup: tap0: veth1 is not a bridge \(it is a veth link\)' "$IFUP" tap0 veth1
 before0=$(snap tap0)
 t_eq "tap0 untouched after failures" "$before0" "$(snap tap0)"
-expect_error "ifdown: no arguments" '^qemu-ifdown: usage' "$IFDOWN"
-expect_error "ifdown: bad name" "^qemu-ifdown: interface 'a/b'" "$IFDOWN" a/b
+t_expect_error "ifdown: no arguments" '^qemu-ifdown: usage' "$IFDOWN"
+t_expect_error "ifdown: bad name" "^qemu-ifdown: interface 'a/b'" "$IFDOWN" a/b
 
 printf '[script]\nbridge = br0\nbogus = 1\n' > "$QNET_CONFDIR/qnet.conf"
-expect_error "malformed qnet.conf names file:line" "^qemu-ifup: $QNET_CONFDIR/qnet.conf:3: unknown key 'bogus'" "$IFUP" tap0
+t_expect_error "malformed qnet.conf names file:line" "^qemu-ifup: $QNET_CONFDIR/qnet.conf:3: unknown key 'bogus'" "$IFUP" tap0
 printf '[script]\nbridge = br0\n' > "$QNET_CONFDIR/qnet.conf"
 chmod 666 "$QNET_CONFDIR/qnet.conf"
-expect_error "world-writable qnet.conf refused" "^qemu-ifup: $QNET_CONFDIR/qnet.conf: is writable by group or others" "$IFUP" tap0
+t_expect_error "world-writable qnet.conf refused" "^qemu-ifup: $QNET_CONFDIR/qnet.conf: is writable by group or others" "$IFUP" tap0
 rm -f "$QNET_CONFDIR/qnet.conf"
 mkdir "$QNET_CONFDIR/qnet.conf"
-expect_error "qnet.conf that is a directory" "^qemu-ifup: $QNET_CONFDIR/qnet.conf: is not a regular file" "$IFUP" tap0
+t_expect_error "qnet.conf that is a directory" "^qemu-ifup: $QNET_CONFDIR/qnet.conf: is not a regular file" "$IFUP" tap0
 rmdir "$QNET_CONFDIR/qnet.conf"
 t_eq "tap0 still untouched" "$before0" "$(snap tap0)"
 

@@ -18,15 +18,6 @@ has_table() { nft list table ip "qnet-$1" >/dev/null 2>&1; }
 dnsmasq_count() { t_ns_pids "dnsmasq .*--interface=$1( |$)" | wc -l; }
 dnsmasq_pid() { cat "$QNET_RUNDIR/$1.dnsmasq.pid" 2>/dev/null; }
 leftovers() { ls -A "$QNET_RUNDIR" | tr '\n' ' '; }
-expect_error() { # DESC REGEX CMD...
-	local desc=$1 re=$2 out rc; shift 2
-	out=$("$@" 2>&1); rc=$?
-	if [ "$rc" = 1 ] && [ "$(printf '%s\n' "$out" | wc -l)" = 1 ] && printf '%s' "$out" | grep -Eq -- "$re"; then
-		t_ok "$desc"
-	else
-		t_fail "$desc"; t_diag "rc=$rc" "$out"
-	fi
-}
 nothing_left() { # DESC BRIDGE NETWORK
 	local bad=""
 	link_exists "$2" && bad+="bridge "
@@ -170,28 +161,28 @@ for i in $(seq 1 32); do ip link del "p$i"; done
 
 # --- bad input: one line, exit 1, nothing left behind ---
 tap e1
-expect_error "unknown network" "^qemu-ifup-nat: e1: network nosuch: unknown network 'nosuch'" env QNET_NETWORK=nosuch "$UP" e1
+t_expect_error "unknown network" "^qemu-ifup-nat: e1: network nosuch: unknown network 'nosuch'" env QNET_NETWORK=nosuch "$UP" e1
 nothing_left "after unknown network" qnetbr0 default
 ip link add vx0 type veth peer name vx1
 ip addr add 10.0.76.5/24 dev vx0
 ip link set vx0 up
-expect_error "overlapping subnet names the device" '^qemu-ifup-nat: e1: network default: subnet 10.0.76.0/24 overlaps a route on vx0' "$UP" e1
+t_expect_error "overlapping subnet names the device" '^qemu-ifup-nat: e1: network default: subnet 10.0.76.0/24 overlaps a route on vx0' "$UP" e1
 nothing_left "after overlapping subnet" qnetbr0 default
 ip link del vx0
 ip link add qnetbr0 type bridge
-expect_error "a bridge we did not create is refused" 'bridge qnetbr0 exists but qnet did not create it' "$UP" e1
+t_expect_error "a bridge we did not create is refused" 'bridge qnetbr0 exists but qnet did not create it' "$UP" e1
 t_check "and left alone" link_exists qnetbr0
 ip link del qnetbr0
-expect_error "dnsmasq missing" "^qemu-ifup-nat: e1: network default: dnsmasq /nonexistent/dnsmasq: No such file" env QNET_DNSMASQ=/nonexistent/dnsmasq "$UP" e1
+t_expect_error "dnsmasq missing" "^qemu-ifup-nat: e1: network default: dnsmasq /nonexistent/dnsmasq: No such file" env QNET_DNSMASQ=/nonexistent/dnsmasq "$UP" e1
 nothing_left "after dnsmasq missing (rolled back)" qnetbr0 default
 printf '#!/bin/sh\nexit 3\n' > "$T_TMP/bad-dnsmasq"; chmod 755 "$T_TMP/bad-dnsmasq"
-expect_error "dnsmasq failing to start" 'dnsmasq failed to start \(exit status 3' env QNET_DNSMASQ="$T_TMP/bad-dnsmasq" "$UP" e1
+t_expect_error "dnsmasq failing to start" 'dnsmasq failed to start \(exit status 3' env QNET_DNSMASQ="$T_TMP/bad-dnsmasq" "$UP" e1
 nothing_left "after dnsmasq failed (rolled back)" qnetbr0 default
 t_eq "e1 untouched by every failure" "" "$(link_master e1)"
 t_eq "ip_forward untouched by every failure" 0 "$(cat /proc/sys/net/ipv4/ip_forward)"
 bad_conf() { # DESC CONF REGEX
 	printf '%b' "$2" > "$QNET_CONFDIR/qnet.conf"
-	expect_error "$1" "^qemu-ifup-nat: $QNET_CONFDIR/qnet.conf:[0-9]+: $3" env QNET_NETWORK=x "$UP" e1
+	t_expect_error "$1" "^qemu-ifup-nat: $QNET_CONFDIR/qnet.conf:[0-9]+: $3" env QNET_NETWORK=x "$UP" e1
 }
 bad_conf "malformed CIDR" '[network x]\nsubnet = 10.0.0.0/33\n' 'subnet'
 bad_conf "range outside the subnet" '[network x]\nsubnet = 10.9.0.0/24\ndhcp-range = 10.8.0.2 10.8.0.9\n' '.*dhcp-range'
@@ -202,8 +193,8 @@ bad_conf "host port forwarded by another network" '[network x]\nsubnet = 10.9.0.
 bad_conf "bridge name too long" '[network x]\nsubnet = 10.9.0.0/24\nbridge = abcdefghijklmnopq\n' 'bridge: interface name longer than 15 bytes'
 nothing_left "after bad configurations" qnetbr0 default
 rm -f "$QNET_CONFDIR/qnet.conf"
-expect_error "no argument" '^qemu-ifup-nat: usage' "$UP"
-expect_error "bad interface name" "^qemu-ifup-nat: interface 'a/b'" "$UP" a/b
+t_expect_error "no argument" '^qemu-ifup-nat: usage' "$UP"
+t_expect_error "bad interface name" "^qemu-ifup-nat: interface 'a/b'" "$UP" a/b
 
 foreign_after=$(nft list table inet foreign; iptables-save 2>/dev/null | grep -v '^#')
 t_eq "foreign nft table and iptables rule are byte-identical" "$foreign_before" "$foreign_after"
