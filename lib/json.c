@@ -164,6 +164,33 @@ void qnet_json_null(struct qnet_json *j)
 	fputs("null", j->f);
 }
 
+void qnet_json_member_string(struct qnet_json *j, const char *key, const char *s)
+{
+	qnet_json_key(j, key);
+	qnet_json_string(j, s);
+}
+
+void qnet_json_member_int(struct qnet_json *j, const char *key, int64_t v)
+{
+	qnet_json_key(j, key);
+	qnet_json_int(j, v);
+}
+
+void qnet_json_member_bool(struct qnet_json *j, const char *key, bool v)
+{
+	qnet_json_key(j, key);
+	qnet_json_bool(j, v);
+}
+
+void qnet_json_member_int_or_null(struct qnet_json *j, const char *key, bool present, int64_t v)
+{
+	qnet_json_key(j, key);
+	if (present)
+		qnet_json_int(j, v);
+	else
+		qnet_json_null(j);
+}
+
 int qnet_json_finish(struct qnet_json *j)
 {
 	fputc('\n', j->f);

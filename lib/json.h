@@ -34,6 +34,12 @@ void qnet_json_string(struct qnet_json *j, const char *s); /* NULL writes null *
 void qnet_json_int(struct qnet_json *j, int64_t v);
 void qnet_json_bool(struct qnet_json *j, bool v);
 void qnet_json_null(struct qnet_json *j);
+/* A key and its value in one call, for the common case. */
+void qnet_json_member_string(struct qnet_json *j, const char *key, const char *s);
+void qnet_json_member_int(struct qnet_json *j, const char *key, int64_t v);
+void qnet_json_member_bool(struct qnet_json *j, const char *key, bool v);
+/* V when PRESENT, else null. */
+void qnet_json_member_int_or_null(struct qnet_json *j, const char *key, bool present, int64_t v);
 /* Ends the document (newline). 0, -EINVAL if it was not balanced, -EIO on a write error. */
 int qnet_json_finish(struct qnet_json *j);
 

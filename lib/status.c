@@ -79,16 +79,11 @@ static int print_port(const struct qnet_link *port, void *userdata)
 	}
 	format_mac(port->mac, mac);
 	qnet_json_object_begin(&s->j);
-	qnet_json_key(&s->j, "name");
-	qnet_json_string(&s->j, port->name);
-	qnet_json_key(&s->j, "ifindex");
-	qnet_json_int(&s->j, port->ifindex);
-	qnet_json_key(&s->j, "kind");
-	qnet_json_string(&s->j, port->kind[0] ? port->kind : NULL);
-	qnet_json_key(&s->j, "mac");
-	qnet_json_string(&s->j, mac);
-	qnet_json_key(&s->j, "up");
-	qnet_json_bool(&s->j, port->flags & IFF_UP);
+	qnet_json_member_string(&s->j, "name", port->name);
+	qnet_json_member_int(&s->j, "ifindex", port->ifindex);
+	qnet_json_member_string(&s->j, "kind", port->kind[0] ? port->kind : NULL);
+	qnet_json_member_string(&s->j, "mac", mac);
+	qnet_json_member_bool(&s->j, "up", port->flags & IFF_UP);
 	qnet_json_object_end(&s->j);
 	return 0;
 }
@@ -107,25 +102,17 @@ static int print_bridge(struct status *s, const struct bridge_entry *b)
 
 	if (s->json) {
 		qnet_json_object_begin(&s->j);
-		qnet_json_key(&s->j, "name");
-		qnet_json_string(&s->j, b->name);
+		qnet_json_member_string(&s->j, "name", b->name);
 		qnet_json_key(&s->j, "roles");
 		qnet_json_array_begin(&s->j);
 		for (size_t i = 0; i < ARRAY_SIZE(role_names); i++)
 			if (b->roles & (1u << i))
 				qnet_json_string(&s->j, role_names[i]);
 		qnet_json_array_end(&s->j);
-		qnet_json_key(&s->j, "exists");
-		qnet_json_bool(&s->j, exists);
-		qnet_json_key(&s->j, "is_bridge");
-		qnet_json_bool(&s->j, is_bridge);
-		qnet_json_key(&s->j, "up");
-		qnet_json_bool(&s->j, exists && (l.flags & IFF_UP));
-		qnet_json_key(&s->j, "mtu");
-		if (exists)
-			qnet_json_int(&s->j, l.mtu);
-		else
-			qnet_json_null(&s->j);
+		qnet_json_member_bool(&s->j, "exists", exists);
+		qnet_json_member_bool(&s->j, "is_bridge", is_bridge);
+		qnet_json_member_bool(&s->j, "up", exists && (l.flags & IFF_UP));
+		qnet_json_member_int_or_null(&s->j, "mtu", exists, l.mtu);
 		qnet_json_key(&s->j, "ports");
 		qnet_json_array_begin(&s->j);
 	} else {
@@ -164,43 +151,27 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 
 	snprintf(cidr, sizeof(cidr), "%s/%u", ipv4(n->subnet, a), n->prefix);
 	qnet_json_object_begin(j);
-	qnet_json_key(j, "name");
-	qnet_json_string(j, n->name);
-	qnet_json_key(j, "bridge");
-	qnet_json_string(j, n->bridge);
-	qnet_json_key(j, "subnet");
-	qnet_json_string(j, cidr);
-	qnet_json_key(j, "gateway");
-	qnet_json_string(j, ipv4(n->gateway, a));
+	qnet_json_member_string(j, "name", n->name);
+	qnet_json_member_string(j, "bridge", n->bridge);
+	qnet_json_member_string(j, "subnet", cidr);
+	qnet_json_member_string(j, "gateway", ipv4(n->gateway, a));
 	qnet_json_key(j, "dhcp_range");
 	qnet_json_object_begin(j);
-	qnet_json_key(j, "start");
-	qnet_json_string(j, ipv4(n->range_start, a));
-	qnet_json_key(j, "end");
-	qnet_json_string(j, ipv4(n->range_end, b));
+	qnet_json_member_string(j, "start", ipv4(n->range_start, a));
+	qnet_json_member_string(j, "end", ipv4(n->range_end, b));
 	qnet_json_object_end(j);
-	qnet_json_key(j, "dns");
-	qnet_json_bool(j, n->dns);
-	qnet_json_key(j, "lease_max");
-	qnet_json_int(j, n->lease_max);
-	qnet_json_key(j, "up");
-	qnet_json_bool(j, up);
-	qnet_json_key(j, "dnsmasq_pid");
-	if (pid > 0)
-		qnet_json_int(j, pid);
-	else
-		qnet_json_null(j);
+	qnet_json_member_bool(j, "dns", n->dns);
+	qnet_json_member_int(j, "lease_max", n->lease_max);
+	qnet_json_member_bool(j, "up", up);
+	qnet_json_member_int_or_null(j, "dnsmasq_pid", pid > 0, pid);
 	qnet_json_key(j, "hosts");
 	qnet_json_array_begin(j);
 	for (size_t i = 0; i < n->n_hosts; i++) {
 		format_mac(n->hosts[i].mac, mac);
 		qnet_json_object_begin(j);
-		qnet_json_key(j, "mac");
-		qnet_json_string(j, mac);
-		qnet_json_key(j, "ip");
-		qnet_json_string(j, ipv4(n->hosts[i].ip, a));
-		qnet_json_key(j, "hostname");
-		qnet_json_string(j, n->hosts[i].name[0] ? n->hosts[i].name : NULL);
+		qnet_json_member_string(j, "mac", mac);
+		qnet_json_member_string(j, "ip", ipv4(n->hosts[i].ip, a));
+		qnet_json_member_string(j, "hostname", n->hosts[i].name[0] ? n->hosts[i].name : NULL);
 		qnet_json_object_end(j);
 	}
 	qnet_json_array_end(j);
@@ -210,14 +181,10 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 		const struct qnet_forward *f = &n->forwards[i];
 
 		qnet_json_object_begin(j);
-		qnet_json_key(j, "proto");
-		qnet_json_string(j, proto_name(f->proto));
-		qnet_json_key(j, "host_port");
-		qnet_json_int(j, f->host_port);
-		qnet_json_key(j, "guest");
-		qnet_json_string(j, ipv4(f->guest, a));
-		qnet_json_key(j, "guest_port");
-		qnet_json_int(j, f->guest_port);
+		qnet_json_member_string(j, "proto", proto_name(f->proto));
+		qnet_json_member_int(j, "host_port", f->host_port);
+		qnet_json_member_string(j, "guest", ipv4(f->guest, a));
+		qnet_json_member_int(j, "guest_port", f->guest_port);
 		qnet_json_object_end(j);
 	}
 	qnet_json_array_end(j);
@@ -226,17 +193,10 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 	for (size_t i = 0; i < n_leases; i++) {
 		format_mac(leases[i].mac, mac);
 		qnet_json_object_begin(j);
-		qnet_json_key(j, "mac");
-		qnet_json_string(j, mac);
-		qnet_json_key(j, "ip");
-		qnet_json_string(j, ipv4(leases[i].ip, a));
-		qnet_json_key(j, "hostname");
-		qnet_json_string(j, leases[i].hostname[0] ? leases[i].hostname : NULL);
-		qnet_json_key(j, "expires");
-		if (leases[i].expiry)
-			qnet_json_int(j, leases[i].expiry);
-		else
-			qnet_json_null(j);
+		qnet_json_member_string(j, "mac", mac);
+		qnet_json_member_string(j, "ip", ipv4(leases[i].ip, a));
+		qnet_json_member_string(j, "hostname", leases[i].hostname[0] ? leases[i].hostname : NULL);
+		qnet_json_member_int_or_null(j, "expires", leases[i].expiry != 0, leases[i].expiry);
 		qnet_json_object_end(j);
 	}
 	qnet_json_array_end(j);
@@ -293,8 +253,7 @@ static int print_all(struct status *s)
 
 	if (s->json) {
 		qnet_json_object_begin(&s->j);
-		qnet_json_key(&s->j, "version");
-		qnet_json_int(&s->j, QNET_STATUS_JSON_VERSION);
+		qnet_json_member_int(&s->j, "version", QNET_STATUS_JSON_VERSION);
 		qnet_json_key(&s->j, "bridges");
 		qnet_json_array_begin(&s->j);
 	}
