@@ -15,7 +15,6 @@
 #include <linux/capability.h>
 #include <linux/if_tun.h>
 #include <linux/netfilter_ipv4/ip_tables.h>
-#include <nftables/libnftables.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
@@ -30,6 +29,7 @@
 #include "config.h"
 #include "doctor.h"
 #include "file.h"
+#include "firewall.h"
 #include "link.h"
 #include "macro.h"
 #include "nat.h"
@@ -622,28 +622,22 @@ static bool chain_mentions_our_bridges(const struct qnet_config *c, const char *
 
 static int check_firewall(struct doctor *d)
 {
-	struct nft_ctx *nft = nft_ctx_new(NFT_CTX_DEFAULT);
-	const char *json;
+	_cleanup_free_ char *json = NULL, *err = NULL;
 	struct nft_object o;
 	struct scan s;
 	unsigned found = 0;
 	size_t len;
+	int r;
 
-	if (!nft)
-		return report(d, WARN, "nftables", "apt install libnftables1", "libnftables cannot start");
-	nft_ctx_output_set_flags(nft, NFT_CTX_OUTPUT_JSON);
-	if (nft_ctx_buffer_output(nft) < 0 || nft_ctx_buffer_error(nft) < 0 ||
-	    nft_run_cmd_from_buffer(nft, "list ruleset") != 0) {
-		const char *err = nft_ctx_get_error_buffer(nft);
-
-		report(d, WARN, "nftables", "run qnet doctor as root",
-		       "cannot read the ruleset: %.200s", err && *err ? err : "(no reason given)");
-		nft_ctx_free(nft);
-		return 0;
-	}
+	r = qnet_nft_run("list ruleset", true, &err, &json);
+	if (r == -ELIBACC)
+		return report(d, WARN, "nftables", "apt install libnftables1", "libnftables cannot be loaded: %.200s",
+			      err ?: "(no reason given)");
+	if (r < 0 || !json)
+		return report(d, WARN, "nftables", "run qnet doctor as root",
+			      "cannot read the ruleset: %.200s", err && *err ? err : "(no reason given)");
 	report(d, OK, "nftables", NULL, "libnftables reads the ruleset");
 
-	json = nft_ctx_get_output_buffer(nft);
 	len = strlen(json);
 	s = (struct scan){ json, json + len };
 	/* {"nftables": [ {...}, ... ]} */
@@ -680,7 +674,6 @@ static int check_firewall(struct doctor *d)
 	}
 	if (!found)
 		report(d, OK, "forward policy", NULL, "no other table drops forwarded packets by policy");
-	nft_ctx_free(nft);
 	return 0;
 }
 

@@ -16,6 +16,8 @@ int qnet_firewall_apply(const struct qnet_network *n);
 int qnet_firewall_remove(const char *network);
 /* Is the table there? 1 yes, 0 no, -errno if nftables cannot be asked. */
 int qnet_firewall_present(const char *network);
-/* Run an nft command script; the one place libnftables' failures become
- * -errno. The error text, if any, goes to *err (free it; may be NULL). */
-int qnet_nft_run(const char *script, char **err, char **out);
+/* Run an nft command script (output as JSON if asked); the one place
+ * libnftables' failures become -errno, -ELIBACC if it cannot be loaded.
+ * The error text, if any, goes to *err, the output to *out (free them;
+ * either may be NULL). */
+int qnet_nft_run(const char *script, bool json, char **err, char **out);

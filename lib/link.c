@@ -1,23 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
 #include <errno.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
+#include <netlink/attr.h>
 #include <netlink/msg.h>
-#include <netlink/route/addr.h>
-#include <netlink/route/link.h>
-#include <netlink/route/link/bridge.h>
+#include <netlink/netlink.h>
 #include <string.h>
 
 #include "link.h"
 #include "macro.h"
-
-static void link_freep(struct rtnl_link **l)
-{
-	if (*l)
-		rtnl_link_put(*l);
-}
-#define _cleanup_link_ __attribute__((cleanup(link_freep)))
 
 static void msg_freep(struct nl_msg **m)
 {
@@ -26,36 +19,109 @@ static void msg_freep(struct nl_msg **m)
 }
 #define _cleanup_msg_ __attribute__((cleanup(msg_freep)))
 
-static void from_rtnl(struct rtnl_link *l, struct qnet_link *ret)
+/* An rtnetlink message with its ifinfomsg, NULL when out of memory. */
+static struct nl_msg *link_msg(int type, int flags, int family, int ifindex)
 {
-	struct nl_addr *mac = rtnl_link_get_addr(l);
-	const char *kind = rtnl_link_get_type(l);
+	struct ifinfomsg ifi = { .ifi_family = (unsigned char)family, .ifi_index = ifindex };
+	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
 
-	memset(ret, 0, sizeof(*ret));
-	ret->ifindex = rtnl_link_get_ifindex(l);
-	snprintf(ret->name, sizeof(ret->name), "%s", rtnl_link_get_name(l) ?: "");
-	ret->master = rtnl_link_get_master(l);
-	ret->mtu = rtnl_link_get_mtu(l);
-	ret->flags = rtnl_link_get_flags(l);
-	if (mac && nl_addr_get_len(mac) == sizeof(ret->mac))
-		memcpy(ret->mac, nl_addr_get_binary_addr(mac), sizeof(ret->mac));
-	if (kind)
-		snprintf(ret->kind, sizeof(ret->kind), "%s", kind);
-	ret->is_bridge = kind && streq(kind, "bridge");
+	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
+		nlmsg_free(msg);
+		return NULL;
+	}
+	return msg;
 }
 
+/* Sends MSG and waits for the kernel's acknowledgement. */
+static int request(struct qnet_nl *nl, struct nl_msg *msg)
+{
+	int r = nl_send_auto(nl->sk, msg);
+
+	if (r >= 0)
+		r = nl_wait_for_ack(nl->sk);
+	return qnet_nl_result(nl, r);
+}
+
+int qnet_link_from_msg(struct nl_msg *msg, struct qnet_link *ret)
+{
+	/* The kernel's messages are well-formed; the policy keeps a malformed
+	 * one from being read past its end all the same. */
+	static struct nla_policy policy[IFLA_MAX + 1] = {
+		[IFLA_IFNAME] = { .type = NLA_STRING, .maxlen = IFNAMSIZ },
+		[IFLA_MTU] = { .type = NLA_U32 },
+		[IFLA_MASTER] = { .type = NLA_U32 },
+		[IFLA_LINKINFO] = { .type = NLA_NESTED },
+	};
+	static struct nla_policy info_policy[IFLA_INFO_MAX + 1] = {
+		[IFLA_INFO_KIND] = { .type = NLA_STRING },
+	};
+	struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct ifinfomsg *ifi;
+
+	if (h->nlmsg_type != RTM_NEWLINK)
+		return 0;
+	if (!nlmsg_valid_hdr(h, sizeof(*ifi)) || nlmsg_parse(h, sizeof(*ifi), tb, IFLA_MAX, policy) < 0)
+		return -EBADMSG;
+	ifi = nlmsg_data(h);
+	memset(ret, 0, sizeof(*ret));
+	ret->ifindex = ifi->ifi_index;
+	ret->flags = ifi->ifi_flags;
+	if (tb[IFLA_IFNAME])
+		nla_strlcpy(ret->name, tb[IFLA_IFNAME], sizeof(ret->name));
+	if (tb[IFLA_MASTER])
+		ret->master = (int)nla_get_u32(tb[IFLA_MASTER]);
+	if (tb[IFLA_MTU])
+		ret->mtu = nla_get_u32(tb[IFLA_MTU]);
+	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == sizeof(ret->mac))
+		memcpy(ret->mac, nla_data(tb[IFLA_ADDRESS]), sizeof(ret->mac));
+	if (tb[IFLA_LINKINFO] && nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], info_policy) == 0 &&
+	    info[IFLA_INFO_KIND])
+		nla_strlcpy(ret->kind, info[IFLA_INFO_KIND], sizeof(ret->kind));
+	ret->is_bridge = streq(ret->kind, "bridge");
+	return 1;
+}
+
+struct link_reply {
+	struct qnet_link *ret;
+	int found; /* 1, or -errno of a malformed reply */
+};
+
+static int link_reply(struct nl_msg *msg, void *arg)
+{
+	struct link_reply *p = arg;
+
+	if (p->found == 0)
+		p->found = qnet_link_from_msg(msg, p->ret);
+	return NL_OK;
+}
+
+/* One RTM_GETLINK for one link, by index or by name: never a dump. */
 static int link_get(struct qnet_nl *nl, int ifindex, const char *name, struct qnet_link *ret)
 {
-	_cleanup_link_ struct rtnl_link *l = NULL;
+	_cleanup_msg_ struct nl_msg *msg = link_msg(RTM_GETLINK, 0, AF_UNSPEC, ifindex);
+	struct link_reply p = { .ret = ret };
+	struct nl_cb *cb;
 	int r;
 
-	r = qnet_nl_result(nl, rtnl_link_get_kernel(nl->sk, ifindex, name, &l));
+	if (!msg || (name && nla_put_string(msg, IFLA_IFNAME, name) < 0))
+		return -ENOMEM;
+	r = nl_send_auto(nl->sk, msg);
+	if (r < 0)
+		return qnet_nl_result(nl, r);
+	cb = qnet_nl_cb_clone(nl);
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_reply, &p);
+	r = qnet_nl_result(nl, nl_recvmsgs(nl->sk, cb));
+	nl_cb_put(cb);
 	if (r == -ENODEV || r == -ENOENT)
 		return -ENODEV;
 	if (r < 0)
 		return r;
-	from_rtnl(l, ret);
-	return 0;
+	if (p.found < 0)
+		return p.found;
+	return p.found ? 0 : -EPROTO;
 }
 
 int qnet_link_get(struct qnet_nl *nl, const char *name, struct qnet_link *ret)
@@ -68,88 +134,81 @@ int qnet_link_get_by_index(struct qnet_nl *nl, int ifindex, struct qnet_link *re
 	return link_get(nl, ifindex, NULL, ret);
 }
 
-/* RTM_NEWLINK on an existing index changes only what CHANGE carries. */
-static int link_change(struct qnet_nl *nl, struct rtnl_link *change)
+int qnet_link_change(struct qnet_nl *nl, const struct qnet_link_change *c)
 {
-	return qnet_nl_result(nl, rtnl_link_change(nl->sk, change, change, 0));
-}
+	_cleanup_msg_ struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_ACK, AF_UNSPEC, c->ifindex);
+	struct ifinfomsg *ifi;
 
-static struct rtnl_link *change_alloc(int ifindex)
-{
-	struct rtnl_link *c = rtnl_link_alloc();
-
-	if (c)
-		rtnl_link_set_ifindex(c, ifindex);
-	return c;
+	if (!msg)
+		return -ENOMEM;
+	if (c->up >= 0) {
+		ifi = nlmsg_data(nlmsg_hdr(msg));
+		ifi->ifi_change = IFF_UP;
+		ifi->ifi_flags = c->up ? IFF_UP : 0;
+	}
+	if ((c->mtu && nla_put_u32(msg, IFLA_MTU, c->mtu) < 0) ||
+	    (c->master >= 0 && nla_put_u32(msg, IFLA_MASTER, (uint32_t)c->master) < 0) ||
+	    (c->mac && nla_put(msg, IFLA_ADDRESS, 6, c->mac) < 0))
+		return -ENOMEM;
+	return request(nl, msg);
 }
 
 int qnet_link_set_up(struct qnet_nl *nl, int ifindex, bool up)
 {
-	_cleanup_link_ struct rtnl_link *c = change_alloc(ifindex);
+	struct qnet_link_change c = qnet_link_change_init(ifindex);
 
-	if (!c)
-		return -ENOMEM;
-	if (up)
-		rtnl_link_set_flags(c, IFF_UP);
-	else
-		rtnl_link_unset_flags(c, IFF_UP);
-	return link_change(nl, c);
+	c.up = up;
+	return qnet_link_change(nl, &c);
 }
 
 int qnet_link_set_master(struct qnet_nl *nl, int ifindex, int master)
 {
-	_cleanup_link_ struct rtnl_link *c = change_alloc(ifindex);
+	struct qnet_link_change c = qnet_link_change_init(ifindex);
 
-	if (!c)
-		return -ENOMEM;
-	rtnl_link_set_master(c, master);
-	return link_change(nl, c);
+	c.master = master;
+	return qnet_link_change(nl, &c);
 }
 
 int qnet_link_set_mtu(struct qnet_nl *nl, int ifindex, unsigned mtu)
 {
-	_cleanup_link_ struct rtnl_link *c = change_alloc(ifindex);
+	struct qnet_link_change c = qnet_link_change_init(ifindex);
 
-	if (!c)
-		return -ENOMEM;
-	rtnl_link_set_mtu(c, mtu);
-	return link_change(nl, c);
+	c.mtu = mtu;
+	return qnet_link_change(nl, &c);
 }
 
 int qnet_link_set_mac(struct qnet_nl *nl, int ifindex, const uint8_t mac[6])
 {
-	_cleanup_link_ struct rtnl_link *c = change_alloc(ifindex);
-	struct nl_addr *a;
+	struct qnet_link_change c = qnet_link_change_init(ifindex);
 
-	if (!c)
-		return -ENOMEM;
-	a = nl_addr_build(AF_LLC, mac, 6);
-	if (!a)
-		return -ENOMEM;
-	rtnl_link_set_addr(c, a);
-	nl_addr_put(a);
-	return link_change(nl, c);
+	c.mac = mac;
+	return qnet_link_change(nl, &c);
 }
 
 int qnet_link_delete(struct qnet_nl *nl, int ifindex)
 {
-	_cleanup_link_ struct rtnl_link *c = change_alloc(ifindex);
+	_cleanup_msg_ struct nl_msg *msg = link_msg(RTM_DELLINK, NLM_F_ACK, AF_UNSPEC, ifindex);
 
-	if (!c)
+	if (!msg)
 		return -ENOMEM;
-	return qnet_nl_result(nl, rtnl_link_delete(nl->sk, c));
+	return request(nl, msg);
 }
 
 int qnet_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex)
 {
-	_cleanup_link_ struct rtnl_link *b = rtnl_link_bridge_alloc();
+	_cleanup_msg_ struct nl_msg *msg =
+		link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, AF_UNSPEC, 0);
 	struct qnet_link l;
+	struct nlattr *info;
 	int r;
 
-	if (!b)
+	if (!msg || nla_put_string(msg, IFLA_IFNAME, name) < 0)
 		return -ENOMEM;
-	rtnl_link_set_name(b, name);
-	r = qnet_nl_result(nl, rtnl_link_add(nl->sk, b, NLM_F_CREATE | NLM_F_EXCL));
+	info = nla_nest_start(msg, IFLA_LINKINFO);
+	if (!info || nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0)
+		return -ENOMEM;
+	nla_nest_end(msg, info);
+	r = request(nl, msg);
 	if (r < 0)
 		return r;
 	r = qnet_link_get(nl, name, &l);
@@ -166,36 +225,6 @@ struct port_walk {
 	void *userdata;
 	int result;
 };
-
-struct link_parse {
-	struct qnet_link *ret;
-	int found;
-};
-
-static void link_parsed(struct nl_object *obj, void *arg)
-{
-	struct link_parse *p = arg;
-
-	if (p->found)
-		return;
-	from_rtnl((struct rtnl_link *)obj, p->ret);
-	p->found = 1;
-}
-
-int qnet_link_from_msg(struct nl_msg *msg, struct qnet_link *ret)
-{
-	struct link_parse p = { .ret = ret };
-	int type = nlmsg_hdr(msg)->nlmsg_type;
-	int r;
-
-	/* nl_msg_parse would hand us any route object; only links are links. */
-	if (type != RTM_NEWLINK)
-		return 0;
-	r = nl_msg_parse(msg, link_parsed, &p);
-	if (r < 0)
-		return qnet_errno_from_nl(r);
-	return p.found;
-}
 
 static int port_msg(struct nl_msg *msg, void *arg)
 {
@@ -216,18 +245,13 @@ static int port_msg(struct nl_msg *msg, void *arg)
 
 int qnet_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_port_fn fn, void *userdata)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_UNSPEC };
+	_cleanup_msg_ struct nl_msg *msg = link_msg(RTM_GETLINK, NLM_F_DUMP, AF_UNSPEC, 0);
 	struct port_walk w = { .bridge = bridge, .fn = fn, .userdata = userdata };
-	_cleanup_msg_ struct nl_msg *msg = NULL;
 	struct nl_cb *cb;
 	int r;
 
-	msg = nlmsg_alloc_simple(RTM_GETLINK, NLM_F_DUMP);
-	if (!msg)
-		return -ENOMEM;
 	/* The kernel filters the dump by master: we read the bridge's ports, not every link. */
-	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0 ||
-	    nla_put_u32(msg, IFLA_MASTER, (uint32_t)bridge) < 0)
+	if (!msg || nla_put_u32(msg, IFLA_MASTER, (uint32_t)bridge) < 0)
 		return -ENOMEM;
 	r = nl_send_auto(nl->sk, msg);
 	if (r < 0)
@@ -259,44 +283,30 @@ int qnet_bridge_count_ports(struct qnet_nl *nl, int bridge)
 
 int qnet_bridge_port_set_isolated(struct qnet_nl *nl, int ifindex, bool isolated)
 {
-	struct ifinfomsg ifi = { .ifi_family = AF_BRIDGE, .ifi_index = ifindex };
-	_cleanup_msg_ struct nl_msg *msg = NULL;
+	_cleanup_msg_ struct nl_msg *msg = link_msg(RTM_SETLINK, NLM_F_ACK, AF_BRIDGE, ifindex);
 	struct nlattr *protinfo;
-	int r;
 
-	msg = nlmsg_alloc_simple(RTM_SETLINK, NLM_F_ACK);
 	if (!msg)
-		return -ENOMEM;
-	if (nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0)
 		return -ENOMEM;
 	protinfo = nla_nest_start(msg, IFLA_PROTINFO | NLA_F_NESTED);
 	if (!protinfo || nla_put_u8(msg, IFLA_BRPORT_ISOLATED, isolated) < 0)
 		return -ENOMEM;
 	nla_nest_end(msg, protinfo);
-	r = nl_send_auto(nl->sk, msg);
-	if (r >= 0)
-		r = nl_wait_for_ack(nl->sk);
-	return qnet_nl_result(nl, r);
+	return request(nl, msg);
 }
 
 int qnet_addr_add_ipv4(struct qnet_nl *nl, int ifindex, struct in_addr addr, unsigned prefix)
 {
-	struct rtnl_addr *a = rtnl_addr_alloc();
-	struct nl_addr *local;
-	int r;
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = (unsigned char)prefix,
+				 .ifa_index = (unsigned)ifindex };
+	_cleanup_msg_ struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWADDR, NLM_F_CREATE | NLM_F_ACK);
+	/* What `ip addr add A/P brd +` sets: the subnet's broadcast address. */
+	struct in_addr brd = { addr.s_addr | htonl(prefix >= 31 ? 0 : UINT32_MAX >> prefix) };
 
-	if (!a)
+	if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0 ||
+	    nla_put(msg, IFA_LOCAL, sizeof(addr), &addr) < 0 ||
+	    nla_put(msg, IFA_ADDRESS, sizeof(addr), &addr) < 0 ||
+	    (prefix < 31 && nla_put(msg, IFA_BROADCAST, sizeof(brd), &brd) < 0))
 		return -ENOMEM;
-	local = nl_addr_build(AF_INET, &addr, sizeof(addr));
-	if (!local) {
-		rtnl_addr_put(a);
-		return -ENOMEM;
-	}
-	nl_addr_set_prefixlen(local, (int)prefix);
-	rtnl_addr_set_ifindex(a, ifindex);
-	rtnl_addr_set_local(a, local);
-	nl_addr_put(local);
-	r = qnet_nl_result(nl, rtnl_addr_add(nl->sk, a, 0));
-	rtnl_addr_put(a);
-	return r;
+	return request(nl, msg);
 }

@@ -45,6 +45,20 @@ int qnet_nl_open_protocol(struct qnet_nl *nl, int protocol)
 		return r;
 	}
 	nl_socket_modify_err_cb(nl->sk, NL_CB_CUSTOM, error_cb, nl);
+	/* A request that wants an ACK says NLM_F_ACK itself; a GET's reply (or
+	 * its error) is answer enough, and an ACK after it would cost a read.
+	 * (This also turns off libnl's sequence check, which counts on ACKs;
+	 * our requests are strictly one at a time on a private socket.) */
+	nl_socket_disable_auto_ack(nl->sk);
+	/* One read per message instead of a MSG_PEEK to size it first: the
+	 * kernel never sends more than 32 KiB in one datagram to a reader
+	 * whose buffer is that large. */
+	nl_socket_disable_msg_peek(nl->sk);
+	r = nl_socket_set_msg_buf_size(nl->sk, 32768);
+	if (r < 0) {
+		qnet_nl_close(nl);
+		return qnet_errno_from_nl(r);
+	}
 	return 0;
 }
 

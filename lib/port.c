@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
-#include <netlink/route/link.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -49,7 +48,7 @@ int qnet_port_attach(struct qnet_nl *nl, const char *tap, const char *bridge, bo
 		     char *why, size_t why_size)
 {
 	struct qnet_link t, b;
-	struct rtnl_link *change;
+	struct qnet_link_change c;
 	int r;
 
 	r = get_bridge(nl, bridge, &b, why, why_size);
@@ -66,17 +65,13 @@ int qnet_port_attach(struct qnet_nl *nl, const char *tap, const char *bridge, bo
 		return qnet_because(why, why_size, -EBUSY, "already attached to another master (ifindex %d)",
 			       t.master);
 
-	change = rtnl_link_alloc();
-	if (!change)
-		return qnet_because(why, why_size, -ENOMEM, "out of memory");
-	rtnl_link_set_ifindex(change, t.ifindex);
+	c = qnet_link_change_init(t.ifindex);
 	if (t.mtu != b.mtu)
-		rtnl_link_set_mtu(change, b.mtu);
+		c.mtu = b.mtu;
 	if (t.master != b.ifindex)
-		rtnl_link_set_master(change, b.ifindex);
-	rtnl_link_set_flags(change, IFF_UP);
-	r = qnet_nl_result(nl, rtnl_link_change(nl->sk, change, change, 0));
-	rtnl_link_put(change);
+		c.master = b.ifindex;
+	c.up = 1;
+	r = qnet_link_change(nl, &c);
 	if (r < 0) {
 		restore(nl, &t);
 		return qnet_because(why, why_size, r, "cannot attach to bridge %s: %s%s", bridge,
@@ -127,7 +122,7 @@ int qnet_port_new_tap(struct qnet_nl *nl, const char *bridge, bool vnet_hdr, boo
 int qnet_port_detach(struct qnet_nl *nl, const char *tap, int *was_master)
 {
 	struct qnet_link t;
-	struct rtnl_link *change;
+	struct qnet_link_change c;
 	int r;
 
 	r = qnet_link_get(nl, tap, &t);
@@ -137,14 +132,9 @@ int qnet_port_detach(struct qnet_nl *nl, const char *tap, int *was_master)
 		*was_master = t.master;
 	if (!t.master && !(t.flags & IFF_UP))
 		return 0;
-	change = rtnl_link_alloc();
-	if (!change)
-		return -ENOMEM;
-	rtnl_link_set_ifindex(change, t.ifindex);
+	c = qnet_link_change_init(t.ifindex);
 	if (t.master)
-		rtnl_link_set_master(change, 0);
-	rtnl_link_unset_flags(change, IFF_UP);
-	r = qnet_nl_result(nl, rtnl_link_change(nl->sk, change, change, 0));
-	rtnl_link_put(change);
-	return r;
+		c.master = 0;
+	c.up = 0;
+	return qnet_link_change(nl, &c);
 }
