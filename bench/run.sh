@@ -1,0 +1,151 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench/run.sh [--quick] [--json FILE]: qnet side by side with what users run
+# today, in one run, in a network and mount namespace of its own (as root).
+# Prints a table, then one JSON document (to FILE with --json). Machines are
+# noisy: read the ratios, which hold within one run, not absolute times.
+#
+#   helper   ours vs QEMU's /usr/lib/qemu/qemu-bridge-helper vs the kernel
+#            floor (bench-tapfloor), as QEMU runs a helper: fork+exec, fd
+#            received, TAP closed; both helpers read "allow br0" from
+#            /etc/qemu/bridge.conf (a private bind mount)
+#   ifup     qemu-ifup vs Debian's /etc/qemu-ifup vs a tutorial script vs the
+#            spawn floor (bench-nothing), each attaching a detached TAP
+#   scale    qemu-ifup with 0, 1000 and 4000 other links in the namespace
+#   nat      qemu-ifup-nat cold (first VM: bridge, nft table, dnsmasq) and
+#            warm (another VM already up) vs plain qemu-ifup
+# Built with -Dbuildtype=release in build-bench/ unless QNET_BUILD is set.
+set -u
+# t_netns re-runs "$0" after the cd below: make it absolute first.
+case $0 in /*) ;; *) exec bash "$(realpath "$0")" "$@" ;; esac
+
+QUICK=0 JSON_OUT=
+args=("$@")
+while [ $# -gt 0 ]; do
+	case $1 in
+	--quick) QUICK=1 ;;
+	--json) JSON_OUT=$(realpath -m "${2:?--json needs a file}"); shift ;;
+	-h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	*) echo "bench/run.sh: unknown option '$1' (--quick, --json FILE)" >&2; exit 2 ;;
+	esac
+	shift
+done
+cd "$(dirname "$0")/.."
+SRC=$PWD
+
+if [ "${QNET_IN_TEST_NETNS:-}" != 1 ]; then
+	[ "$(id -u)" = 0 ] || { echo "bench/run.sh: needs root (network namespaces, TAPs)" >&2; exit 1; }
+	if [ -z "${QNET_BUILD:-}" ]; then
+		export QNET_BUILD=$SRC/build-bench
+		if [ ! -f "$QNET_BUILD/build.ninja" ]; then
+			meson setup "$QNET_BUILD" -Dbuildtype=release -Dman=disabled -De2e=false >/dev/null ||
+				{ echo "bench/run.sh: meson setup failed" >&2; exit 1; }
+		fi
+		ninja -C "$QNET_BUILD" >/dev/null || { echo "bench/run.sh: build failed" >&2; exit 1; }
+	fi
+	export QNET_BUILD
+fi
+. "$SRC/tests/lib.sh"
+t_netns "${args[@]}"
+. "$SRC/tests/integration/bridge-helper-lib.sh"
+
+B=$QNET_BUILD
+SPAWN=$B/bench/bench-spawn
+IP=$(command -v ip)
+if [ "$QUICK" = 1 ]; then N_HELPER=10 N_IFUP=20 N_SCALE=20 N_COLD=3 N_WARM=10 SCALE=(0 100)
+else N_HELPER=200 N_IFUP=300 N_SCALE=200 N_COLD=20 N_WARM=200 SCALE=(0 1000 4000); fi
+
+die() { echo "bench/run.sh: $*" >&2; exit 1; }
+for f in "$SPAWN" "$B/bench/bench-nothing" "$B/bench/bench-tapfloor" "$B/helpers/qemu-ifup" \
+	/usr/lib/qemu/qemu-bridge-helper /etc/qemu-ifup /usr/sbin/brctl /usr/sbin/dnsmasq /usr/sbin/nft; do
+	[ -x "$f" ] || die "$f missing (tools/deps.sh test installs what is needed)"
+done
+
+# Debian's script looks in /sys/class/net: a sysfs of this namespace's own.
+mount -t sysfs sysfs /sys || die "cannot mount a private sysfs"
+bh_etc_qemu || die "cannot make a private /etc/qemu"
+printf 'allow br0\n' >"$BH_ETC/bridge.conf"
+chmod 644 "$BH_ETC/bridge.conf"
+# The helper's audit lines go to a /dev/log of ours, as to journald on a host.
+bh_syslog || die "cannot make a private /dev/log"
+
+# br0 carries the default route, as Debian's /etc/qemu-ifup expects.
+ip link add br0 type bridge && ip addr add 10.77.0.1/24 dev br0 && ip link set br0 up &&
+	ip route add default via 10.77.0.254 dev br0 onlink || die "cannot set up br0"
+ip tuntap add dev bq0 mode tap || die "cannot create a TAP"
+TUTORIAL=$T_TMP/tutorial-ifup
+printf '#!/bin/sh\nip link set "$1" up\nbrctl addif br0 "$1"\n' >"$TUTORIAL"
+chmod 755 "$TUTORIAL"
+DETACH="$IP link set dev bq0 nomaster down"
+
+RESULTS=$T_TMP/results.jsonl
+: >"$RESULTS"
+# run SECTION SPAWN-ARGS...: one interleaved bench-spawn run, tagged.
+run() {
+	local section=$1 out; shift
+	out=$("$SPAWN" "$@") || die "bench-spawn failed in $section"
+	printf '%s\n' "$out" | jq -c --arg s "$section" '. + {section: $s}' >>"$RESULTS"
+	printf '%s\n' "$out" | jq -e 'select(.failed > 0)' >/dev/null &&
+		echo "bench/run.sh: warning: failures in $section: $(printf '%s' "$out" | jq -c 'select(.failed > 0) | .name')" >&2
+	return 0
+}
+
+echo "bench/run.sh: helper ($N_HELPER round trips each, interleaved)" >&2
+run helper -n "$N_HELPER" -b br0 \
+	floor="$B/bench/bench-tapfloor" ours="$B/helpers/qemu-bridge-helper" qemu=/usr/lib/qemu/qemu-bridge-helper
+
+echo "bench/run.sh: ifup ($N_IFUP calls each)" >&2
+run ifup -n "$N_IFUP" -r "$DETACH" \
+	floor="$B/bench/bench-nothing bq0" ours="$B/helpers/qemu-ifup bq0" \
+	debian="/etc/qemu-ifup bq0" tutorial="$TUTORIAL bq0"
+
+echo "bench/run.sh: nat cold ($N_COLD) and warm ($N_WARM)" >&2
+ip tuntap add dev bq1 mode tap && ip tuntap add dev bq2 mode tap || die "cannot create TAPs"
+UPNAT=$B/helpers/qemu-ifup-nat DOWNNAT=$B/helpers/qemu-ifdown-nat
+# cold: every call brings the network up; its reset takes it down again.
+run nat-cold -n "$N_COLD" -w 1 \
+	cold="$UPNAT bq1|$DOWNNAT bq1" ifup="$B/helpers/qemu-ifup bq0|$DETACH"
+"$UPNAT" bq2 || die "qemu-ifup-nat bq2 failed"
+run nat-warm -n "$N_WARM" \
+	warm="$UPNAT bq1|$IP link set dev bq1 nomaster down" ifup="$B/helpers/qemu-ifup bq0|$DETACH"
+"$DOWNNAT" bq2
+
+base=$(ip -o link show | wc -l) # lo, br0 and the TAPs above
+for n in "${SCALE[@]}"; do
+	echo "bench/run.sh: scale: $n other links" >&2
+	have=$(ip -o link show | wc -l)
+	want=$((base + n))
+	if [ "$have" -lt "$want" ]; then
+		seq "$have" $((want - 1)) | sed 's/^/link add qb/; s/$/ type bridge/' | ip -batch - ||
+			die "cannot create $n bridges"
+	fi
+	run "scale-$n" -n "$N_SCALE" -r "$DETACH" \
+		floor="$B/bench/bench-nothing bq0" ours="$B/helpers/qemu-ifup bq0"
+done
+# The extra links go with the namespace (the kernel removes them after we exit).
+
+# --- report ---
+machine=$(jq -n --arg cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -n1)" \
+	--arg kernel "$(uname -r)" --argjson nproc "$(nproc)" \
+	--arg date "$(date -u +%Y-%m-%dT%H:%MZ)" \
+	--arg buildtype "$(meson introspect --buildoptions "$B" 2>/dev/null | jq -r '.[] | select(.name == "buildtype") | .value')" \
+	'{date: $date, cpu: $cpu, nproc: $nproc, kernel: $kernel, buildtype: $buildtype}')
+JSON=$(jq -s --argjson machine "$machine" --argjson quick "$QUICK" -f "$SRC/bench/report.jq" "$RESULTS") ||
+	die "cannot compute the report"
+
+printf '%s' "$JSON" | jq -r '
+	"qnet benchmarks, \(.machine.date), \(.machine.cpu) x\(.machine.nproc), Linux \(.machine.kernel), buildtype \(.machine.buildtype)\(if .quick == 1 then " (--quick: too few rounds to trust)" else "" end)",
+	"",
+	"| section | candidate | median ms | p95 ms | CPU median ms | peak RSS kB | failed |",
+	"|---|---|---:|---:|---:|---:|---:|",
+	(.results[] | "| \(.section) | \(.name) | \(.wall_median_us / 1000 * 100 | round / 100) | \(.wall_p95_us / 1000 * 100 | round / 100) | \(.cpu_median_us / 1000 * 100 | round / 100) | \(.maxrss_kb) | \(.failed) |"),
+	"",
+	"| target | value | limit | |",
+	"|---|---:|---:|---|",
+	(.targets[] | "| \(.name) | \(.value * 100 | round / 100) | \(.op) \(.limit) | \(if .met then "met" else "NOT met" end) |")'
+echo
+if [ -n "$JSON_OUT" ]; then
+	printf '%s\n' "$JSON" >"$JSON_OUT"
+else
+	printf '%s\n' "$JSON"
+fi

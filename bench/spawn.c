@@ -1,0 +1,257 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * bench-spawn: starts programs the way QEMU does and times them.
+ *
+ *   bench-spawn -n ROUNDS [-w WARMUP] [-b BRIDGE] [-r "RESET ARGV"] NAME="ARGV" ...
+ *
+ * Each round runs every candidate once, in turn (interleaved, so a noisy
+ * neighbour or a frequency change hits all of them alike), then its reset
+ * command, untimed: -r for all, or NAME="ARGV|RESET ARGV" for one. A
+ * candidate is fork()+execv() and waited for, as QEMU's launch_script() does; the time is from just before fork() to just after
+ * the child is reaped. CPU time and peak RSS come from wait4()'s rusage,
+ * which includes the child's own reaped children (a shell script's ip, awk).
+ *
+ * With -b, candidates are bridge helpers and the driver plays QEMU's
+ * net_bridge_run_helper(): a socketpair, "--use-vnet --fd=N --br=BRIDGE"
+ * appended, the TAP fd received with SCM_RIGHTS, the child reaped and the
+ * TAP closed, all inside the timed span (closing the TAP destroys it, which
+ * is part of a VM's network lifecycle).
+ *
+ * ARGV strings are split on spaces (the benchmark controls every path).
+ * Output: one JSON object per candidate per line, times in microseconds.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define MAX_CANDIDATES 8
+#define MAX_ARGS 16
+#define MAX_ROUNDS 100000
+
+struct candidate {
+	const char *name;
+	char *argv[MAX_ARGS + 4];
+	char *reset[MAX_ARGS + 1];
+	int argc;
+	double *wall, *cpu;
+	long maxrss_kb;
+	int fails;
+};
+
+static const char *bridge;
+
+static void die(const char *what)
+{
+	fprintf(stderr, "bench-spawn: %s: %s\n", what, strerror(errno));
+	exit(1);
+}
+
+static int split(char *s, char **argv, int max)
+{
+	int n = 0;
+
+	for (char *tok = strtok(s, " "); tok; tok = strtok(NULL, " ")) {
+		if (n == max) {
+			fprintf(stderr, "bench-spawn: more than %d arguments\n", max);
+			exit(2);
+		}
+		argv[n++] = tok;
+	}
+	argv[n] = NULL;
+	return n;
+}
+
+static double now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1e6 + ts.tv_nsec / 1e3;
+}
+
+static int recv_fd(int sock)
+{
+	char byte, cbuf[CMSG_SPACE(sizeof(int))];
+	struct iovec iov = { .iov_base = &byte, .iov_len = 1 };
+	struct msghdr msg = { .msg_iov = &iov, .msg_iovlen = 1, .msg_control = cbuf, .msg_controllen = sizeof(cbuf) };
+	struct cmsghdr *c;
+	ssize_t n;
+	int fd;
+
+	do
+		n = recvmsg(sock, &msg, MSG_CMSG_CLOEXEC);
+	while (n < 0 && errno == EINTR);
+	if (n <= 0)
+		return -1;
+	c = CMSG_FIRSTHDR(&msg);
+	if (!c || c->cmsg_level != SOL_SOCKET || c->cmsg_type != SCM_RIGHTS || c->cmsg_len != CMSG_LEN(sizeof(int)))
+		return -1;
+	memcpy(&fd, CMSG_DATA(c), sizeof(fd));
+	return fd;
+}
+
+/* Runs ARGV once; returns its wait status. In helper mode ARGV[FDSLOT]
+ * becomes the --fd= argument of this call's socket. */
+static int run(char **argv, int fdslot, bool quiet, double *wall, struct rusage *ru)
+{
+	int sv[2] = { -1, -1 }, status = -1, tapfd = -1;
+	char fdarg[32];
+	double t0;
+	pid_t pid;
+
+	if (bridge) {
+		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
+			die("socketpair");
+		snprintf(fdarg, sizeof(fdarg), "--fd=%d", sv[1]);
+		argv[fdslot] = fdarg;
+	}
+	t0 = now_us();
+	pid = fork();
+	if (pid < 0)
+		die("fork");
+	if (pid == 0) {
+		int devnull = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (devnull >= 0) {
+			dup2(devnull, STDOUT_FILENO);
+			if (quiet)
+				dup2(devnull, STDERR_FILENO);
+		}
+		if (bridge)
+			fcntl(sv[1], F_SETFD, 0);
+		execv(argv[0], argv);
+		_exit(127);
+	}
+	if (bridge) {
+		close(sv[1]);
+		tapfd = recv_fd(sv[0]);
+		close(sv[0]);
+	}
+	while (wait4(pid, &status, 0, ru) < 0)
+		if (errno != EINTR)
+			die("wait4");
+	if (tapfd >= 0)
+		close(tapfd);
+	*wall = now_us() - t0;
+	if (bridge && tapfd < 0 && status == 0)
+		status = 1 << 8; /* exited 0 but sent no fd: a failure all the same */
+	return status;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static double pct(double *v, int n, int p)
+{
+	int i = (n * p + 99) / 100 - 1;
+
+	if (n == 0)
+		return 0;
+	qsort(v, n, sizeof(*v), cmp_double);
+	return v[i < 0 ? 0 : i];
+}
+
+int main(int argc, char **argv)
+{
+	struct candidate cand[MAX_CANDIDATES];
+	int rounds = 0, warmup = 3, n = 0, opt;
+	char *reset = NULL;
+
+	while ((opt = getopt(argc, argv, "n:w:b:r:")) != -1) {
+		switch (opt) {
+		case 'n': rounds = atoi(optarg); break;
+		case 'w': warmup = atoi(optarg); break;
+		case 'b': bridge = optarg; break;
+		case 'r': reset = optarg; break;
+		default: return 2;
+		}
+	}
+	if (rounds < 1 || rounds > MAX_ROUNDS || warmup < 0 || optind >= argc) {
+		fprintf(stderr, "usage: bench-spawn -n ROUNDS [-w WARMUP] [-b BRIDGE] [-r RESET] NAME=\"ARGV\"...\n");
+		return 2;
+	}
+	for (int i = optind; i < argc; i++) {
+		struct candidate *c = &cand[n];
+		char *eq = strchr(argv[i], '='), *bar;
+
+		if (n == MAX_CANDIDATES || !eq) {
+			fprintf(stderr, "bench-spawn: bad candidate '%s'\n", argv[i]);
+			return 2;
+		}
+		*eq = '\0';
+		*c = (struct candidate){ .name = argv[i] };
+		bar = strchr(eq + 1, '|');
+		if (bar)
+			*bar = '\0';
+		c->argc = split(eq + 1, c->argv, MAX_ARGS);
+		if (bar || reset)
+			split(bar ? bar + 1 : strdup(reset), c->reset, MAX_ARGS);
+		if (bridge) {
+			c->argv[c->argc++] = "--use-vnet";
+			c->argv[c->argc++] = NULL; /* --fd=N, set per call */
+			if (asprintf(&c->argv[c->argc++], "--br=%s", bridge) < 0)
+				die("asprintf");
+			c->argv[c->argc] = NULL;
+		}
+		c->wall = calloc(rounds, sizeof(double));
+		c->cpu = calloc(rounds, sizeof(double));
+		if (!c->wall || !c->cpu)
+			die("calloc");
+		n++;
+	}
+
+	for (int r = -warmup; r < rounds; r++) {
+		for (int i = 0; i < n; i++) {
+			struct candidate *c = &cand[i];
+			struct rusage ru;
+			double wall, ignored;
+			int status;
+
+			/* A failing candidate says why once, not once a round. */
+			status = run(c->argv, c->argc - 2, c->fails > 0, &wall, &ru);
+			if (c->reset[0]) {
+				struct rusage rr;
+				const char *saved = bridge;
+
+				bridge = NULL;
+				run(c->reset, 0, false, &ignored, &rr);
+				bridge = saved;
+			}
+			if (r < 0)
+				continue;
+			if (status != 0) {
+				c->fails++;
+				continue;
+			}
+			c->wall[r - c->fails] = wall;
+			c->cpu[r - c->fails] = (ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * 1e6 +
+					       ru.ru_utime.tv_usec + ru.ru_stime.tv_usec;
+			if (ru.ru_maxrss > c->maxrss_kb)
+				c->maxrss_kb = ru.ru_maxrss;
+		}
+	}
+
+	for (int i = 0; i < n; i++) {
+		struct candidate *c = &cand[i];
+		int ok = rounds - c->fails;
+
+		printf("{\"name\":\"%s\",\"rounds\":%d,\"failed\":%d,"
+		       "\"wall_median_us\":%.1f,\"wall_p95_us\":%.1f,"
+		       "\"cpu_median_us\":%.1f,\"cpu_p95_us\":%.1f,\"maxrss_kb\":%ld}\n",
+		       c->name, rounds, c->fails, pct(c->wall, ok, 50), pct(c->wall, ok, 95),
+		       pct(c->cpu, ok, 50), pct(c->cpu, ok, 95), c->maxrss_kb);
+	}
+	return 0;
+}

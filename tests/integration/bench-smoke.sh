@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# bench/run.sh --quick still runs: every section measured, no candidate
+# failed, every target reported. Times are never asserted (a test on a
+# noisy machine cannot), so this only keeps the benchmark from rotting.
+. "$(dirname "$0")/../lib.sh"
+[ "$(id -u)" = 0 ] || t_skip_all "needs root (bench/run.sh makes namespaces and TAPs)"
+T_TMP=$(mktemp -d /tmp/qnet-bench-smoke.XXXXXX)
+trap 'rm -rf "$T_TMP"' EXIT
+
+bash "$QNET_SRC/bench/run.sh" --quick --json "$T_TMP/bench.json" >"$T_TMP/table" 2>"$T_TMP/err"
+rc=$?
+t_eq "bench/run.sh --quick exits 0" 0 "$rc"
+[ "$rc" = 0 ] || t_diag "$(tail -n 20 "$T_TMP/err")"
+J=$T_TMP/bench.json
+t_check "the JSON parses" jq -e . "$J"
+t_eq "every section was measured" "helper ifup nat-cold nat-warm scale-0 scale-100" \
+	"$(jq -r '[.results[].section] | unique | join(" ")' "$J" 2>/dev/null)"
+t_eq "every candidate ran" "floor ours qemu floor ours debian tutorial cold ifup warm ifup" \
+	"$(jq -r '[.results[] | select(.section | startswith("scale") | not) | .name] | join(" ")' "$J" 2>/dev/null)"
+t_eq "no call failed" "" "$(jq -r '.results[] | select(.failed > 0) | "\(.section)/\(.name)"' "$J" 2>/dev/null)"
+t_eq "nine targets, each met or not" 9 "$(jq '[.targets[] | select(.met | type == "boolean")] | length' "$J" 2>/dev/null)"
+t_check "the table names every target" grep -q 'NAT warm attach / plain qemu-ifup' "$T_TMP/table"
+t_check "the machine is recorded" jq -e '.machine.cpu and .machine.kernel and .machine.date' "$J"
+t_done
