@@ -197,6 +197,51 @@ static int route_localnet(const char *bridge)
 	return qnet_sysctl_write(path, "1");
 }
 
+/*
+ * Everything of network N after its state file and bridge B: the gateway
+ * address, the bridge up, route_localnet, our table, ip_forward, dnsmasq.
+ * Each step is done only if it is missing, so bring-up and repair after a
+ * kill -9 at any step are this one path. FRESH: the network is being
+ * created, so the table is written even if one of that name is there.
+ */
+static int complete(struct qnet_nl *nl, const struct qnet_network *n, const struct qnet_link *b, bool fresh,
+		    char *why, size_t why_size)
+{
+	bool changed;
+	int r;
+
+	r = qnet_addr_add_ipv4(nl, b->ifindex, n->gateway, n->prefix);
+	if (r == -EEXIST)
+		r = 0;
+	if (r == 0 && !(b->flags & IFF_UP))
+		r = qnet_link_set_up(nl, b->ifindex, true);
+	if (r == 0 && n->n_forwards)
+		r = route_localnet(n->bridge);
+	if (r < 0)
+		return qnet_because(why, why_size, r, "cannot configure bridge %s: %s", n->bridge, strerror(-r));
+	qnet_fault_point("nat-up-bridge-configured");
+	r = fresh ? 0 : qnet_firewall_present(n->name);
+	if (r == 0)
+		r = qnet_firewall_apply(n);
+	if (r < 0)
+		return qnet_because(why, why_size, r, "cannot install nftables table qnet-%s: %s", n->name,
+				    strerror(-r));
+	qnet_fault_point("nat-up-firewall-applied");
+	r = ip_forward_enable();
+	if (r < 0)
+		return qnet_because(why, why_size, r, "cannot enable ip_forward: %s", strerror(-r));
+	qnet_fault_point("nat-up-ip-forward-set");
+	if (qnet_dnsmasq_pid(n->name) <= 0) {
+		r = qnet_dnsmasq_start(n, why, why_size);
+		if (r < 0)
+			return r;
+	} else {
+		(void)qnet_dnsmasq_write_hosts(n, &changed);
+	}
+	qnet_fault_point("nat-up-dnsmasq-started");
+	return 0;
+}
+
 /* Create network N from nothing; on failure nothing of it is left. */
 static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why, size_t why_size)
 {
@@ -228,73 +273,33 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why,
 	qnet_fault_point("nat-up-state-written");
 
 	r = qnet_bridge_create(nl, n->bridge, &ifindex);
-	if (r < 0) {
-		qnet_because(why, why_size, r, "cannot create bridge %s: %s", n->bridge, strerror(-r));
-		goto rollback;
-	}
-	qnet_fault_point("nat-up-bridge-created");
-	r = qnet_addr_add_ipv4(nl, ifindex, n->gateway, n->prefix);
 	if (r == 0)
-		r = qnet_link_set_up(nl, ifindex, true);
-	if (r == 0 && n->n_forwards)
-		r = route_localnet(n->bridge);
-	if (r < 0) {
-		qnet_because(why, why_size, r, "cannot configure bridge %s: %s", n->bridge, strerror(-r));
-		goto rollback;
-	}
-	qnet_fault_point("nat-up-bridge-configured");
-	r = qnet_firewall_apply(n);
-	if (r < 0) {
-		qnet_because(why, why_size, r, "cannot install nftables table qnet-%s: %s", n->name, strerror(-r));
-		goto rollback;
-	}
-	qnet_fault_point("nat-up-firewall-applied");
-	r = ip_forward_enable();
-	if (r < 0) {
-		qnet_because(why, why_size, r, "cannot enable ip_forward: %s", strerror(-r));
-		goto rollback;
-	}
-	qnet_fault_point("nat-up-ip-forward-set");
-	r = qnet_dnsmasq_start(n, why, why_size);
+		r = qnet_link_get_by_index(nl, ifindex, &l);
 	if (r < 0)
-		goto rollback;
-	qnet_fault_point("nat-up-dnsmasq-started");
-	return 0;
-
-rollback:
-	teardown(nl, n->name, n->bridge);
+		qnet_because(why, why_size, r, "cannot create bridge %s: %s", n->bridge, strerror(-r));
+	else
+		qnet_fault_point("nat-up-bridge-created");
+	if (r == 0)
+		r = complete(nl, n, &l, true, why, why_size);
+	if (r < 0)
+		teardown(nl, n->name, n->bridge);
 	return r;
 }
 
 /* The network is up by our state: make it whole again after whatever
- * happened to it. Returns 1 if it had to be removed (bridge gone). */
+ * happened to it (N, its configuration, may be unknown: then only a
+ * network whose bridge is gone is dealt with). Returns 1 if it had to be
+ * removed (bridge gone). */
 static int repair(struct qnet_nl *nl, const struct qnet_network *n, const char *bridge,
 		  char *why, size_t why_size)
 {
 	struct qnet_link b;
-	bool changed;
-	int r;
 
 	if (qnet_link_get(nl, bridge, &b) < 0 || !b.is_bridge) {
 		teardown(nl, n ? n->name : "", bridge);
 		return 1;
 	}
-	if (!n)
-		return 0;
-	r = qnet_firewall_present(n->name);
-	if (r == 0)
-		r = qnet_firewall_apply(n);
-	if (r < 0)
-		return qnet_because(why, why_size, r, "cannot restore nftables table qnet-%s: %s", n->name,
-			    strerror(-r));
-	if (qnet_dnsmasq_pid(n->name) <= 0) {
-		r = qnet_dnsmasq_start(n, why, why_size);
-		if (r < 0)
-			return r;
-	} else {
-		(void)qnet_dnsmasq_write_hosts(n, &changed);
-	}
-	return 0;
+	return n ? complete(nl, n, &b, false, why, why_size) : 0;
 }
 
 struct port_names {

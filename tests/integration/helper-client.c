@@ -21,6 +21,9 @@
  *   --leak-fd  hand the helper an extra open fd it must close
  *   --then     with the TAP fd still open, run PROG ARGS (TAP=name in the
  *              environment) and print then_status=N
+ *   --close-early  close our end of the socket as soon as the helper runs,
+ *              as a QEMU that died would
+ *   --kill-after=USEC  SIGKILL the helper USEC microseconds after fork
  * Exit: 0 the helper succeeded and sent a TAP; 2 it failed and sent
  * nothing; 1 anything else (harness error, inconsistent helper).
  */
@@ -202,7 +205,8 @@ static int wait_status(pid_t pid, const char *key)
 
 int main(int argc, char **argv)
 {
-	bool hold = false, sh = false, leak = false;
+	bool hold = false, sh = false, leak = false, close_early = false;
+	long kill_after = -1;
 	char **then = NULL;
 	int sv[2], i = 1, status, tapfd;
 	size_t filled = 0, payload;
@@ -215,6 +219,10 @@ int main(int argc, char **argv)
 			sh = true;
 		else if (!strcmp(argv[i], "--leak-fd"))
 			leak = true;
+		else if (!strcmp(argv[i], "--close-early"))
+			close_early = true;
+		else if (!strncmp(argv[i], "--kill-after=", 13))
+			kill_after = strtol(argv[i] + 13, NULL, 10);
 		else if (!strcmp(argv[i], "--then")) {
 			then = &argv[++i];
 			while (i < argc && strcmp(argv[i], "--"))
@@ -272,6 +280,16 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	close(sv[1]);
+	if (close_early) {
+		close(sv[0]);
+		sv[0] = -1;
+	}
+	if (kill_after >= 0) {
+		struct timespec ts = { kill_after / 1000000, (kill_after % 1000000) * 1000 };
+
+		nanosleep(&ts, NULL);
+		kill(pid, SIGKILL);
+	}
 
 	if (hold) {
 		struct timespec ts = { 0, 10 * 1000 * 1000 };
