@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: GPL-2.0-or-later
+# A real QEMU guest on qnet's NAT network, through
+# script=qemu-ifup-nat,downscript=qemu-ifdown-nat. This namespace is the
+# "host"; guest_outside links it by veth to an "outside" namespace with an
+# HTTP server. The guest gets a lease from qnet's dnsmasq (a static host
+# from qnet.conf), fetches from the outside server, which sees the host's
+# address (masquerade), and serves a page that a client in the outside
+# namespace reaches through a port forward of the host. After QEMU exits,
+# nothing of the network remains.
+. "$(dirname "$0")/../lib.sh"
+t_netns "$@"
+. "$QNET_SRC/tests/e2e/guest.sh"
+t_on_exit guest_cleanup
+
+UP=$QNET_BUILD/helpers/qemu-ifup-nat
+DOWN=$QNET_BUILD/helpers/qemu-ifdown-nat
+for tool in "$GUEST_QEMU" /usr/sbin/dnsmasq nft busybox cpio jq; do
+	command -v "$tool" >/dev/null || t_skip_all "$tool missing (tools/deps.sh test installs it)"
+done
+
+GUEST_IP=10.0.76.50 HOLD=198.51.100.3
+cat >"$QNET_CONFDIR/qnet.conf" <<EOF
+[network default]
+host = $GUEST_MAC $GUEST_IP vm1
+forward = tcp 8080 $GUEST_IP:80
+EOF
+echo 0 >/proc/sys/net/ipv4/ip_forward
+CON=$T_TMP/console
+
+t_check "guest kernel and initramfs built" guest_build
+t_check "outside namespace with an HTTP server" guest_outside
+# The guest fetches, then serves a page of its own, then waits for $HOLD
+# (an address the test adds outside once it has checked the forward).
+guest_start "$CON" "tap,id=n0,ifname=qtap0,script=$UP,downscript=$DOWN" \
+	"qnet_hold=$HOLD $(guest_run "wget -q -O - http://$GUEST_OUTSIDE_ADDR/cgi-bin/whoami;
+mkdir -p /www && echo QNET-GUEST-WEB >/www/index.html && httpd -p 80 -h /www")"
+if guest_wait_marker "$CON" LEASE 150; then t_ok "guest got a DHCP lease from qnet's dnsmasq"; else
+	t_fail "guest got a DHCP lease from qnet's dnsmasq"; tr -d '\r' <"$CON" | sed 's/^/# /'; sed 's/^/# /' "$CON.qemu"
+fi
+t_match "the lease is the static host's address, router the gateway" \
+	"^$GUEST_IP/24 router=10\.0\.76\.1( |\$)" "$(guest_marker "$CON" LEASE)"
+t_match "qnet's lease file has the guest" "^[0-9]+ $GUEST_MAC $GUEST_IP " \
+	"$(cat "$QNET_STATEDIR/default.leases" 2>/dev/null)"
+t_check "guest ran its steps and waits for the host" guest_wait_marker "$CON" HOLD 60
+t_check "guest pinged the gateway" guest_has_marker "$CON" PING-OK
+t_eq "the outside server saw the host's address, not the guest's (masquerade)" \
+	"$GUEST_OUTSIDE_HOST" "$(guest_marker "$CON" HTTP-FROM)"
+t_eq "guest's commands exited 0" 0 "$(guest_marker "$CON" RUN-RC)"
+t_eq "while running: qtap0 is a port of qnetbr0" qnetbr0 "$(link_master qtap0)"
+t_check "while running: our nft table exists" nft list table ip qnet-default
+t_eq "while running: ip_forward is on" 1 "$(cat /proc/sys/net/ipv4/ip_forward)"
+
+# A client outside reaches the guest's server through the host's port 8080.
+# (bash's /dev/tcp: busybox-static's wget crashes on some hosts.)
+http_get() { # HOST PORT: the body of GET /
+	timeout 10 bash -c 'exec 3<>"/dev/tcp/$0/$1" && printf "GET / HTTP/1.0\r\n\r\n" >&3 && cat <&3' "$1" "$2" 2>/dev/null |
+		tr -d '\r' | sed '1,/^$/d'
+}
+t_eq "outside client reached the guest's server through the port forward" QNET-GUEST-WEB \
+	"$("${GUEST_OUTSIDE_NS[@]}" bash -c "$(declare -f http_get); http_get $GUEST_OUTSIDE_HOST 8080")"
+t_eq "the host itself reaches it through 127.0.0.1:8080" QNET-GUEST-WEB "$(http_get 127.0.0.1 8080)"
+t_eq "and through the gateway address 10.0.76.1:8080" QNET-GUEST-WEB "$(http_get 10.0.76.1 8080)"
+
+"${GUEST_OUTSIDE_NS[@]}" ip addr add "$HOLD/32" dev qout1
+t_check "guest saw the release" guest_wait_marker "$CON" RELEASED 60
+t_check "guest powered off" guest_wait_marker "$CON" DONE 60
+guest_wait; rc=$?
+t_eq "QEMU exited with status 0 (qemu-ifdown-nat ran)" 0 "$rc"
+t_check_fail "after exit: qtap0 is gone" link_exists qtap0
+t_check_fail "after exit: no qnetbr0" link_exists qnetbr0
+t_check_fail "after exit: no nft table" nft list table ip qnet-default
+t_eq "after exit: no dnsmasq" "" "$(t_ns_pids 'dnsmasq .*--interface=qnetbr0')"
+t_eq "after exit: ip_forward back to 0" 0 "$(cat /proc/sys/net/ipv4/ip_forward)"
+t_eq "after exit: no state, lock or pid file" "" "$(ls -A "$QNET_RUNDIR")"
+t_done
