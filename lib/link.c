@@ -101,20 +101,11 @@ static int link_get(struct qnet_nl *nl, int ifindex, const char *name, struct qn
 {
 	_cleanup_msg_ struct nl_msg *msg = link_msg(RTM_GETLINK, 0, AF_UNSPEC, ifindex);
 	struct link_reply p = { .ret = ret };
-	struct nl_cb *cb;
 	int r;
 
 	if (!msg || (name && nla_put_string(msg, IFLA_IFNAME, name) < 0))
 		return -ENOMEM;
-	r = nl_send_auto(nl->sk, msg);
-	if (r < 0)
-		return qnet_nl_result(nl, r);
-	cb = qnet_nl_cb_clone(nl);
-	if (!cb)
-		return -ENOMEM;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, link_reply, &p);
-	r = qnet_nl_result(nl, nl_recvmsgs(nl->sk, cb));
-	nl_cb_put(cb);
+	r = qnet_nl_query(nl, msg, link_reply, &p);
 	if (r == -ENODEV || r == -ENOENT)
 		return -ENODEV;
 	if (r < 0)
@@ -247,24 +238,13 @@ int qnet_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_port_fn fn, vo
 {
 	_cleanup_msg_ struct nl_msg *msg = link_msg(RTM_GETLINK, NLM_F_DUMP, AF_UNSPEC, 0);
 	struct port_walk w = { .bridge = bridge, .fn = fn, .userdata = userdata };
-	struct nl_cb *cb;
 	int r;
 
 	/* The kernel filters the dump by master: we read the bridge's ports, not every link. */
 	if (!msg || nla_put_u32(msg, IFLA_MASTER, (uint32_t)bridge) < 0)
 		return -ENOMEM;
-	r = nl_send_auto(nl->sk, msg);
-	if (r < 0)
-		return qnet_nl_result(nl, r);
-	cb = qnet_nl_cb_clone(nl);
-	if (!cb)
-		return -ENOMEM;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, port_msg, &w);
-	r = nl_recvmsgs(nl->sk, cb);
-	nl_cb_put(cb);
-	if (w.result)
-		return w.result;
-	return qnet_nl_result(nl, r);
+	r = qnet_nl_query(nl, msg, port_msg, &w);
+	return w.result ? w.result : r;
 }
 
 static int count_one(const struct qnet_link *port, void *userdata)

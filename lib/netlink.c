@@ -69,7 +69,7 @@ void qnet_nl_close(struct qnet_nl *nl)
 	nl->sk = NULL;
 }
 
-struct nl_cb *qnet_nl_cb_clone(struct qnet_nl *nl)
+static struct nl_cb *cb_clone(struct qnet_nl *nl)
 {
 	/* nl_socket_get_cb() takes a reference; drop it once cloned, or the
 	 * socket's callbacks outlive it. */
@@ -78,6 +78,23 @@ struct nl_cb *qnet_nl_cb_clone(struct qnet_nl *nl)
 
 	nl_cb_put(sock_cb);
 	return cb;
+}
+
+int qnet_nl_query(struct qnet_nl *nl, struct nl_msg *msg, int (*fn)(struct nl_msg *, void *), void *arg)
+{
+	struct nl_cb *cb;
+	int r;
+
+	r = nl_send_auto(nl->sk, msg);
+	if (r < 0)
+		return qnet_nl_result(nl, r);
+	cb = cb_clone(nl);
+	if (!cb)
+		return -ENOMEM;
+	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, fn, arg);
+	r = nl_recvmsgs(nl->sk, cb);
+	nl_cb_put(cb);
+	return qnet_nl_result(nl, r);
 }
 
 int qnet_errno_from_nl(int nlerr)

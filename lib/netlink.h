@@ -19,9 +19,10 @@ int qnet_nl_open_protocol(struct qnet_nl *nl, int protocol);
 void qnet_nl_close(struct qnet_nl *nl);
 #define _cleanup_nl_ __attribute__((cleanup(qnet_nl_close)))
 
-/* A private copy of the socket's callbacks (our error handler included),
- * for a dump with its own valid-message handler; release with nl_cb_put. */
-struct nl_cb *qnet_nl_cb_clone(struct qnet_nl *nl);
+/* Send MSG (a GET, or a dump) and hand each reply message to FN until the
+ * answer is complete; 0 or -errno. */
+struct nl_msg;
+int qnet_nl_query(struct qnet_nl *nl, struct nl_msg *msg, int (*fn)(struct nl_msg *, void *), void *arg);
 
 /* Result of a libnl call as 0 or -errno (the kernel's errno when known). */
 int qnet_nl_result(struct qnet_nl *nl, int nlerr);

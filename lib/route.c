@@ -65,7 +65,6 @@ static int route_foreach(struct qnet_nl *nl, route_fn fn, void *userdata)
 	struct rtmsg rtm = { .rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN };
 	struct route_walk w = { fn, userdata };
 	struct nl_msg *msg;
-	struct nl_cb *cb;
 	int r;
 
 	msg = nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP);
@@ -75,17 +74,9 @@ static int route_foreach(struct qnet_nl *nl, route_fn fn, void *userdata)
 		nlmsg_free(msg);
 		return -ENOMEM;
 	}
-	r = nl_send_auto(nl->sk, msg);
+	r = qnet_nl_query(nl, msg, route_msg, &w);
 	nlmsg_free(msg);
-	if (r < 0)
-		return qnet_nl_result(nl, r);
-	cb = qnet_nl_cb_clone(nl);
-	if (!cb)
-		return -ENOMEM;
-	nl_cb_set(cb, NL_CB_VALID, NL_CB_CUSTOM, route_msg, &w);
-	r = nl_recvmsgs(nl->sk, cb);
-	nl_cb_put(cb);
-	return qnet_nl_result(nl, r);
+	return r;
 }
 
 struct best_default {
