@@ -330,6 +330,17 @@ static const struct qnet_network *find(const struct qnet_config *cfg, const char
 	return n;
 }
 
+/* NETWORK's lock, or -errno with the cause in WHY. */
+static int lock_network(const char *network, char *why, size_t why_size)
+{
+	int lock = qnet_lock_network(network);
+
+	if (lock < 0)
+		return qnet_because(why, why_size, lock, "cannot lock network %s in %s: %s", network, qnet_rundir(),
+				    strerror(-lock));
+	return lock;
+}
+
 /* Lock NETWORK, make sure it is up and healthy. Returns the lock fd. */
 static int ensure_up(struct qnet_nl *nl, const struct qnet_network *n, char *why, size_t why_size)
 {
@@ -337,10 +348,9 @@ static int ensure_up(struct qnet_nl *nl, const struct qnet_network *n, char *why
 	char bridge[IFNAMSIZ];
 	int r;
 
-	lock = qnet_lock_network(n->name);
+	lock = lock_network(n->name, why, why_size);
 	if (lock < 0)
-		return qnet_because(why, why_size, lock, "cannot lock network %s in %s: %s", n->name, qnet_rundir(),
-			    strerror(-lock));
+		return lock;
 	if (qnet_nat_state_bridge(n->name, bridge) == 0) {
 		r = repair(nl, n, bridge, why, why_size);
 		if (r < 0)
@@ -444,18 +454,25 @@ int qnet_nat_up(const struct qnet_config *cfg, const char *network, char *why, s
 	return up(cfg, network, NULL, why, why_size);
 }
 
+/* Open NL and take NETWORK's lock: the start of every way down. */
+static int open_locked(struct qnet_nl *nl, const char *network, char *why, size_t why_size)
+{
+	int r = qnet_nl_open(nl);
+
+	if (r < 0)
+		return qnet_because(why, why_size, r, "netlink: %s", strerror(-r));
+	return lock_network(network, why, why_size);
+}
+
 int qnet_nat_ifdown(const struct qnet_config *cfg, const char *network, const char *tap,
 		    char *why, size_t why_size)
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
 	int lock, r;
 
-	r = qnet_nl_open(&nl);
-	if (r < 0)
-		return qnet_because(why, why_size, r, "netlink: %s", strerror(-r));
-	lock = qnet_lock_network(network);
+	lock = open_locked(&nl, network, why, why_size);
 	if (lock < 0)
-		return qnet_because(why, why_size, lock, "cannot lock network %s: %s", network, strerror(-lock));
+		return lock;
 	r = qnet_port_detach(&nl, tap, NULL);
 	if (r < 0 && r != -ENODEV) {
 		qnet_lock_release(lock);
@@ -471,12 +488,9 @@ int qnet_nat_down(const char *network, bool force, char *why, size_t why_size)
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
 	int lock, r;
 
-	r = qnet_nl_open(&nl);
-	if (r < 0)
-		return qnet_because(why, why_size, r, "netlink: %s", strerror(-r));
-	lock = qnet_lock_network(network);
+	lock = open_locked(&nl, network, why, why_size);
 	if (lock < 0)
-		return qnet_because(why, why_size, lock, "cannot lock network %s: %s", network, strerror(-lock));
+		return lock;
 	r = down_if_unused(&nl, network, NULL, lock, force, why, why_size);
 	if (r > 0)
 		return qnet_because(why, why_size, -EBUSY, "%d port%s still attached (use --force to detach them)",
