@@ -17,6 +17,7 @@
  * A pid from the pid file is trusted only if /proc says it is a dnsmasq,
  * so a recycled pid is never signalled.
  */
+#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -24,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -121,11 +123,36 @@ int qnet_dnsmasq_write_hosts(const struct qnet_network *n, bool *changed)
 	return 0;
 }
 
+/*
+ * Can a DNS server of ours bind GATEWAY:53? Not when another server holds
+ * the wildcard address's port 53 (a host's own dnsmasq or named without
+ * bind-interfaces): Linux refuses a specific bind under a listening
+ * wildcard TCP socket. That server then answers on GATEWAY too.
+ */
+static bool dns_port_free(struct in_addr gateway)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons(53), .sin_addr = gateway };
+	const int types[] = { SOCK_STREAM, SOCK_DGRAM };
+	int one = 1;
+
+	for (size_t i = 0; i < ARRAY_SIZE(types); i++) {
+		_cleanup_close_ int fd = socket(AF_INET, types[i] | SOCK_CLOEXEC, 0);
+
+		if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) < 0)
+			return true; /* cannot tell: let dnsmasq try and say why */
+		if (bind(fd, (struct sockaddr *)&a, sizeof(a)) < 0 && errno == EADDRINUSE)
+			return false;
+	}
+	return true;
+}
+
 int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 {
 	char pidfile[PATH_MAX], hosts[PATH_MAX], leases[PATH_MAX];
 	char o_pid[PATH_MAX + 16], o_hosts[PATH_MAX + 24], o_leases[PATH_MAX + 24];
 	char o_iface[IFNAMSIZ + 16], o_range[128], o_max[48], start[INET_ADDRSTRLEN], end[INET_ADDRSTRLEN];
+	char o_dns[64], gw[INET_ADDRSTRLEN];
+	const char *dns_mode = "--domain-needed", *dns_option = NULL;
 	const char *exe = qnet_dnsmasq_path();
 	struct timespec t0, t;
 	bool changed;
@@ -151,11 +178,21 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 	inet_ntop(AF_INET, &n->range_end, end, sizeof(end));
 	snprintf(o_range, sizeof(o_range), "--dhcp-range=%s,%s,%u", start, end, 3600u);
 	snprintf(o_max, sizeof(o_max), "--dhcp-lease-max=%u", n->lease_max);
+	if (!n->dns) {
+		dns_mode = "--port=0";
+	} else if (!dns_port_free(n->gateway)) {
+		/* DHCP only; guests still get the gateway as their DNS server,
+		 * where the host's wildcard server answers them. */
+		inet_ntop(AF_INET, &n->gateway, gw, sizeof(gw));
+		snprintf(o_dns, sizeof(o_dns), "--dhcp-option=option:dns-server,%s", gw);
+		dns_mode = "--port=0";
+		dns_option = o_dns;
+	}
 	{
 		const char *argv[] = {
 			exe, "--conf-file=/dev/null", "--bind-dynamic", o_iface, "--except-interface=lo",
 			o_range, "--dhcp-no-override", "--dhcp-authoritative", o_max, o_hosts, o_leases,
-			o_pid, "--strict-order", "--no-hosts", n->dns ? "--domain-needed" : "--port=0",
+			o_pid, "--strict-order", "--no-hosts", dns_mode, dns_option,
 			NULL,
 		};
 

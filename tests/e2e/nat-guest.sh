@@ -6,8 +6,10 @@
 # HTTP server. The guest gets a lease from qnet's dnsmasq (a static host
 # from qnet.conf), fetches from the outside server, which sees the host's
 # address (masquerade), and serves a page that a client in the outside
-# namespace reaches through a port forward of the host. After QEMU exits,
-# nothing of the network remains.
+# namespace reaches through a port forward of the host. Another DNS server
+# already listens on the wildcard address's port 53: qnet's dnsmasq still
+# starts (DHCP only) and the guest's DNS queries to the gateway are answered
+# by that server. After QEMU exits, nothing of the network remains.
 . "$(dirname "$0")/../lib.sh"
 t_netns "$@"
 . "$QNET_SRC/tests/e2e/guest.sh"
@@ -28,12 +30,22 @@ EOF
 echo 0 >/proc/sys/net/ipv4/ip_forward
 CON=$T_TMP/console
 
+# Another DNS server on 0.0.0.0:53 (a second dnsmasq, as a host's own
+# would be); it alone knows wild.test.
+/usr/sbin/dnsmasq --conf-file=/dev/null --keep-in-foreground --no-resolv --no-hosts --pid-file= \
+	--user=root --port=53 --address=/wild.test/192.0.2.99 >"$T_TMP/wild.log" 2>&1 &
+WILD=$!
+t_on_exit "kill $WILD"
+wild_listens() { ss -Hlun 'sport = :53' | grep -q '0\.0\.0\.0:53'; }
+t_check "another DNS server listens on 0.0.0.0:53" t_wait 10 wild_listens
+
 t_check "guest kernel and initramfs built" guest_build
 t_check "outside namespace with an HTTP server" guest_outside
 # The guest fetches, then serves a page of its own, then waits for $HOLD
 # (an address the test adds outside once it has checked the forward).
 guest_start "$CON" "tap,id=n0,ifname=qtap0,script=$UP,downscript=$DOWN" \
 	"qnet_hold=$HOLD $(guest_run "wget -q -O - http://$GUEST_OUTSIDE_ADDR/cgi-bin/whoami;
+nslookup wild.test 10.0.76.1 | grep -q 'Address.*192.0.2.99' && echo QNET-DNS-OK;
 mkdir -p /www && echo QNET-GUEST-WEB >/www/index.html && httpd -p 80 -h /www")"
 if guest_wait_marker "$CON" LEASE 150; then t_ok "guest got a DHCP lease from qnet's dnsmasq"; else
 	t_fail "guest got a DHCP lease from qnet's dnsmasq"; tr -d '\r' <"$CON" | sed 's/^/# /'; sed 's/^/# /' "$CON.qemu"
@@ -46,6 +58,11 @@ t_check "guest ran its steps and waits for the host" guest_wait_marker "$CON" HO
 t_check "guest pinged the gateway" guest_has_marker "$CON" PING-OK
 t_eq "the outside server saw the host's address, not the guest's (masquerade)" \
 	"$GUEST_OUTSIDE_HOST" "$(guest_marker "$CON" HTTP-FROM)"
+t_check "the guest's DNS query to the gateway was answered (by the wildcard :53 server)" \
+	guest_has_marker "$CON" DNS-OK
+t_match "qnet's dnsmasq serves DHCP only and names the gateway as DNS server" \
+	'--port=0 --dhcp-option=option:dns-server,10\.0\.76\.1' \
+	"$(tr '\0' ' ' <"/proc/$(cat "$QNET_RUNDIR/default.dnsmasq.pid")/cmdline")"
 t_eq "guest's commands exited 0" 0 "$(guest_marker "$CON" RUN-RC)"
 t_eq "while running: qtap0 is a port of qnetbr0" qnetbr0 "$(link_master qtap0)"
 t_check "while running: our nft table exists" nft list table ip qnet-default
