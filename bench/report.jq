@@ -29,6 +29,12 @@ def target($name; $value; $op; $limit):
     target("NAT warm attach / plain qemu-ifup"; ratio(m("nat-warm"; "warm"; "wall_median_us"); m("nat-warm"; "ifup"; "wall_median_us")); "<="; 1.5)
   ],
   info: {
+    ifup_ms_beyond_floor: {
+      start: ((m("ifup"; "start"; "wall_median_us") - m("ifup"; "floor"; "wall_median_us")) / 1000),
+      ours: ((m("ifup"; "ours"; "wall_median_us") - m("ifup"; "floor"; "wall_median_us")) / 1000),
+      debian: ((m("ifup"; "debian"; "wall_median_us") - m("ifup"; "floor"; "wall_median_us")) / 1000),
+      tutorial: ((m("ifup"; "tutorial"; "wall_median_us") - m("ifup"; "floor"; "wall_median_us")) / 1000)
+    },
     nat_cold_ms: ((m("nat-cold"; "cold"; "wall_median_us") // 0) / 1000),
     nat_cold_over_ifup: ratio(m("nat-cold"; "cold"; "wall_median_us"); m("nat-cold"; "ifup"; "wall_median_us")),
     nat_warm_ms: ((m("nat-warm"; "warm"; "wall_median_us") // 0) / 1000),

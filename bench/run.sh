@@ -10,7 +10,8 @@
 #            received, TAP closed; both helpers read "allow br0" from
 #            /etc/qemu/bridge.conf (a private bind mount)
 #   ifup     qemu-ifup vs Debian's /etc/qemu-ifup vs a tutorial script vs the
-#            spawn floor (bench-nothing), each attaching a detached TAP
+#            spawn floor (bench-nothing), each attaching a detached TAP; and
+#            "start", qemu-ifup --version: our start-up alone, no work
 #   scale    qemu-ifup with 0, 1000 and 4000 other links in the namespace
 #   nat      qemu-ifup-nat cold (first VM: bridge, nft table, dnsmasq) and
 #            warm (another VM already up) vs plain qemu-ifup
@@ -25,7 +26,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--json) JSON_OUT=$(realpath -m "${2:?--json needs a file}"); shift ;;
-	-h|--help) sed -n '3,17p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench/run.sh: unknown option '$1' (--quick, --json FILE)" >&2; exit 2 ;;
 	esac
 	shift
@@ -97,7 +98,8 @@ run helper -n "$N_HELPER" -b br0 \
 echo "bench/run.sh: ifup ($N_IFUP calls each)" >&2
 run ifup -n "$N_IFUP" -r "$DETACH" \
 	floor="$B/bench/bench-nothing bq0" ours="$B/helpers/qemu-ifup bq0" \
-	debian="/etc/qemu-ifup bq0" tutorial="$TUTORIAL bq0"
+	debian="/etc/qemu-ifup bq0" tutorial="$TUTORIAL bq0" \
+	start="$B/helpers/qemu-ifup --version"
 
 echo "bench/run.sh: nat cold ($N_COLD) and warm ($N_WARM)" >&2
 ip tuntap add dev bq1 mode tap && ip tuntap add dev bq2 mode tap || die "cannot create TAPs"
@@ -133,16 +135,19 @@ machine=$(jq -n --arg cpu "$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuin
 JSON=$(jq -s --argjson machine "$machine" --argjson quick "$QUICK" -f "$SRC/bench/report.jq" "$RESULTS") ||
 	die "cannot compute the report"
 
-printf '%s' "$JSON" | jq -r '
+printf '%s' "$JSON" | jq -r 'def ms: . / 1000 * 100 | round / 100;
 	"qnet benchmarks, \(.machine.date), \(.machine.cpu) x\(.machine.nproc), Linux \(.machine.kernel), buildtype \(.machine.buildtype)\(if .quick == 1 then " (--quick: too few rounds to trust)" else "" end)",
 	"",
-	"| section | candidate | median ms | p95 ms | CPU median ms | peak RSS kB | failed |",
-	"|---|---|---:|---:|---:|---:|---:|",
-	(.results[] | "| \(.section) | \(.name) | \(.wall_median_us / 1000 * 100 | round / 100) | \(.wall_p95_us / 1000 * 100 | round / 100) | \(.cpu_median_us / 1000 * 100 | round / 100) | \(.maxrss_kb) | \(.failed) |"),
+	"| section | candidate | median ms | p95 ms | CPU median ms | CPU p95 ms | peak RSS kB | failed |",
+	"|---|---|---:|---:|---:|---:|---:|---:|",
+	(.results[] | "| \(.section) | \(.name) | \(.wall_median_us | ms) | \(.wall_p95_us | ms) | \(.cpu_median_us | ms) | \(.cpu_p95_us | ms) | \(.maxrss_kb) | \(.failed) |"),
 	"",
 	"| target | value | limit | |",
 	"|---|---:|---:|---|",
-	(.targets[] | "| \(.name) | \(.value * 100 | round / 100) | \(.op) \(.limit) | \(if .met then "met" else "NOT met" end) |")'
+	(.targets[] | "| \(.name) | \(.value * 100 | round / 100) | \(.op) \(.limit) | \(if .met then "met" else "NOT met" end) |"),
+	"",
+	"Beyond the spawn floor, median ms: qemu-ifup start-up alone \(.info.ifup_ms_beyond_floor.start * 100 | round / 100), qemu-ifup \(.info.ifup_ms_beyond_floor.ours * 100 | round / 100), tutorial \(.info.ifup_ms_beyond_floor.tutorial * 100 | round / 100), Debian'"'"'s \(.info.ifup_ms_beyond_floor.debian * 100 | round / 100).",
+	"NAT cold bring-up \(.info.nat_cold_ms * 100 | round / 100) ms (\(.info.nat_cold_over_ifup * 10 | round / 10)x plain qemu-ifup), warm attach \(.info.nat_warm_ms * 100 | round / 100) ms."'
 echo
 if [ -n "$JSON_OUT" ]; then
 	printf '%s\n' "$JSON" >"$JSON_OUT"

@@ -46,9 +46,7 @@ struct candidate {
 	int fails;
 };
 
-static const char *bridge;
-
-static void die(const char *what)
+__attribute__((noreturn)) static void die(const char *what)
 {
 	fprintf(stderr, "bench-spawn: %s: %s\n", what, strerror(errno));
 	exit(1);
@@ -98,16 +96,20 @@ static int recv_fd(int sock)
 	return fd;
 }
 
-/* Runs ARGV once; returns its wait status. In helper mode ARGV[FDSLOT]
- * becomes the --fd= argument of this call's socket. */
-static int run(char **argv, int fdslot, bool quiet, double *wall, struct rusage *ru)
+/* Runs ARGV once; returns its wait status. With HELPER, ARGV is a bridge
+ * helper and ARGV[FDSLOT] becomes the --fd= argument of this call's socket. */
+static int run(char **argv, bool helper, int fdslot, bool quiet, double *wall, struct rusage *ru)
 {
 	int sv[2] = { -1, -1 }, status = -1, tapfd = -1;
 	char fdarg[32];
 	double t0;
 	pid_t pid;
 
-	if (bridge) {
+	if (!argv[0]) {
+		errno = EINVAL;
+		die("empty command");
+	}
+	if (helper) {
 		if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) < 0)
 			die("socketpair");
 		snprintf(fdarg, sizeof(fdarg), "--fd=%d", sv[1]);
@@ -125,12 +127,12 @@ static int run(char **argv, int fdslot, bool quiet, double *wall, struct rusage 
 			if (quiet)
 				dup2(devnull, STDERR_FILENO);
 		}
-		if (bridge)
+		if (helper)
 			fcntl(sv[1], F_SETFD, 0);
 		execv(argv[0], argv);
 		_exit(127);
 	}
-	if (bridge) {
+	if (helper) {
 		close(sv[1]);
 		tapfd = recv_fd(sv[0]);
 		close(sv[0]);
@@ -141,7 +143,7 @@ static int run(char **argv, int fdslot, bool quiet, double *wall, struct rusage 
 	if (tapfd >= 0)
 		close(tapfd);
 	*wall = now_us() - t0;
-	if (bridge && tapfd < 0 && status == 0)
+	if (helper && tapfd < 0 && status == 0)
 		status = 1 << 8; /* exited 0 but sent no fd: a failure all the same */
 	return status;
 }
@@ -167,6 +169,7 @@ int main(int argc, char **argv)
 {
 	struct candidate cand[MAX_CANDIDATES];
 	int rounds = 0, warmup = 3, n = 0, opt;
+	const char *bridge = NULL;
 	char *reset = NULL;
 
 	while ((opt = getopt(argc, argv, "n:w:b:r:")) != -1) {
@@ -196,6 +199,10 @@ int main(int argc, char **argv)
 		if (bar)
 			*bar = '\0';
 		c->argc = split(eq + 1, c->argv, MAX_ARGS);
+		if (c->argc == 0) {
+			fprintf(stderr, "bench-spawn: candidate '%s' has no command\n", argv[i]);
+			return 2;
+		}
 		if (bar || reset)
 			split(bar ? bar + 1 : strdup(reset), c->reset, MAX_ARGS);
 		if (bridge) {
@@ -220,14 +227,11 @@ int main(int argc, char **argv)
 			int status;
 
 			/* A failing candidate says why once, not once a round. */
-			status = run(c->argv, c->argc - 2, c->fails > 0, &wall, &ru);
+			status = run(c->argv, bridge != NULL, c->argc - 2, c->fails > 0, &wall, &ru);
 			if (c->reset[0]) {
 				struct rusage rr;
-				const char *saved = bridge;
 
-				bridge = NULL;
-				run(c->reset, 0, false, &ignored, &rr);
-				bridge = saved;
+				run(c->reset, false, 0, false, &ignored, &rr);
 			}
 			if (r < 0)
 				continue;

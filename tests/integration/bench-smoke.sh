@@ -16,7 +16,7 @@ J=$T_TMP/bench.json
 t_check "the JSON parses" jq -e . "$J"
 t_eq "every section was measured" "helper ifup nat-cold nat-warm scale-0 scale-100" \
 	"$(jq -r '[.results[].section] | unique | join(" ")' "$J" 2>/dev/null)"
-t_eq "every candidate ran" "floor ours qemu floor ours debian tutorial cold ifup warm ifup" \
+t_eq "every candidate ran" "floor ours qemu floor ours debian tutorial start cold ifup warm ifup" \
 	"$(jq -r '[.results[] | select(.section | startswith("scale") | not) | .name] | join(" ")' "$J" 2>/dev/null)"
 t_eq "no call failed" "" "$(jq -r '.results[] | select(.failed > 0) | "\(.section)/\(.name)"' "$J" 2>/dev/null)"
 t_eq "nine targets, each met or not" 9 "$(jq '[.targets[] | select(.met | type == "boolean")] | length' "$J" 2>/dev/null)"
