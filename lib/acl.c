@@ -15,6 +15,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <pwd.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -353,67 +354,104 @@ static bool parse_id(const char *s, unsigned long *ret)
 	return s && qnet_parse_uint(s, UINT32_MAX - 1, ret) == 0;
 }
 
-static bool user_matches(const struct qnet_acl_subject *who, const char *entry)
-{
-	unsigned long id;
+/* getpwnam_r/getgrnam_r with a buffer that grows up to 1 MiB: 1 when
+ * NAME exists (and fills what LOOKUP fills), 0 when it does not, -errno
+ * when the database could not say. */
+typedef int (*nss_lookup_fn)(const char *name, void *ent, char *buf, size_t size, void **res);
 
-	if (parse_id(entry, &id))
-		return id == who->uid;
-	return who->user && streq(who->user, entry);
-}
-
-static int group_gid(const char *name, gid_t *gid)
+static int nss_lookup(nss_lookup_fn lookup, const char *name, void *ent)
 {
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 1024;
-	struct group gr, *res;
-	unsigned long id;
+	void *res = NULL;
 	int r;
 
-	if (parse_id(name, &id)) {
-		*gid = (gid_t)id;
-		return 0;
-	}
 	for (;;) {
 		char *b = realloc(buf, size);
 
 		if (!b)
 			return -ENOMEM;
 		buf = b;
-		r = getgrnam_r(name, &gr, buf, size, &res);
+		r = lookup(name, ent, buf, size, &res);
 		if (r != ERANGE || size >= (1u << 20))
 			break;
 		size *= 2;
 	}
 	if (r != 0)
 		return -r;
-	if (!res)
-		return -ENOENT;
-	*gid = gr.gr_gid;
+	return res != NULL;
+}
+
+static int pw_lookup(const char *name, void *ent, char *buf, size_t size, void **res)
+{
+	return getpwnam_r(name, ent, buf, size, (struct passwd **)res);
+}
+
+static int gr_lookup(const char *name, void *ent, char *buf, size_t size, void **res)
+{
+	return getgrnam_r(name, ent, buf, size, (struct group **)res);
+}
+
+/* Does ENTRY (a name or a decimal id) name WHO? 1 yes, 0 no, -errno when
+ * the user database failed: a caller must not read that as "no" for a deny. */
+static int user_matches(const struct qnet_acl_subject *who, const char *entry)
+{
+	struct passwd pw;
+	unsigned long id;
+	int r;
+
+	if (parse_id(entry, &id))
+		return id == who->uid;
+	if (who->user && streq(who->user, entry))
+		return 1;
+	/* The caller's uid may have no name of its own (or another one):
+	 * the entry's uid is what identifies it. */
+	r = nss_lookup(pw_lookup, entry, &pw);
+	if (r <= 0)
+		return r;
+	return pw.pw_uid == who->uid;
+}
+
+/* Is WHO in group ENTRY (real gid or supplementary)? 1, 0 (also for a
+ * group that does not exist: it has no members), or -errno. */
+static int group_matches(const struct qnet_acl_subject *who, const char *entry)
+{
+	struct group gr;
+	unsigned long id;
+	gid_t gid;
+	int r;
+
+	if (parse_id(entry, &id)) {
+		gid = (gid_t)id;
+	} else {
+		r = nss_lookup(gr_lookup, entry, &gr);
+		if (r <= 0)
+			return r;
+		gid = gr.gr_gid;
+	}
+	if (gid == who->gid)
+		return 1;
+	for (size_t i = 0; i < who->n_groups; i++)
+		if (who->groups[i] == gid)
+			return 1;
 	return 0;
 }
 
-static bool group_matches(const struct qnet_acl_subject *who, const char *entry)
+/* The first entry of LIST that matches WHO, or NULL. In a deny list an
+ * entry that cannot be looked up counts as a match, with *ERR set (fail
+ * closed); in an allow list it is skipped: it grants nothing. */
+static const char *grant_match(char **list, const struct qnet_acl_subject *who, bool groups,
+			       bool is_deny, int *err)
 {
-	gid_t gid = (gid_t)-1;
+	*err = 0;
+	for (size_t i = 0; list && list[i]; i++) {
+		int r = groups ? group_matches(who, list[i]) : user_matches(who, list[i]);
 
-	/* An unknown group has no members. */
-	if (group_gid(entry, &gid) < 0)
-		return false;
-	if (gid == who->gid)
-		return true;
-	for (size_t i = 0; i < who->n_groups; i++)
-		if (who->groups[i] == gid)
-			return true;
-	return false;
-}
-
-/* The first entry of LIST that matches WHO, or NULL. */
-static const char *grant_match(char **list, const struct qnet_acl_subject *who, bool groups)
-{
-	for (size_t i = 0; list && list[i]; i++)
-		if (groups ? group_matches(who, list[i]) : user_matches(who, list[i]))
+		if (r > 0 || (r < 0 && is_deny)) {
+			*err = r < 0 ? r : 0;
 			return list[i];
+		}
+	}
 	return NULL;
 }
 
@@ -462,6 +500,29 @@ static const char *rule_text(const struct rule *r, char *buf, size_t size)
 	return buf;
 }
 
+/* Does LIST, G's KEY ("deny-users", ...), decide for WHO? Then OUT holds
+ * the decision and the answer is true. */
+static bool grant_decides(struct qnet_acl_decision *out, const struct qnet_config *cfg,
+			  const struct qnet_grant *g, const struct qnet_acl_subject *who,
+			  const char *key, char **list, bool is_deny, bool groups)
+{
+	char text[64], pbuf[QNET_PRINTABLE_SIZE];
+	const char *entry;
+	int err;
+
+	entry = grant_match(list, who, groups, is_deny, &err);
+	if (!entry)
+		return false;
+	if (err < 0) {
+		deny_because(out, "%s:%u: %s %s: cannot look it up: %s", cfg->path, g->line, key,
+			     qnet_printable(entry, pbuf), strerror(-err));
+		return true;
+	}
+	snprintf(text, sizeof(text), "%s %s", key, entry);
+	decide(out, !is_deny, cfg->path, g->line, text);
+	return true;
+}
+
 int qnet_acl_evaluate(const struct qnet_acl *acl, const struct qnet_config *cfg,
 		      const struct qnet_acl_subject *who, const char *bridge,
 		      struct qnet_acl_decision *out)
@@ -469,7 +530,7 @@ int qnet_acl_evaluate(const struct qnet_acl *acl, const struct qnet_config *cfg,
 	char pbuf[QNET_PRINTABLE_SIZE], text[64];
 	const struct qnet_grant *g = NULL;
 	const struct rule *allow = NULL;
-	const char *why, *entry;
+	const char *why;
 
 	if (!out)
 		return -EINVAL;
@@ -505,32 +566,17 @@ int qnet_acl_evaluate(const struct qnet_acl *acl, const struct qnet_config *cfg,
 		if (!allow)
 			allow = r;
 	}
-	if (g && (entry = grant_match(g->deny_users, who, false))) {
-		snprintf(text, sizeof(text), "deny-users %s", entry);
-		decide(out, false, cfg->path, g->line, text);
+	if (g && (grant_decides(out, cfg, g, who, "deny-users", g->deny_users, true, false) ||
+		  grant_decides(out, cfg, g, who, "deny-groups", g->deny_groups, true, true)))
 		return 0;
-	}
-	if (g && (entry = grant_match(g->deny_groups, who, true))) {
-		snprintf(text, sizeof(text), "deny-groups %s", entry);
-		decide(out, false, cfg->path, g->line, text);
-		return 0;
-	}
-
 	if (allow) {
 		decide(out, true, acl->files[allow->file], allow->line,
 		       rule_text(allow, text, sizeof(text)));
 		return 0;
 	}
-	if (g && (entry = grant_match(g->allow_users, who, false))) {
-		snprintf(text, sizeof(text), "allow-users %s", entry);
-		decide(out, true, cfg->path, g->line, text);
+	if (g && (grant_decides(out, cfg, g, who, "allow-users", g->allow_users, false, false) ||
+		  grant_decides(out, cfg, g, who, "allow-groups", g->allow_groups, false, true)))
 		return 0;
-	}
-	if (g && (entry = grant_match(g->allow_groups, who, true))) {
-		snprintf(text, sizeof(text), "allow-groups %s", entry);
-		decide(out, true, cfg->path, g->line, text);
-		return 0;
-	}
 	deny_because(out, "no rule allows bridge %s", bridge);
 	return 0;
 }

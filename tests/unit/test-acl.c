@@ -239,6 +239,21 @@ static void test_grants(void)
 	ok(!with_grant("allow all\n", &g, &alice, "br0").allowed,
 	   "a deny-users in qnet.conf wins over allow all in bridge.conf");
 	ok(with_grant("allow all\n", &g, &bob, "br0").allowed, "and denies only that user");
+	{
+		/* getpwuid() may find no name for the caller (or QEMU's helper
+		 * runs in a container with another passwd): a deny by name
+		 * still catches the uid that name stands for. */
+		const struct qnet_acl_subject anon_root = {
+			.uid = 0, .gid = 4711, .user = NULL, .groups = no_groups, .n_groups = 0,
+		};
+
+		g = (struct qnet_grant){ .bridge = "br0", .line = 2, .deny_users = strv(4, "root", NULL) };
+		d = with_grant("allow all\n", &g, &anon_root, "br0");
+		ok(!d.allowed, "deny-users NAME denies NAME's uid when the caller has no user name");
+		is_str(d.reason, "denied by qnet.conf:2 (deny-users root)", "and says which entry");
+		g = (struct qnet_grant){ .bridge = "br0", .allow_users = strv(4, "root", NULL) };
+		ok(with_grant("", &g, &anon_root, "br0").allowed, "allow-users NAME likewise matches by uid");
+	}
 	g = (struct qnet_grant){ .bridge = "br0", .allow_users = strv(5, "alice", NULL) };
 	d = with_grant("deny br0\n", &g, &alice, "br0");
 	ok(!d.allowed, "a deny in bridge.conf wins over a grant");
