@@ -66,7 +66,9 @@ static int parse_fd(const char *s)
 	return v >= 3 ? (int)v : -EBADF;
 }
 
-/* QEMU passes each argument once; a repeat is a caller playing games. */
+/* QEMU passes --br= and --fd= once; a repeat is a caller playing games.
+ * --use-vnet may repeat: QEMU appends it to a helper= string with a space
+ * even when the string already has it. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
 	bool seen_fd = false;
@@ -75,7 +77,7 @@ static int parse_args(int argc, char **argv, struct args *a)
 	for (int i = 1; i < argc; i++) {
 		const char *arg = argv[i];
 
-		if (streq(arg, "--use-vnet") && !a->use_vnet) {
+		if (streq(arg, "--use-vnet")) {
 			a->use_vnet = true;
 		} else if (!strncmp(arg, "--br=", 5) && !a->bridge) {
 			a->bridge = arg + 5;
@@ -142,8 +144,9 @@ int main(int argc, char **argv)
 	/* 7. No fd of the caller's but stdio and the socket to QEMU. */
 	if ((r = qnet_caps_close_fds(args.fd)) < 0)
 		return qnet_error("cannot close inherited fds: %s", strerror(-r)), EXIT_FAILURE;
-	/* ---- PRIVILEGE BOUNDARY: caller's ids, CAP_NET_ADMIN (+ CAP_SETGID
-	 * until step 8 where we started with it), nothing else from here. ---- */
+	/* ---- PRIVILEGE BOUNDARY: caller's ids, CAP_NET_ADMIN in effect (and
+	 * CAP_SETGID permitted, not effective, until step 8 where we started
+	 * with it), nothing else from here. ---- */
 
 	if (!qnet_fd_is_socket(args.fd))
 		return qnet_error("--fd=%d: not a socket", args.fd), EXIT_FAILURE;

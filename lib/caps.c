@@ -19,8 +19,11 @@
  * needs it last: CAP_SETUID (stage 3: setresuid), CAP_SETPCAP (stage 4:
  * bounding set), CAP_SETGID (stage 8: the supplementary groups are kept
  * while the ACL files are read, as QEMU's helper reads them, so a root:kvm
- * 0640 bridge.conf works for members of kvm; then dropped). None of them
- * lets the process read or write a file the caller could not.
+ * 0640 bridge.conf works for members of kvm; then dropped). From stage 3
+ * on, CAP_SETGID is only permitted, not effective: the ACL parsers and the
+ * user and group lookups run with CAP_NET_ADMIN alone in effect, and stage
+ * 8 raises CAP_SETGID for its one setgroups() call. None of them lets the
+ * process read or write a file the caller could not.
  *
  * libcap-ng keeps a copy of the sets in the process; every change here is
  * "edit that copy, then capng_apply()", and the kernel's state is read back
@@ -141,8 +144,11 @@ int qnet_caps_switch_to_caller(const struct qnet_caller *c)
 	    rg != c->gid || eg != c->gid || sg != c->gid)
 		return -EPERM;
 	/* Leaving euid 0 cleared the effective set; permitted is intact.
-	 * Re-raise from our copy, minus CAP_SETUID which has done its job. */
+	 * Re-raise from our copy, minus CAP_SETUID which has done its job,
+	 * and with CAP_SETGID permitted but not effective: nothing until
+	 * stage 8 may use it, so the ACL parsers and NSS never run with it. */
 	capng_update(CAPNG_DROP, CAPNG_EFFECTIVE | CAPNG_PERMITTED, CAP_SETUID);
+	capng_update(CAPNG_DROP, CAPNG_EFFECTIVE, CAP_SETGID);
 	if (apply_caps() < 0)
 		return -EPERM;
 	if (capng_get_caps_process() < 0)
@@ -222,13 +228,19 @@ int qnet_caps_close_fds(int keep)
 
 int qnet_caps_drop_groups(bool *dropped)
 {
+	int r;
+
 	*dropped = false;
 	if (capng_get_caps_process() < 0)
 		return -EIO;
-	if (!have(CAPNG_EFFECTIVE, CAP_SETGID))
+	if (!have(CAPNG_PERMITTED, CAP_SETGID))
 		return 0;
-	if (setgroups(0, NULL) < 0)
-		return qnet_negerrno();
-	*dropped = true;
-	return drop_cap(CAP_SETGID);
+	/* Raised for this one call, then gone from every set. */
+	capng_update(CAPNG_ADD, CAPNG_EFFECTIVE, CAP_SETGID);
+	r = apply_caps();
+	if (r == 0 && setgroups(0, NULL) < 0)
+		r = qnet_negerrno();
+	if (r == 0)
+		*dropped = true;
+	return drop_cap(CAP_SETGID) < 0 ? -EPERM : r;
 }
