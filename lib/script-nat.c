@@ -12,14 +12,6 @@
 #include "nat.h"
 #include "script.h"
 
-static void print_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg)
-{
-	if (line)
-		qnet_error("%s:%u: %s%s", file, line, is_error ? "" : "warning: ", msg);
-	else
-		qnet_error("%s: %s", file, msg);
-}
-
 static int run(int argc, char **argv, bool up)
 {
 	_cleanup_config_ struct qnet_config *cfg = NULL;
@@ -28,16 +20,9 @@ static int run(int argc, char **argv, bool up)
 	int r;
 
 	qnet_log_init(argv[0]);
-	if (argc == 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
-		printf("usage: %s IFNAME\n"
-		       "network: %s@NAME, QNET_NETWORK, [script] network= in qnet.conf, or \"default\"\n",
-		       qnet_log_program(), up ? "qemu-ifup-nat" : "qemu-ifdown-nat");
-		return 0;
-	}
-	if (argc == 2 && streq(argv[1], "--version")) {
-		printf("%s (qnet) %s\n", qnet_log_program(), QNET_VERSION);
-		return 0;
-	}
+	r = qnet_script_options("IFNAME", argc, argv);
+	if (r >= 0)
+		return r;
 	if (argc != 2) {
 		qnet_error("usage: %s IFNAME (QEMU passes the TAP's name)", qnet_log_program());
 		return 1;
@@ -47,7 +32,7 @@ static int run(int argc, char **argv, bool up)
 		qnet_error("interface '%s': %s", qnet_printable(argv[1], safe), bad);
 		return 1;
 	}
-	if (qnet_config_load(NULL, &cfg, print_diag, NULL) < 0)
+	if (qnet_config_load(NULL, &cfg, qnet_script_config_diag, NULL) < 0)
 		return 1;
 	network = qnet_nat_network_name(argv[0], cfg);
 	if (!qnet_network_name_valid(network)) {

@@ -23,16 +23,20 @@ const char *qnet_program_instance(const char *argv0)
 	return at && at[1] ? at + 1 : NULL;
 }
 
-static void print_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg)
+void qnet_script_config_diag(void *userdata, const char *file, unsigned line, bool is_error,
+			     const char *msg)
 {
+	(void)userdata;
 	if (line)
 		qnet_error("%s:%u: %s%s", file, line, is_error ? "" : "warning: ", msg);
 	else
 		qnet_error("%s: %s", file, msg);
 }
 
-static int usage(const char *synopsis, int argc, char **argv)
+int qnet_script_options(const char *synopsis, int argc, char **argv)
 {
+	char safe[QNET_PRINTABLE_SIZE];
+
 	if (argc == 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
 		printf("usage: %s %s\n", qnet_log_program(), synopsis);
 		return 0;
@@ -40,6 +44,18 @@ static int usage(const char *synopsis, int argc, char **argv)
 	if (argc == 2 && streq(argv[1], "--version")) {
 		printf("%s (qnet) %s\n", qnet_log_program(), QNET_VERSION);
 		return 0;
+	}
+	/* QEMU passes interface names only; "-x" is a caller's typo, never a
+	 * TAP to create a network for. */
+	for (int i = 1; i < argc; i++)
+		if (argv[i][0] == '-') {
+			qnet_error("unknown option '%s' (usage: %s %s)", qnet_printable(argv[i], safe),
+				   qnet_log_program(), synopsis);
+			return 1;
+		}
+	if (argc < 2 || argc > 3) {
+		qnet_error("usage: %s %s (QEMU passes the TAP's name)", qnet_log_program(), synopsis);
+		return 1;
 	}
 	return -1;
 }
@@ -91,15 +107,19 @@ static int choose_bridge(struct qnet_nl *nl, int argc, char **argv, char bridge[
 	_cleanup_config_ struct qnet_config *cfg = NULL;
 	const char *choice = argc > 2 ? argv[2] : qnet_program_instance(argv[0]);
 
-	if (!choice)
+	/* An empty QNET_BRIDGE is unset; an empty BRIDGE argument is an error. */
+	if (!choice) {
 		choice = secure_getenv("QNET_BRIDGE");
-	if (choice && *choice) {
+		if (choice && !*choice)
+			choice = NULL;
+	}
+	if (choice) {
 		if (!valid_name("bridge", choice))
 			return -EINVAL;
 		snprintf(bridge, IFNAMSIZ, "%s", choice);
 		return 0;
 	}
-	if (qnet_config_load(NULL, &cfg, print_diag, NULL) < 0)
+	if (qnet_config_load(NULL, &cfg, qnet_script_config_diag, NULL) < 0)
 		return -EINVAL;
 	if (cfg->script_bridge[0]) {
 		memcpy(bridge, cfg->script_bridge, IFNAMSIZ);
@@ -115,13 +135,9 @@ int qnet_script_ifup(int argc, char **argv)
 	int r;
 
 	qnet_log_init(argv[0]);
-	r = usage("IFNAME [BRIDGE]", argc, argv);
+	r = qnet_script_options("IFNAME [BRIDGE]", argc, argv);
 	if (r >= 0)
 		return r;
-	if (argc < 2 || argc > 3) {
-		qnet_error("usage: %s IFNAME [BRIDGE] (QEMU passes the TAP's name)", qnet_log_program());
-		return 1;
-	}
 	if (!valid_name("interface", argv[1]))
 		return 1;
 	r = qnet_nl_open(&nl);
@@ -145,14 +161,10 @@ int qnet_script_ifdown(int argc, char **argv)
 	int r;
 
 	qnet_log_init(argv[0]);
-	r = usage("IFNAME", argc, argv);
+	/* Xen's QEMU passes the bridge too; detaching does not need it. */
+	r = qnet_script_options("IFNAME [BRIDGE]", argc, argv);
 	if (r >= 0)
 		return r;
-	/* Xen's QEMU passes the bridge too; detaching does not need it. */
-	if (argc < 2 || argc > 3) {
-		qnet_error("usage: %s IFNAME (QEMU passes the TAP's name)", qnet_log_program());
-		return 1;
-	}
 	if (!valid_name("interface", argv[1]))
 		return 1;
 	r = qnet_nl_open(&nl);

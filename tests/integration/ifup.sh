@@ -81,6 +81,7 @@ t_match "no default route: clear error" '^1:qemu-ifup: tap1: no bridge given and
 t_eq "tap1 untouched" "" "$(link_master tap1)"
 
 # bad input: one line, exit 1, nothing half-done
+before0=$(snap tap0) before_veth1=$(snap veth1) before_br0=$(snap br0)
 t_expect_error "no arguments" '^qemu-ifup: usage' "$IFUP"
 t_expect_error "too many arguments" '^qemu-ifup: usage' "$IFUP" tap0 br0 extra
 t_expect_error "empty name" "^qemu-ifup: interface '': empty" "$IFUP" "" br0
@@ -91,10 +92,19 @@ t_expect_error "name with newline" "^qemu-ifup: interface 'tap0\?x': .*control" 
 t_expect_error "bridge name invalid" "^qemu-ifup: bridge 'br 0': " "$IFUP" tap0 "br 0"
 t_expect_error "interface missing" '^qemu-ifup: nosuch: interface does not exist' "$IFUP" nosuch br0
 t_expect_error "bridge missing" '^qemu-ifup: tap0: bridge nobr does not exist' "$IFUP" tap0 nobr
-before=$(snap veth1)
 t_expect_error "not a bridge" '^qemu-ifup: tap0: veth1 is not a bridge \(it is a veth link\)' "$IFUP" tap0 veth1
-before0=$(snap tap0)
+t_expect_error "empty BRIDGE argument" "^qemu-ifup: bridge '': empty" "$IFUP" tap0 ""
+t_expect_error "an option QEMU never passes" "^qemu-ifup: unknown option '--frob'" "$IFUP" --frob
+t_expect_error "an option before the name" "^qemu-ifup: unknown option '-v'" "$IFUP" -v tap0 br0
+t_expect_error "ifdown: unknown option" "^qemu-ifdown: unknown option '--frob'" "$IFDOWN" --frob
 t_eq "tap0 untouched after failures" "$before0" "$(snap tap0)"
+t_eq "veth1 untouched after failures" "$before_veth1" "$(snap veth1)"
+t_eq "br0 has no port after failures" "" "$(bridge_ports br0)"
+t_eq "br0 untouched after failures" "$before_br0" "$(snap br0)"
+out=$("$IFUP" --help 2>/dev/null); rc=$?
+t_eq "--help prints the usage on stdout, exit 0" "0:usage: qemu-ifup IFNAME [BRIDGE]" "$rc:$out"
+out=$("$IFDOWN" --version 2>/dev/null); rc=$?
+t_match "ifdown --version, exit 0" '^0:qemu-ifdown \(qnet\) ' "$rc:$out"
 t_expect_error "ifdown: no arguments" '^qemu-ifdown: usage' "$IFDOWN"
 t_expect_error "ifdown: bad name" "^qemu-ifdown: interface 'a/b'" "$IFDOWN" a/b
 
