@@ -197,14 +197,20 @@ static char *ruleset(const struct qnet_network *n)
 	return buf;
 }
 
-int qnet_firewall_apply(const struct qnet_network *n)
+int qnet_firewall_apply(const struct qnet_network *n, char *why, size_t why_size)
 {
 	_cleanup_free_ char *script = ruleset(n);
 	_cleanup_free_ char *err = NULL;
+	int r;
 
 	if (!script)
 		return -ENOMEM;
-	return qnet_nft_run(script, false, &err, NULL);
+	r = qnet_nft_run(script, false, &err, NULL);
+	/* nft's first line says what the kernel or the parser refused; the
+	 * lines after it quote our script. */
+	if (r < 0 && why_size)
+		snprintf(why, why_size, "%.*s", err ? (int)strcspn(err, "\n") : 0, err ? err : "");
+	return r;
 }
 
 int qnet_firewall_remove(const char *network)

@@ -7,11 +7,13 @@
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 #include "config.h"
 
-/* Install or replace the table of network N, whose bridge is N->bridge. */
-int qnet_firewall_apply(const struct qnet_network *n);
+/* Install or replace the table of network N, whose bridge is N->bridge.
+ * On failure WHY gets nft's own reason, if it gave one (else ""). */
+int qnet_firewall_apply(const struct qnet_network *n, char *why, size_t why_size);
 /* Delete it; a table that is not there is success. */
 int qnet_firewall_remove(const char *network);
 /* Is the table there? 1 yes, 0 no, -errno if nftables cannot be asked. */

@@ -46,10 +46,28 @@ int qnet_lock_make_dirs(void)
 	return r < 0 ? r : mkdir_p(qnet_statedir());
 }
 
+/* flock(FD, LOCK_EX), giving up 60 s after START: a holder's work takes
+ * milliseconds, and a blocking flock would wait forever on a hung one. */
+static int flock_bounded(int fd, const struct timespec *start)
+{
+	struct timespec now;
+
+	for (;;) {
+		if (flock(fd, LOCK_EX | LOCK_NB) == 0)
+			return 0;
+		if (errno != EWOULDBLOCK)
+			return qnet_negerrno();
+		clock_gettime(CLOCK_MONOTONIC, &now);
+		if (now.tv_sec - start->tv_sec > 60)
+			return -ETIMEDOUT;
+		nanosleep(&(struct timespec){ .tv_nsec = 2 * 1000 * 1000 }, NULL);
+	}
+}
+
 int qnet_lock_network(const char *network)
 {
 	char path[PATH_MAX];
-	struct timespec start, now;
+	struct timespec start;
 	int r;
 
 	r = lock_path(path, network);
@@ -65,23 +83,32 @@ int qnet_lock_network(const char *network)
 
 		if (fd < 0)
 			return qnet_negerrno();
-		if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
-			/* Still the file of that name? Else its network was torn
-			 * down while we waited: lock the new one. */
-			if (fstat(fd, &held) == 0 && stat(path, &named) == 0 &&
-			    held.st_ino == named.st_ino && held.st_dev == named.st_dev)
-				return TAKE_FD(fd);
-			continue;
-		}
-		if (errno != EWOULDBLOCK)
-			return qnet_negerrno();
-		clock_gettime(CLOCK_MONOTONIC, &now);
-		if (now.tv_sec - start.tv_sec > 60)
-			return -ETIMEDOUT;
-		/* A holder's work takes milliseconds; a blocking flock would
-		 * wait forever on a hung one. */
-		nanosleep(&(struct timespec){ .tv_nsec = 2 * 1000 * 1000 }, NULL);
+		r = flock_bounded(fd, &start);
+		if (r < 0)
+			return r;
+		/* Still the file of that name? Else its network was torn down
+		 * while we waited: lock the new one. */
+		if (fstat(fd, &held) == 0 && stat(path, &named) == 0 &&
+		    held.st_ino == named.st_ino && held.st_dev == named.st_dev)
+			return TAKE_FD(fd);
 	}
+}
+
+int qnet_lock_rundir(void)
+{
+	_cleanup_close_ int fd = -1;
+	struct timespec start;
+	int r;
+
+	r = qnet_lock_make_dirs();
+	if (r < 0)
+		return r;
+	fd = open(qnet_rundir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (fd < 0)
+		return qnet_negerrno();
+	clock_gettime(CLOCK_MONOTONIC, &start);
+	r = flock_bounded(fd, &start);
+	return r < 0 ? r : TAKE_FD(fd);
 }
 
 void qnet_lock_release_unlink(int fd, const char *network)

@@ -16,7 +16,9 @@
  *
  * ip_forward: the first network that needs it records the previous value
  * in RUNDIR/ip_forward.saved; the last network to go down (no other state
- * file left) writes it back.
+ * file left) writes it back. Both happen under a lock on RUNDIR itself
+ * (taken after the network's own), or a network coming up could see
+ * ip_forward still 1 while the last one going down is about to restore 0.
  *
  * Repair, on every entry: bridge gone -> remove the rest; our table gone
  * (nft flush ruleset, nftables.service restart) -> put it back; dnsmasq
@@ -128,8 +130,11 @@ static int count_other(const char *network, void *userdata)
 static int ip_forward_enable(void)
 {
 	char saved[PATH_MAX], now[16];
+	_cleanup_close_ int lock = qnet_lock_rundir();
 	int r;
 
+	if (lock < 0)
+		return lock;
 	r = qnet_sysctl_read(IP_FORWARD, now, sizeof(now));
 	if (r < 0)
 		return r;
@@ -155,8 +160,11 @@ static void ip_forward_restore(const char *leaving)
 	char saved[PATH_MAX], value[16];
 	int others = 0;
 	const void *args[2] = { leaving, &others };
+	/* Under the shared lock, so that another network's ip_forward_enable()
+	 * cannot read our "1" between our count and our write. */
+	_cleanup_close_ int lock = qnet_lock_rundir();
 
-	if (qnet_path_join(saved, sizeof(saved), qnet_rundir(), "ip_forward.saved") < 0)
+	if (lock < 0 || qnet_path_join(saved, sizeof(saved), qnet_rundir(), "ip_forward.saved") < 0)
 		return;
 	if (qnet_nat_foreach_up(count_other, args) < 0 || others > 0)
 		return;
@@ -207,6 +215,7 @@ static int route_localnet(const char *bridge)
 static int complete(struct qnet_nl *nl, const struct qnet_network *n, const struct qnet_link *b, bool fresh,
 		    char *why, size_t why_size)
 {
+	char nft_why[160] = "";
 	bool changed;
 	int r;
 
@@ -222,10 +231,10 @@ static int complete(struct qnet_nl *nl, const struct qnet_network *n, const stru
 	qnet_fault_point("nat-up-bridge-configured");
 	r = fresh ? 0 : qnet_firewall_present(n->name);
 	if (r == 0)
-		r = qnet_firewall_apply(n);
+		r = qnet_firewall_apply(n, nft_why, sizeof(nft_why));
 	if (r < 0)
-		return qnet_because(why, why_size, r, "cannot install nftables table qnet-%s: %s", n->name,
-				    strerror(-r));
+		return qnet_because(why, why_size, r, "cannot install nftables table qnet-%s: %s%s%s", n->name,
+				    strerror(-r), nft_why[0] ? ": " : "", nft_why);
 	qnet_fault_point("nat-up-firewall-applied");
 	r = ip_forward_enable();
 	if (r < 0)
@@ -290,13 +299,13 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why,
  * happened to it (N, its configuration, may be unknown: then only a
  * network whose bridge is gone is dealt with). Returns 1 if it had to be
  * removed (bridge gone). */
-static int repair(struct qnet_nl *nl, const struct qnet_network *n, const char *bridge,
-		  char *why, size_t why_size)
+static int repair(struct qnet_nl *nl, const char *network, const struct qnet_network *n,
+		  const char *bridge, char *why, size_t why_size)
 {
 	struct qnet_link b;
 
 	if (qnet_link_get(nl, bridge, &b) < 0 || !b.is_bridge) {
-		teardown(nl, n ? n->name : "", bridge);
+		teardown(nl, network, bridge);
 		return 1;
 	}
 	return n ? complete(nl, n, &b, false, why, why_size) : 0;
@@ -352,7 +361,7 @@ static int ensure_up(struct qnet_nl *nl, const struct qnet_network *n, char *why
 	if (lock < 0)
 		return lock;
 	if (qnet_nat_state_bridge(n->name, bridge) == 0) {
-		r = repair(nl, n, bridge, why, why_size);
+		r = repair(nl, n->name, n, bridge, why, why_size);
 		if (r < 0)
 			return r;
 		if (r == 0)
@@ -391,7 +400,7 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 			return qnet_because(why, why_size, ports, "cannot read ports of %s: %s", bridge, strerror(-ports));
 		}
 		if (ports > 0 && !force) {
-			r = n ? repair(nl, n, bridge, why, why_size) : 0;
+			r = n ? repair(nl, network, n, bridge, why, why_size) : 0;
 			qnet_lock_release(lock);
 			return r < 0 ? r : ports;
 		}
@@ -425,6 +434,16 @@ static int up(const struct qnet_config *cfg, const char *network, const char *ta
 	r = qnet_nl_open(&nl);
 	if (r < 0)
 		return qnet_because(why, why_size, r, "netlink: %s", strerror(-r));
+	if (tap) {
+		struct qnet_link t;
+
+		/* No network is built for a TAP that is not there. */
+		r = qnet_link_get(&nl, tap, &t);
+		if (r == -ENODEV)
+			return qnet_because(why, why_size, r, "interface does not exist");
+		if (r < 0)
+			return qnet_because(why, why_size, r, "cannot look up interface: %s", strerror(-r));
+	}
 	lock = ensure_up(&nl, n, why, why_size);
 	if (lock < 0)
 		return lock;
@@ -464,6 +483,23 @@ static int open_locked(struct qnet_nl *nl, const char *network, char *why, size_
 	return lock_network(network, why, why_size);
 }
 
+/* Take TAP off NETWORK's bridge. A TAP on another master is not ours: a
+ * downscript= that names another network must not detach it. */
+static int detach_own_port(struct qnet_nl *nl, const char *network, const char *tap)
+{
+	char bridge[IFNAMSIZ];
+	struct qnet_link t, b;
+	int r;
+
+	r = qnet_link_get(nl, tap, &t);
+	if (r < 0)
+		return r;
+	if (t.master && (qnet_nat_state_bridge(network, bridge) < 0 ||
+			 qnet_link_get(nl, bridge, &b) < 0 || b.ifindex != t.master))
+		return 0;
+	return qnet_port_detach(nl, tap, NULL);
+}
+
 int qnet_nat_ifdown(const struct qnet_config *cfg, const char *network, const char *tap,
 		    char *why, size_t why_size)
 {
@@ -473,7 +509,7 @@ int qnet_nat_ifdown(const struct qnet_config *cfg, const char *network, const ch
 	lock = open_locked(&nl, network, why, why_size);
 	if (lock < 0)
 		return lock;
-	r = qnet_port_detach(&nl, tap, NULL);
+	r = detach_own_port(&nl, network, tap);
 	if (r < 0 && r != -ENODEV) {
 		qnet_lock_release(lock);
 		return qnet_because(why, why_size, r, "cannot detach: %s", strerror(-r));
@@ -519,7 +555,7 @@ static int gc_one(const char *network, void *userdata)
 		qnet_lock_release(lock);
 		return 0;
 	}
-	r = repair(g->nl, n, bridge, why, sizeof(why));
+	r = repair(g->nl, network, n, bridge, why, sizeof(why));
 	if (r == 1) {
 		qnet_lock_release_unlink(lock, network);
 		if (g->report)

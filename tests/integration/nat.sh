@@ -195,6 +195,34 @@ nothing_left "after bad configurations" qnetbr0 default
 rm -f "$QNET_CONFDIR/qnet.conf"
 t_expect_error "no argument" '^qemu-ifup-nat: usage' "$UP"
 t_expect_error "bad interface name" "^qemu-ifup-nat: interface 'a/b'" "$UP" a/b
+t_expect_error "an option QEMU never passes" "^qemu-ifup-nat: unknown option '--frob'" "$UP" --frob
+t_expect_error "ifdown-nat: unknown option" "^qemu-ifdown-nat: unknown option '-x'" "$DOWN" -x
+t_expect_error "a TAP that does not exist" '^qemu-ifup-nat: nosuch: network default: interface does not exist' "$UP" nosuch
+nothing_left "after a missing TAP (no network built for it)" qnetbr0 default
+
+# --- ifdown-nat leaves a TAP on another bridge alone ---
+tap f1; tap f2
+ip link add otherbr type bridge
+ip link set f2 master otherbr
+t_check "qemu-ifup-nat f1" "$UP" f1
+t_check "qemu-ifdown-nat f2 (a port of otherbr) succeeds" "$DOWN" f2
+t_eq "and f2 stays on otherbr" otherbr "$(link_master f2)"
+t_eq "the network keeps f1" qnetbr0 "$(link_master f1)"
+t_check "qemu-ifdown-nat f1" "$DOWN" f1
+nothing_left "after f1 left" qnetbr0 default
+ip link del otherbr; ip link del f1; ip link del f2
+
+# --- gc of a network that is up but no longer in qnet.conf ---
+printf '[network gone]\nsubnet = 10.0.77.0/24\nbridge = gonebr\n' >"$QNET_CONFDIR/qnet.conf"
+tap g1
+t_check "qemu-ifup-nat g1 on network gone" env QNET_NETWORK=gone "$UP" g1
+ip link del g1 # QEMU killed: the TAP went, no downscript ran
+ip link del gonebr # and an admin removed the bridge by hand
+rm -f "$QNET_CONFDIR/qnet.conf"
+t_match "qnet gc (the network is not in qnet.conf any more) removes it" 'gone.*removed' \
+	"$("$QNET_BUILD/helpers/qnet" gc 2>&1)"
+nothing_left "gc removed the rest of the unconfigured network (state, table, dnsmasq)" gonebr gone
+t_eq "gc restored ip_forward" 0 "$(cat /proc/sys/net/ipv4/ip_forward)"
 
 foreign_after=$(nft list table inet foreign; iptables-save 2>/dev/null | grep -v '^#')
 t_eq "foreign nft table and iptables rule are byte-identical" "$foreign_before" "$foreign_after"
