@@ -808,6 +808,17 @@ static unsigned check_state_file(struct doctor *d, const char *dir, const char *
 		       dir, name, network, bridge);
 		return 1;
 	}
+	/* `nft flush ruleset` (a restart of nftables.service) takes our table
+	 * with everything else: guests keep their leases but reach nothing. */
+	if (qnet_firewall_present(network) == 0) {
+		char fix[QNET_NAME_MAX + 64];
+
+		snprintf(fix, sizeof(fix), "qnet up %s (or the next qemu-ifup-nat) puts it back", network);
+		report(d, WARN, "stale state", fix,
+		       "network %s is up, but its nftables table qnet-%s is gone (was the ruleset flushed?)",
+		       network, network);
+		return 1;
+	}
 	return 0;
 }
 
