@@ -63,8 +63,18 @@ t_netns() {
 T_CLEANUP=()
 t_on_exit() { T_CLEANUP+=("$*"); }
 t_cleanup() {
-	local i
+	local i ns p
 	for ((i = ${#T_CLEANUP[@]} - 1; i >= 0; i--)); do eval "${T_CLEANUP[$i]}" >/dev/null 2>&1 || true; done
+	# A test that failed half-way may leave a daemon of ours (dnsmasq) in
+	# its namespace, keeping it alive: nothing in it outlives the test.
+	if [ "${QNET_IN_TEST_NETNS:-}" = 1 ]; then
+		ns=$(readlink /proc/$$/ns/net)
+		for p in /proc/[0-9]*; do
+			p=${p#/proc/}
+			[ "$p" = $$ ] || [ "$p" = "$BASHPID" ] && continue
+			[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$ns" ] && kill "$p" 2>/dev/null
+		done
+	fi
 	[ -n "${T_TMP:-}" ] && rm -rf "$T_TMP"
 }
 
