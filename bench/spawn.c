@@ -40,6 +40,7 @@ struct candidate {
 	const char *name;
 	char *argv[MAX_ARGS + 4];
 	char *reset[MAX_ARGS + 1];
+	char *reset_copy, *br_arg; /* ours to free */
 	int argc;
 	double *wall, *cpu;
 	long maxrss_kb;
@@ -203,13 +204,16 @@ int main(int argc, char **argv)
 			fprintf(stderr, "bench-spawn: candidate '%s' has no command\n", argv[i]);
 			return 2;
 		}
+		if (!bar && reset && !(c->reset_copy = strdup(reset)))
+			die("strdup");
 		if (bar || reset)
-			split(bar ? bar + 1 : strdup(reset), c->reset, MAX_ARGS);
+			split(bar ? bar + 1 : c->reset_copy, c->reset, MAX_ARGS);
 		if (bridge) {
 			c->argv[c->argc++] = "--use-vnet";
 			c->argv[c->argc++] = NULL; /* --fd=N, set per call */
-			if (asprintf(&c->argv[c->argc++], "--br=%s", bridge) < 0)
+			if (asprintf(&c->br_arg, "--br=%s", bridge) < 0)
 				die("asprintf");
+			c->argv[c->argc++] = c->br_arg;
 			c->argv[c->argc] = NULL;
 		}
 		c->wall = calloc(rounds, sizeof(double));
@@ -256,6 +260,12 @@ int main(int argc, char **argv)
 		       "\"cpu_median_us\":%.1f,\"cpu_p95_us\":%.1f,\"maxrss_kb\":%ld}\n",
 		       c->name, rounds, c->fails, pct(c->wall, ok, 50), pct(c->wall, ok, 95),
 		       pct(c->cpu, ok, 50), pct(c->cpu, ok, 95), c->maxrss_kb);
+		/* Freed so that an ASan build of the benchmark (bench-smoke in
+		 * the sanitizer pass) exits clean. */
+		free(c->wall);
+		free(c->cpu);
+		free(c->reset_copy);
+		free(c->br_arg);
 	}
 	return 0;
 }
