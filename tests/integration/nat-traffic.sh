@@ -106,8 +106,13 @@ dhcp() { # N: one bounded DHCP exchange in guest N
 tcp_ask() { # PID HOST PORT [SOCAT-OPTIONS]: the server's one-line answer
 	in_ns "$1" timeout 10 socat -T 5 - "TCP:$2:$3${4:+,$4}" </dev/null 2>/dev/null
 }
-udp_ask() { # PID HOST PORT [SOCAT-OPTIONS]
-	echo ping | in_ns "$1" timeout 10 socat -T 3 - "UDP:$2:$3${4:+,$4}" 2>/dev/null
+udp_ask() { # PID HOST PORT [SOCAT-OPTIONS]: up to 3 tries, as a UDP client retransmits
+	local i ans
+	for i in 1 2 3; do
+		ans=$(echo ping | in_ns "$1" timeout 10 socat -T 3 - "UDP:$2:$3${4:+,$4}" 2>/dev/null)
+		[ -n "$ans" ] && break
+	done
+	printf '%s' "$ans"
 }
 in_range() { local p=${1##* }; [ -n "$p" ] && [ "$p" -ge 1024 ] && [ "$p" -le 65535 ]; }
 
