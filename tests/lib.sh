@@ -87,6 +87,28 @@ t_wait() {
 	done
 }
 
+# t_pid_state PID: the state letter in /proc/PID/stat (R, S, D, Z, ...),
+# empty if there is no such process. The name before it may hold spaces
+# and ')', so the state follows the last ") ", as lib/proc.c reads it.
+t_pid_state() {
+	local s
+	s=$(cat "/proc/$1/stat" 2>/dev/null) || return 0
+	s=${s##*) }
+	echo "${s%% *}"
+}
+# t_pid_dead PID: PID has finished dying: it is gone or a zombie (what
+# lib/proc.c calls not alive). Wait for this after a kill, not for the
+# process to drop out of t_ns_pids: a killed process loses its command
+# line and namespaces early in its exit, then runs on in the kernel for
+# milliseconds (closing its files, its sockets still bound) before it is
+# a zombie, and qnet rightly still sees it as running.
+t_pid_dead() {
+	case $(t_pid_state "$1") in
+	'' | Z | X | x) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
 # Pids of processes whose command line matches the extended regex $1 and
 # that live in this test's network namespace: tests run in parallel, each
 # in its own namespace, and must not see each other's processes. Zombies
@@ -97,7 +119,7 @@ t_ns_pids() {
 	for p in $(pgrep -f -- "$1"); do
 		[ "$p" = $$ ] && continue
 		[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$ns" ] || continue
-		[ "$(awk '{print $3}' "/proc/$p/stat" 2>/dev/null)" = Z ] && continue
+		[ "$(t_pid_state "$p")" = Z ] && continue
 		echo "$p"
 	done
 }

@@ -80,8 +80,9 @@ nft flush ruleset
 tap t3
 "$UP" t3
 t_check "qemu-ifup-nat puts our table back after nft flush ruleset" has_table default
-kill -9 "$(dnsmasq_pid default)"
-t_wait 5 test -z "$(t_ns_pids "dnsmasq .*--interface=qnetbr0( |$)")"
+dead=$(dnsmasq_pid default)
+kill -9 "$dead"
+t_wait 5 t_pid_dead "$dead"
 "$DOWN" t3
 t_eq "qemu-ifdown-nat restarts a dead dnsmasq while VMs remain" 1 "$(dnsmasq_count qnetbr0)"
 nft flush ruleset

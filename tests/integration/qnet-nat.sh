@@ -84,7 +84,7 @@ t_check "... dnsmasq still runs" pid_is_dnsmasq "$DNSMASQ"
 
 # ---- doctor and gc after crashes ----
 kill -9 "$DNSMASQ"
-t_wait 5 sh -c "! kill -0 $DNSMASQ 2>/dev/null || grep -q '^State:.*Z' /proc/$DNSMASQ/status"
+t_wait 5 t_pid_dead "$DNSMASQ"
 "$Q" doctor >"$O" 2>&1
 t_match "doctor: a killed dnsmasq leaves a stale pid file (warn, fix: qnet gc)" \
 	"^warn +stale state: .*nat1.dnsmasq.pid names process $DNSMASQ, which is gone; fix: qnet gc" "$(cat "$O")"
