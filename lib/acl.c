@@ -5,9 +5,10 @@
  * This file runs inside qemu-bridge-helper after it has switched to the
  * caller's uid and gid but still holds CAP_NET_ADMIN, on files the caller
  * cannot write (qnet_file_open_trusted refuses any other). The parser is
- * a line-for-line copy of QEMU's parse_acl_file() semantics (first ' ',
- * else first '\t', splits command from argument; the argument is trimmed
- * of C-locale isspace on both ends) so that every file QEMU accepts gives
+ * a line-for-line copy of QEMU's parse_acl_file() semantics (leading
+ * blanks skipped; first ' ', else first '\t', splits command from
+ * argument; the argument is trimmed on both ends; "blank" is GLib's
+ * g_ascii_isspace(), see is_space()) so that every file QEMU accepts gives
  * the same rules; everything QEMU accepts only by accident is an error
  * here, and an error anywhere denies. Nothing here grants by itself: the
  * single evaluation function below is the only place that says "allowed".
@@ -90,10 +91,17 @@ static void acl_error(struct parser *p, const char *file, unsigned line, const c
 		p->diag(p->userdata, file, line, true, msg);
 }
 
-/* QEMU's isspace() in the C locale; the helper never calls setlocale(). */
+/*
+ * Exactly GLib's g_ascii_isspace(), which QEMU's parse_acl_file() trims
+ * with since QEMU 4.1: ' ', '\t', '\n', '\f', '\r', and NOT '\v', which C's
+ * isspace() counts. Trimming one byte more than QEMU would be more
+ * permissive: "allow br0\v" is a rule for the name "br0\v" to QEMU (and an
+ * error here), not one for br0; a leading '\v' makes QEMU's command
+ * unknown. No byte >= 0x80 is a space to GLib either.
+ */
 static bool is_space(char c)
 {
-	return c == ' ' || c == '\t' || c == '\n' || c == '\v' || c == '\f' || c == '\r';
+	return c == ' ' || c == '\t' || c == '\n' || c == '\f' || c == '\r';
 }
 
 static int add_file(struct qnet_acl *acl, const char *name, size_t *index)

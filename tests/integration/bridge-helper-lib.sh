@@ -89,3 +89,55 @@ bh_run() {
 bh_get() {
 	sed -n "s/^$2=//p" "$1" | head -n 1
 }
+
+# bh_decide OUT HELPER BRIDGE [unattached]: what HELPER (QEMU's or ours,
+# run as we are through helper-client, reading /etc/qemu/bridge.conf)
+# decides for BRIDGE, in BH_DECISION: A allowed, D denied by the ACL (or,
+# ours, the name refused before it: QEMU refuses 16+ bytes the same way),
+# E anything else. E is a test error: a helper failing for another reason
+# must never be read as a deny. It is retried once (a loaded CI machine
+# made QEMU's helper fail that way once in hundreds of runs) and its
+# messages go to stderr. With "unattached", BRIDGE need not exist and
+# /dev/net/tun may be absent, so a decision costs no TAP: failing at the
+# first step after an allow (QEMU opens /dev/net/tun, then asks for the
+# bridge's MTU; ours looks for the bridge) is A. Builtins only: the
+# exhaustive test makes tens of thousands of decisions.
+bh_decide() {
+	local q
+	bh_decide_once "$@"
+	[ "$BH_DECISION" = E ] || return 0
+	printf -v q %q "$3"
+	printf '%s --br=%s failed other than by its ACL: %s\n' "${2##*/}" "$q" "$BH_OUTPUT" >&2
+	bh_decide_once "$@"
+}
+
+bh_decide_once() {
+	local out=$1 helper=$2 bridge=$3 unattached=${4:-} line status=- received=- denied= failed=
+	BH_DECISION=E BH_OUTPUT=
+	bh_run "$out" "$helper" --br="$bridge" --fd=@FD@
+	while IFS= read -r line || [ -n "$line" ]; do
+		case $line in
+		status=*) status=${line#status=} ;;
+		received=*) received=${line#received=} ;;
+		esac
+		BH_OUTPUT+="$line "
+	done <"$out"
+	while IFS= read -r line || [ -n "$line" ]; do
+		case $line in
+		'access denied by acl file' | 'failed to parse default acl file '* | \
+			"name \`"*"' too long: "* | \
+			'qemu-bridge-helper: uid='*' denied'* | \
+			'qemu-bridge-helper: --br='*': '*'interface name'*)
+			denied=1 ;;
+		'failed to open /dev/net/tun: '* | "failed to get mtu of bridge \`"* | \
+			'qemu-bridge-helper: bridge '*' does not exist')
+			[ -n "$unattached" ] && failed=1 ;;
+		esac
+		BH_OUTPUT+="$line "
+	done <"$out.err"
+	case $status/$received/$denied/$failed in
+	0/1//) BH_DECISION=A ;;
+	1/0/1/) BH_DECISION=D ;;
+	1/0//1) BH_DECISION=A ;;
+	esac
+}

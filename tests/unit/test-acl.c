@@ -81,6 +81,17 @@ static void test_qemu_semantics(void)
 	ok(allowed("allow br0", "br0"), "no newline at the end of the file");
 	ok(!allowed("allow\tbr0 \nallow br1\n", "br1"),
 	   "'allow<TAB>br0<SPACE>': QEMU splits at the space, so the command is unknown");
+	/* QEMU trims with g_ascii_isspace(), for which '\v' is not a blank
+	 * (C's isspace() disagrees): each of these is no rule for br0 there. */
+	ok(!allowed("\vallow br0\n", "br0"), "a leading '\\v' is not skipped: QEMU's command is '\\vallow'");
+	d = decide_text("allow br0\v\n", 11, "br0", &dg);
+	ok(!d.allowed && dg.errors == 1,
+	   "a trailing '\\v' is not trimmed: QEMU's name is 'br0\\v', an error here: %s", d.reason);
+	d = decide_text("allow\t\vbr0\n", 11, "br0", &dg);
+	ok(!d.allowed && dg.errors == 1,
+	   "'\\v' after the separator is not trimmed: QEMU's name is '\\vbr0', an error here: %s",
+	   d.reason);
+	ok(allowed("\f\r allow \f\r\tbr0\f\r\t \n", "br0"), "'\\f' and '\\r' are blanks to QEMU too");
 	ok(!allowed("ALLOW br0\n", "br0"), "commands are case-sensitive");
 	ok(!allowed("allow ALL\n", "br0"), "'all' is case-sensitive");
 	ok(allowed("allow brabcdefghijklm\n", "brabcdefghijklm"), "15-byte names work");
