@@ -248,9 +248,9 @@ static int parse_stream(struct parser *p, FILE *f, const char *file)
 /* FROM:FROM_LINE is the include line that named PATH (NULL for bridge.conf). */
 static int parse_file(struct parser *p, const char *path, const char *from, unsigned from_line)
 {
-	char pbuf[QNET_PRINTABLE_SIZE];
+	char pbuf[QNET_PRINTABLE_SIZE], dbuf[QNET_PRINTABLE_SIZE];
 	_cleanup_fclose_ FILE *f = NULL;
-	const char *why;
+	struct qnet_file_refusal why;
 	struct stat st;
 	int r;
 
@@ -265,11 +265,15 @@ static int parse_file(struct parser *p, const char *path, const char *from, unsi
 	if (r < 0) {
 		if (!from && r == -ENOENT)
 			return -ENOENT;
-		if (from)
+		/* A directory at fault is named: it is what the admin must fix. */
+		if (from && why.dir)
+			acl_error(p, from, from_line, "include %s: %s: %s", qnet_printable(path, pbuf),
+				  qnet_printable(why.where, dbuf), qnet_file_refusal_reason(&why, r));
+		else if (from)
 			acl_error(p, from, from_line, "include %s: %s", qnet_printable(path, pbuf),
-				  why ? why : strerror(-r));
+				  qnet_file_refusal_reason(&why, r));
 		else
-			acl_error(p, path, 0, "%s", why ? why : strerror(-r));
+			acl_error(p, why.where, 0, "%s", qnet_file_refusal_reason(&why, r));
 		return 0;
 	}
 	if (fstat(fileno(f), &st) < 0) {
@@ -398,6 +402,18 @@ static int pw_lookup(const char *name, void *ent, char *buf, size_t size, void *
 static int gr_lookup(const char *name, void *ent, char *buf, size_t size, void **res)
 {
 	return getgrnam_r(name, ent, buf, size, (struct group **)res);
+}
+
+int qnet_acl_entry_resolves(const char *entry, bool groups)
+{
+	struct passwd pw;
+	struct group gr;
+	unsigned long id;
+
+	/* An id needs no name: the evaluation compares it as a number. */
+	if (parse_id(entry, &id))
+		return 1;
+	return groups ? nss_lookup(gr_lookup, entry, &gr) : nss_lookup(pw_lookup, entry, &pw);
 }
 
 /* Does ENTRY (a name or a decimal id) name WHO? 1 yes, 0 no, -errno when
@@ -529,6 +545,24 @@ static bool grant_decides(struct qnet_acl_decision *out, const struct qnet_confi
 	snprintf(text, sizeof(text), "%s %s", key, entry);
 	decide(out, !is_deny, cfg->path, g->line, text);
 	return true;
+}
+
+bool qnet_acl_may_allow(const struct qnet_acl *acl, const struct qnet_config *cfg, const char *bridge)
+{
+	const struct qnet_grant *g = cfg ? qnet_config_grant(cfg, bridge) : NULL;
+	bool allowed = g && ((g->allow_users && g->allow_users[0]) || (g->allow_groups && g->allow_groups[0]));
+
+	/* As in qnet_acl_evaluate(): a matching deny rule wins over everything. */
+	for (size_t i = 0; acl && i < acl->n_rules; i++) {
+		const struct rule *r = &acl->rules[i];
+
+		if (!rule_matches(r, bridge))
+			continue;
+		if (r->type == RULE_DENY || r->type == RULE_DENY_ALL)
+			return false;
+		allowed = true;
+	}
+	return allowed;
 }
 
 int qnet_acl_evaluate(const struct qnet_acl *acl, const struct qnet_config *cfg,

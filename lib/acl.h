@@ -19,7 +19,8 @@
  *     it against the caller's working directory), an include loop and
  *     includes nested deeper than QNET_ACL_MAX_DEPTH;
  *   - every file must be regular, root-owned, not group/world-writable and
- *     not a symlink (lib/file.h);
+ *     not a symlink, and every directory above it root's, not a symlink
+ *     and not group/world-writable unless sticky (lib/file.h);
  *   - NUL bytes and lines longer than QNET_ACL_MAX_LINE are errors (QEMU
  *     splits long lines and cuts at NUL);
  *   - "allow " or "deny " with only blanks after it is an error (QEMU adds
@@ -90,6 +91,23 @@ size_t qnet_acl_rule_count(const struct qnet_acl *acl);
 int qnet_acl_evaluate(const struct qnet_acl *acl, const struct qnet_config *cfg,
 		      const struct qnet_acl_subject *who, const char *bridge,
 		      struct qnet_acl_decision *out);
+
+/*
+ * Could the helper let anyone onto BRIDGE? True when an allow rule of ACL
+ * (allow BRIDGE, allow all) or an allow-users/allow-groups entry of CFG's
+ * [bridge BRIDGE] names it and no deny rule of ACL (deny BRIDGE, deny all)
+ * shuts everyone out. Errors in the files are ignored: they deny only until
+ * they are fixed. For qnet doctor, which warns about such bridges.
+ */
+bool qnet_acl_may_allow(const struct qnet_acl *acl, const struct qnet_config *cfg, const char *bridge);
+
+/*
+ * Does ENTRY of a deny-users or allow-users list (GROUPS false), or of a
+ * -groups list (GROUPS true), name anyone? 1 yes (a decimal id always
+ * does), 0 no such user or group, -errno when the database could not say.
+ * For qnet check: a misspelt deny-users entry silently denies nobody.
+ */
+int qnet_acl_entry_resolves(const char *entry, bool groups);
 
 /*
  * Load CONFDIR/bridge.conf and CONFDIR/qnet.conf (lib/paths.h) and evaluate.

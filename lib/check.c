@@ -12,6 +12,7 @@
 
 #include "check.h"
 #include "config.h"
+#include "ifname.h"
 #include "macro.h"
 #include "paths.h"
 
@@ -50,6 +51,39 @@ static void check_networks(const struct qnet_config *cfg, struct sink *ud)
 	}
 }
 
+/* A deny-users or deny-groups entry that names nobody is most likely a
+ * typo, and it denies nobody: say so. Decimal ids need no name. */
+static void check_deny_list(const struct qnet_config *cfg, const struct qnet_grant *g, const char *key,
+			    char **list, const unsigned *lines, bool groups, struct sink *ud)
+{
+	char msg[256], pbuf[QNET_PRINTABLE_SIZE];
+
+	for (size_t i = 0; list && list[i]; i++) {
+		int r = qnet_acl_entry_resolves(list[i], groups);
+
+		if (r > 0)
+			continue;
+		if (r == 0)
+			snprintf(msg, sizeof(msg), "[bridge %s]: %s %s: no such %s: this entry denies nobody",
+				 g->bridge, key, qnet_printable(list[i], pbuf), groups ? "group" : "user");
+		else
+			snprintf(msg, sizeof(msg), "[bridge %s]: %s %s: cannot look it up (%s): the helper denies "
+				 "everyone on this bridge while that lasts", g->bridge, key,
+				 qnet_printable(list[i], pbuf), strerror(-r));
+		print_diag(ud, cfg->path, lines ? lines[i] : g->line, false, msg);
+	}
+}
+
+static void check_grants(const struct qnet_config *cfg, struct sink *ud)
+{
+	for (size_t i = 0; i < cfg->n_grants; i++) {
+		const struct qnet_grant *g = &cfg->grants[i];
+
+		check_deny_list(cfg, g, "deny-users", g->deny_users, g->deny_users_line, false, ud);
+		check_deny_list(cfg, g, "deny-groups", g->deny_groups, g->deny_groups_line, true, ud);
+	}
+}
+
 int qnet_check_config(FILE *out, struct qnet_check_counts *counts)
 {
 	_cleanup_config_ struct qnet_config *cfg = NULL;
@@ -70,8 +104,10 @@ int qnet_check_config(FILE *out, struct qnet_check_counts *counts)
 		return r;
 	if (r < 0 && counts->errors == 0)
 		print_diag(ud, qnet_conf, 0, true, strerror(-r));
-	if (cfg)
+	if (cfg) {
 		check_networks(cfg, ud);
+		check_grants(cfg, ud);
+	}
 
 	r = qnet_acl_load(bridge_conf, &acl, print_diag, ud);
 	if (r == -ENOMEM)

@@ -193,7 +193,8 @@ static void *grow(void *array, size_t *n, size_t size)
 	return a;
 }
 
-static int strv_add_words(char ***strv, const char *value)
+/* The words of VALUE appended to *STRV, and LINE to *LINES once for each. */
+static int strv_add_words(char ***strv, unsigned **lines, const char *value, unsigned line)
 {
 	size_t n = 0;
 	char **v = *strv;
@@ -206,11 +207,17 @@ static int strv_add_words(char ***strv, const char *value)
 		n++;
 	for (char *w = strtok_r(copy, " \t,", &save); w; w = strtok_r(NULL, " \t,", &save)) {
 		char **nv = reallocarray(v, n + 2, sizeof(char *));
+		unsigned *nl;
 
 		if (!nv)
 			return -ENOMEM;
 		v = nv;
 		*strv = v;
+		nl = reallocarray(*lines, n + 1, sizeof(unsigned));
+		if (!nl)
+			return -ENOMEM;
+		*lines = nl;
+		nl[n] = line;
 		v[n] = strdup(w);
 		if (!v[n])
 			return -ENOMEM;
@@ -410,15 +417,16 @@ static void network_key(struct parser *p, struct qnet_network *n, const char *ke
 static void bridge_key(struct parser *p, struct qnet_grant *g, const char *key, const char *value)
 {
 	char ***list = NULL;
+	unsigned **lines = NULL;
 
 	if (streq(key, "allow-users"))
-		list = &g->allow_users;
+		list = &g->allow_users, lines = &g->allow_users_line;
 	else if (streq(key, "allow-groups"))
-		list = &g->allow_groups;
+		list = &g->allow_groups, lines = &g->allow_groups_line;
 	else if (streq(key, "deny-users"))
-		list = &g->deny_users;
+		list = &g->deny_users, lines = &g->deny_users_line;
 	else if (streq(key, "deny-groups"))
-		list = &g->deny_groups;
+		list = &g->deny_groups, lines = &g->deny_groups_line;
 	else if (streq(key, "isolated")) {
 		if (qnet_parse_bool(value, &g->isolated) < 0)
 			report(p, p->line, true, "isolated: '%s' is not yes or no", value);
@@ -427,7 +435,7 @@ static void bridge_key(struct parser *p, struct qnet_grant *g, const char *key, 
 		report(p, p->line, true, "unknown key '%s' in [bridge %s]", key, g->bridge);
 		return;
 	}
-	if (strv_add_words(list, value) < 0)
+	if (strv_add_words(list, lines, value, p->line) < 0)
 		p->oom = true;
 }
 
@@ -682,7 +690,7 @@ int qnet_config_load(const char *path, struct qnet_config **ret, qnet_diag_fn di
 	_cleanup_fclose_ FILE *f = NULL;
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0, len;
-	const char *why;
+	struct qnet_file_refusal why;
 	int r;
 
 	if (!path) {
@@ -696,7 +704,7 @@ int qnet_config_load(const char *path, struct qnet_config **ret, qnet_diag_fn di
 		return qnet_config_parse_buffer(path, "", 0, ret, diag, userdata);
 	if (r < 0) {
 		if (diag)
-			diag(userdata, path, 0, true, why ? why : strerror(-r));
+			diag(userdata, why.where, 0, true, qnet_file_refusal_reason(&why, r));
 		return r;
 	}
 	/* Whole file in memory: qnet.conf is small, and the reader needs lengths. */
@@ -732,6 +740,10 @@ void qnet_config_free(struct qnet_config *c)
 		strv_free(c->grants[i].allow_groups);
 		strv_free(c->grants[i].deny_users);
 		strv_free(c->grants[i].deny_groups);
+		free(c->grants[i].allow_users_line);
+		free(c->grants[i].allow_groups_line);
+		free(c->grants[i].deny_users_line);
+		free(c->grants[i].deny_groups_line);
 	}
 	free(c->grants);
 	free(c->path);

@@ -54,6 +54,9 @@ struct qnet_network {
 struct qnet_grant {
 	char bridge[IFNAMSIZ];
 	char **allow_users, **allow_groups, **deny_users, **deny_groups; /* NULL-terminated */
+	/* The line of qnet.conf each entry above came from, in the same order
+	 * (qnet check names it when a name does not resolve). */
+	unsigned *allow_users_line, *allow_groups_line, *deny_users_line, *deny_groups_line;
 	bool isolated;
 	unsigned line;
 };

@@ -49,6 +49,7 @@ struct doctor {
 	struct qnet_nl nl;
 	bool have_nl;
 	struct qnet_config *cfg; /* NULL if qnet.conf has errors */
+	struct qnet_acl *acl;    /* bridge.conf's rules (those that parse), NULL if absent */
 };
 
 /* Always 0, so that a check can end with "return report(...);". */
@@ -223,8 +224,8 @@ static void count_diag(void *userdata, const char *file, unsigned line, bool is_
 static int check_file_trust(struct doctor *d, const char *check, const char *path, bool read_by_users)
 {
 	_cleanup_fclose_ FILE *f = NULL;
-	char fix[PATH_MAX + 96];
-	const char *why;
+	char fix[3 * PATH_MAX + 160];
+	struct qnet_file_refusal why;
 	struct stat st;
 	int r;
 
@@ -238,10 +239,31 @@ static int check_file_trust(struct doctor *d, const char *check, const char *pat
 			report(d, OK, check, NULL, "%s is absent: built-in defaults", path);
 		return 0;
 	}
+	if (r == -EMEDIUMTYPE) {
+		/* What the FUSE server says proves nothing; what is under it may be the real problem. */
+		snprintf(fix, sizeof(fix), "umount %s (whoever mounted it decides what it shows), then check "
+			 "what it covered: chown root %s; chmod go-w %s", why.where, why.where, why.where);
+		report(d, FAIL, check, fix, "%s %s: the bridge helper refuses %s and denies everyone",
+		       why.where, qnet_file_refusal_reason(&why, r), path);
+		return 0;
+	}
+	if (r < 0 && why.dir) {
+		/* Whoever may write a directory on the way can swap the file. */
+		if (r == -ELOOP || r == -ENOTDIR)
+			snprintf(fix, sizeof(fix), "make %s a real root-owned directory (not a symbolic link)",
+				 why.where);
+		else if (r == -EPERM)
+			snprintf(fix, sizeof(fix), "chown root %s; chmod go-w %s", why.where, why.where);
+		else
+			snprintf(fix, sizeof(fix), "make %s searchable (chmod a+x %s)", why.where, why.where);
+		report(d, FAIL, check, fix, "%s: %s: the bridge helper refuses %s below it and denies everyone",
+		       why.where, qnet_file_refusal_reason(&why, r), path);
+		return 0;
+	}
 	if (r < 0) {
 		snprintf(fix, sizeof(fix), "chown root:root %s && chmod go-w %s", path, path);
 		report(d, FAIL, check, fix, "%s %s: the bridge helper refuses it and denies everyone", path,
-		       why ? why : strerror(-r));
+		       qnet_file_refusal_reason(&why, r));
 		return 0;
 	}
 	if (fstat(fileno(f), &st) < 0)
@@ -261,7 +283,6 @@ static int check_file_trust(struct doctor *d, const char *check, const char *pat
 static int check_config(struct doctor *d)
 {
 	char qnet_conf[PATH_MAX], bridge_conf[PATH_MAX];
-	_cleanup_acl_ struct qnet_acl *acl = NULL;
 	unsigned errors = 0;
 	int r;
 
@@ -275,7 +296,7 @@ static int check_config(struct doctor *d)
 	r = qnet_config_load(qnet_conf, &d->cfg, count_diag, &errors);
 	if (r == -ENOMEM)
 		return r;
-	r = qnet_acl_load(bridge_conf, &acl, count_diag, &errors);
+	r = qnet_acl_load(bridge_conf, &d->acl, count_diag, &errors);
 	if (r == -ENOMEM)
 		return r;
 	if (errors)
@@ -367,6 +388,106 @@ static void check_bridges(struct doctor *d)
 			report(d, OK, check, NULL, "up on bridge %s, %d ports", n->bridge,
 			       qnet_bridge_count_ports(&d->nl, l.ifindex));
 	}
+}
+
+/* ---- MAC addresses of the bridges the helper hands out ports on ----
+ *
+ * The TAP fd the helper gives QEMU lets its holder set the TAP's MAC
+ * (SIOCSIFHWADDR on the fd needs no capability; so do TUNSETPERSIST and
+ * TUNSETOWNER). A bridge whose own address was never set takes the lowest
+ * of its ports' addresses: a guest can make it take one it chose, and the
+ * host's address on the bridge's network with it. Only an address set by
+ * the administrator (addr_assign_type NET_ADDR_SET) stays. rtnetlink does
+ * not report addr_assign_type; sysfs does, and /sys may belong to another
+ * network namespace, so it counts only if ifindex and address agree with
+ * what netlink says. */
+
+#define NET_ADDR_SET 3 /* linux/netdevice.h; that header drags in more than this */
+
+/* "xx:xx:xx:xx:xx:xx", as sysfs and ip(8) write it. */
+static const char *mac_text(const uint8_t mac[6], char out[18])
+{
+	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3], mac[4], mac[5]);
+	return out;
+}
+
+/* addr_assign_type of L from sysfs, or -errno (-ESTALE: /sys shows another namespace's link). */
+static int addr_assign_type(const struct qnet_link *l)
+{
+	char path[PATH_MAX], buf[64], mac[18];
+	unsigned long v;
+	int r;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/ifindex", l->name);
+	r = qnet_file_read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return r == -ENOENT ? -ESTALE : r;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (qnet_parse_uint(buf, INT32_MAX, &v) < 0 || (int)v != l->ifindex)
+		return -ESTALE;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/address", l->name);
+	r = qnet_file_read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (strncmp(buf, mac_text(l->mac, mac), 17) != 0)
+		return -ESTALE;
+	snprintf(path, sizeof(path), "/sys/class/net/%s/addr_assign_type", l->name);
+	r = qnet_file_read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (qnet_parse_uint(buf, 255, &v) < 0)
+		return -EBADMSG;
+	return (int)v;
+}
+
+static void check_bridge_mac(struct doctor *d, const struct qnet_link *l)
+{
+	char check[IFNAMSIZ + 16], mac[18], fix[256];
+	int type = addr_assign_type(l);
+
+	snprintf(check, sizeof(check), "bridge %s address", l->name);
+	mac_text(l->mac, mac);
+	if (type == -ESTALE) {
+		report(d, WARN, check, "mount -t sysfs sysfs /sys in this network namespace",
+		       "cannot tell whether its MAC is fixed: /sys shows another network namespace");
+		return;
+	}
+	if (type < 0) {
+		report(d, WARN, check, NULL, "cannot read /sys/class/net/%s/addr_assign_type: %s", l->name,
+		       strerror(-type));
+		return;
+	}
+	if (type == NET_ADDR_SET) {
+		report(d, OK, check, NULL, "%s, set by the administrator: no port can change it", mac);
+		return;
+	}
+	snprintf(fix, sizeof(fix), "ip link set %s address %s (its address now), and the same in the "
+		 "distribution's network config (systemd-networkd: MACAddress= in its .netdev; ifupdown: hwaddress)",
+		 l->name, mac);
+	report(d, WARN, check, fix, "its MAC %s is not fixed (addr_assign_type %d): the bridge helper gives "
+	       "users TAPs on it, whoever holds one can give the TAP any MAC, and the bridge takes it as its "
+	       "own when it is the lowest of its ports'", mac, type);
+}
+
+/* Every bridge of this network namespace that the helper may give a port on. */
+static void check_bridge_macs(struct doctor *d)
+{
+	struct if_nameindex *all = if_nameindex();
+
+	if (!all) {
+		report(d, WARN, "bridge addresses", NULL, "cannot list the links: %s", strerror(errno));
+		return;
+	}
+	for (struct if_nameindex *i = all; i->if_index; i++) {
+		struct qnet_link l;
+
+		if (qnet_link_get_by_index(&d->nl, (int)i->if_index, &l) < 0 || !l.is_bridge)
+			continue;
+		if (qnet_acl_may_allow(d->acl, d->cfg, l.name))
+			check_bridge_mac(d, &l);
+	}
+	if_freenameindex(all);
 }
 
 /* ---- NAT prerequisites ---- */
@@ -862,13 +983,17 @@ int qnet_doctor_run(FILE *out, struct qnet_doctor_counts *counts)
 	check_tun(&d);
 	check_helper(&d);
 	r = check_config(&d);
-	if (r < 0)
+	if (r < 0) {
+		qnet_config_free(d.cfg);
+		qnet_acl_free(d.acl);
 		return r;
+	}
 	r = qnet_nl_open(&d.nl);
 	if (r < 0) {
 		report(&d, FAIL, "netlink", NULL, "cannot open a netlink socket: %s", strerror(-r));
 	} else {
 		check_bridges(&d);
+		check_bridge_macs(&d);
 		check_subnets(&d);
 		check_ip_forward(&d);
 	}
@@ -880,5 +1005,6 @@ int qnet_doctor_run(FILE *out, struct qnet_doctor_counts *counts)
 	if (r >= 0)
 		qnet_nl_close(&d.nl);
 	qnet_config_free(d.cfg);
+	qnet_acl_free(d.acl);
 	return 0;
 }

@@ -70,6 +70,25 @@ t_eq "warnings only: exit 0" 0 $?
 t_match "libvirt's subnet is a warning at the network's line" \
 	"^/etc/qemu/qnet.conf:1: warning: .*libvirt's default network 192.168.122.0/24" "$(cat "$O")"
 
+# A deny-users/deny-groups name that resolves to nobody denies nobody: a
+# warning at its line. Names that exist and decimal ids are fine.
+put qnet.conf '[bridge br0]\nallow-groups = audio\ndeny-users = nobody no-such-user-qnet 4242\ndeny-groups = daemon,no-such-group-qnet 4243\ndeny-users = nobdy\n'
+t_check "no-such-user-qnet and no-such-group-qnet really do not exist (getent)" \
+	bash -c '! getent passwd no-such-user-qnet nobdy && ! getent group no-such-group-qnet'
+"$Q" check >"$O" 2>&1
+t_eq "unresolvable deny names: warnings only, exit 0" 0 $?
+out=$(cat "$O")
+t_match "deny-users name that is no user: a warning at its line" \
+	"^/etc/qemu/qnet.conf:3: warning: \[bridge br0\]: deny-users no-such-user-qnet: no such user: this entry denies nobody$" "$out"
+t_match "deny-groups name that is no group: a warning at its line" \
+	"^/etc/qemu/qnet.conf:4: warning: \[bridge br0\]: deny-groups no-such-group-qnet: no such group" "$out"
+t_match "a second deny-users line: its own line" \
+	"^/etc/qemu/qnet.conf:5: warning: \[bridge br0\]: deny-users nobdy: no such user" "$out"
+t_eq "existing names and decimal ids are not reported (nobody, daemon, 4242, 4243, audio)" "" \
+	"$(grep -E 'deny-(users|groups) (nobody|daemon|4242|4243)|audio' "$O")"
+t_match "... and the summary counts three warnings" "0 errors, 3 warnings$" "$out"
+put qnet.conf '[network lab]\nsubnet = 192.168.122.0/24\n'
+
 chmod 666 "$E/bridge.conf"
 "$Q" check >"$O" 2>&1
 t_eq "world-writable bridge.conf: exit 1" 1 $?

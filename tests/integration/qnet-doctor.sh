@@ -74,10 +74,64 @@ chmod 600 "$E/bridge.conf"
 doctor
 t_eq "root:root 0600 bridge.conf: warn (the helper, run by users, cannot read it)" warn "$(level bridge.conf)"
 chmod 644 "$E/bridge.conf"
+# A directory on the way that others may write: they could swap the file.
+chown 65534 "$E"
+doctor
+t_eq "the configuration directory is owned by nobody (stat)" 65534 "$(stat -c %u "$E")"
+t_match "user-owned configuration directory: bridge.conf fails, naming the directory and the fix" \
+	"^fail +bridge.conf: $E: directory is not owned by root: .*; fix: chown root $E; chmod go-w $E\$" \
+	"$(line bridge.conf)"
+t_match "... and qnet.conf, read from it too" "^fail +qnet.conf: $E: directory is not owned by root" \
+	"$(line qnet.conf)"
+t_eq "... exit 1" 1 "$(cat "$O.rc")"
+chown 0 "$E"; chmod 775 "$E"
+doctor
+t_match "group-writable configuration directory: fail, naming it" \
+	"^fail +bridge.conf: $E: directory is writable by group or others: .*; fix: chown root $E; chmod go-w $E\$" \
+	"$(line bridge.conf)"
+chmod 755 "$E"
+doctor
+t_eq "root-owned 0755 directory again: bridge.conf ok" ok "$(level bridge.conf)"
 put bridge.conf 'allow br0\nalow br1\n'
 doctor
 t_eq "a config error: fail pointing at qnet check" "fail" "$(level config)"
 t_match "... which names the error's file:line" 'bridge.conf:2: error' "$("$Q" check 2>&1)"
+put bridge.conf 'allow br0\n'
+
+# ---- the MAC of a bridge the helper hands out TAPs on ----
+# A TAP's holder may set its MAC, and a bridge whose own address was never
+# set takes its lowest port's: doctor warns unless addr_assign_type is 3
+# (NET_ADDR_SET). /sys of the host shows the host's links: mount this
+# namespace's own (private mount namespace).
+doctor
+t_match "without this namespace's /sys: cannot tell, and says why" \
+	'^warn +bridge br0 address: cannot tell whether its MAC is fixed: /sys shows another network namespace' \
+	"$(line 'bridge br0 address')"
+mount -t sysfs sysfs /sys
+ip link add brfree type bridge
+ip link add brgrant type bridge
+put qnet.conf '[script]\nbridge = br0\n\n[bridge brgrant]\nallow-groups = audio\n'
+put bridge.conf 'allow br0\n'
+doctor
+t_eq "br0's MAC was never set: addr_assign_type (sysfs) is not 3" 1 \
+	"$([ "$(cat /sys/class/net/br0/addr_assign_type)" != 3 ] && echo 1)"
+t_match "bridge.conf allows br0, MAC not fixed: warn, with the fix" \
+	"^warn +bridge br0 address: its MAC $(cat /sys/class/net/br0/address) is not fixed .*; fix: ip link set br0 address $(cat /sys/class/net/br0/address) " \
+	"$(line 'bridge br0 address')"
+t_eq "a [bridge] allow-groups grant, MAC not fixed: warn" warn "$(level 'bridge brgrant address')"
+t_eq "a bridge no grant allows is not reported" "" "$(line 'bridge brfree address')"
+t_eq "... a warning is no failure: exit 0" 0 "$(cat "$O.rc")"
+ip link set br0 address "$(cat /sys/class/net/br0/address)"
+doctor
+t_eq "after 'ip link set br0 address' addr_assign_type is 3 (sysfs)" 3 "$(cat /sys/class/net/br0/addr_assign_type)"
+t_match "... and doctor is content with br0" '^ok +bridge br0 address: .*set by the administrator' \
+	"$(line 'bridge br0 address')"
+put bridge.conf 'allow all\ndeny brgrant\n'
+doctor
+t_eq "allow all: every bridge counts (brfree warns)" warn "$(level 'bridge brfree address')"
+t_eq "... but not one a deny rule shuts (deny brgrant)" "" "$(line 'bridge brgrant address')"
+ip link del brfree; ip link del brgrant
+put qnet.conf '[script]\nbridge = br0\n'
 put bridge.conf 'allow br0\n'
 
 # ---- the helper's install mode (copies in QNET_LIBEXECDIR) ----

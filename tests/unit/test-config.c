@@ -95,6 +95,9 @@ int main(void)
 	   streq(g->allow_users[2], "carol") && !g->allow_users[3], "allow-users accumulate, comma or space");
 	ok(g && g->allow_groups && streq(g->allow_groups[0], "kvm") && g->deny_users &&
 	   streq(g->deny_users[0], "mallory") && !g->deny_groups && g->isolated, "grants and isolated");
+	ok(g && g->allow_users_line && g->allow_users_line[0] == 16 && g->allow_users_line[1] == 16 &&
+	   g->allow_users_line[2] == 17 && g->deny_users_line && g->deny_users_line[0] == 19 &&
+	   !g->deny_groups_line, "each grant entry knows its line (for qnet check)");
 	ok(qnet_config_grant(c, "br0") == NULL, "no grant for an unconfigured bridge");
 	qnet_config_free(c);
 
