@@ -27,6 +27,7 @@
 #include <string.h>
 
 #include "acl.h"
+#include "bridge-helper-args.h"
 #include "caps.h"
 #include "fdpass.h"
 #include "ifname.h"
@@ -35,69 +36,18 @@
 #include "netlink.h"
 #include "port.h"
 
-#define PROGRAM "qemu-bridge-helper"
+#define PROGRAM BRIDGE_HELPER_PROGRAM
 
-struct args {
-	bool use_vnet;
-	const char *bridge;
-	int fd;
-};
-
-static int usage(void)
-{
-	qnet_error("usage: " PROGRAM " [--use-vnet] --br=BRIDGE --fd=N");
-	return EXIT_FAILURE;
-}
-
-/* The whole string is a decimal fd >= 3: no sign, no blanks, no "3abc". */
-static int parse_fd(const char *s)
-{
-	long v = 0;
-
-	if (!*s)
-		return -EINVAL;
-	for (; *s; s++) {
-		if (*s < '0' || *s > '9')
-			return -EINVAL;
-		v = v * 10 + (*s - '0');
-		if (v > INT_MAX)
-			return -ERANGE;
-	}
-	return v >= 3 ? (int)v : -EBADF;
-}
-
-/* QEMU passes --br= and --fd= once; a repeat is a caller playing games.
- * --use-vnet may repeat: QEMU appends it to a helper= string with a space
- * even when the string already has it. */
+/* argv, strictly (bridge-helper-args.c, which the fuzzer runs too); a
+ * refusal is our one line on stderr. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	bool seen_fd = false;
+	char why[BRIDGE_HELPER_WHY_SIZE];
+	int r = bridge_helper_parse_args(argc, argv, a, why, sizeof(why));
 
-	*a = (struct args){ .fd = -1 };
-	for (int i = 1; i < argc; i++) {
-		const char *arg = argv[i];
-
-		if (streq(arg, "--use-vnet")) {
-			a->use_vnet = true;
-		} else if (!strncmp(arg, "--br=", 5) && !a->bridge) {
-			a->bridge = arg + 5;
-		} else if (!strncmp(arg, "--fd=", 5) && !seen_fd) {
-			char pbuf[QNET_PRINTABLE_SIZE];
-
-			seen_fd = true;
-			a->fd = parse_fd(arg + 5);
-			if (a->fd < 0) {
-				qnet_error("--fd=%s: not a file descriptor number >= 3",
-					   qnet_printable(arg + 5, pbuf));
-				return -EINVAL;
-			}
-		} else {
-			return usage(), -EINVAL;
-		}
-	}
-	if (!a->bridge || !seen_fd)
-		return usage(), -EINVAL;
-	return 0;
+	if (r < 0)
+		qnet_error("%s", why);
+	return r;
 }
 
 int main(int argc, char **argv)
@@ -107,7 +57,11 @@ int main(int argc, char **argv)
 	struct qnet_acl_subject who;
 	_cleanup_close_ int tap_fd = -1;
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
-	char tap[IFNAMSIZ], pbuf[QNET_PRINTABLE_SIZE], why_tap[256];
+	char tap[IFNAMSIZ], pbuf[QNET_PRINTABLE_SIZE], why_tap[256], why_bridge[256];
+	char requested[IFNAMSIZ + 16];
+	struct qnet_link bridge;
+	const char *real;
+	bool found;
 	const struct passwd *pw;
 	bool bounding_cleared, groups_dropped;
 	struct args args;
@@ -116,6 +70,9 @@ int main(int argc, char **argv)
 
 	/* argv[0] is the caller's choice; it would become our syslog ident. */
 	qnet_log_init(PROGRAM);
+	/* syslog() stamps the audit record with localtime(), which would follow
+	 * a TZ the caller chose: the record's time is the host's. */
+	unsetenv("TZ");
 
 	/* 1. Record who called us before any id changes. */
 	if (qnet_caps_capture_caller(&caller) < 0)
@@ -148,18 +105,30 @@ int main(int argc, char **argv)
 	 * CAP_SETGID permitted, not effective, until step 8 where we started
 	 * with it), nothing else from here. ---- */
 
-	if (!qnet_fd_is_socket(args.fd))
-		return qnet_error("--fd=%d: not a socket", args.fd), EXIT_FAILURE;
+	if (!qnet_fd_is_unix_socket(args.fd))
+		return qnet_error("--fd=%d: not a Unix socket", args.fd), EXIT_FAILURE;
 	why = qnet_ifname_invalid(args.bridge);
 	if (why)
 		return qnet_error("--br=%s: %s", qnet_printable(args.bridge, pbuf), why), EXIT_FAILURE;
+
+	/* The rules are about the bridge itself, so the kernel says which link
+	 * the name means (an alternative name resolves too) before anything is
+	 * decided; the TAP joins that ifindex and no other. */
+	r = qnet_nl_open(&nl);
+	if (r < 0)
+		return qnet_error("netlink: %s", strerror(-r)), EXIT_FAILURE;
+	found = qnet_port_find_bridge(&nl, args.bridge, true, &bridge, why_bridge, sizeof(why_bridge)) == 0;
+	real = found ? bridge.name : args.bridge;
+	/* " requested=lan0" when the caller named the bridge by another name. */
+	snprintf(requested, sizeof(requested), "%s%s", streq(real, args.bridge) ? "" : " requested=",
+		 streq(real, args.bridge) ? "" : args.bridge);
 
 	pw = getpwuid(caller.uid);
 	who = (struct qnet_acl_subject){
 		.uid = caller.uid, .gid = caller.gid, .user = pw ? pw->pw_name : NULL,
 		.groups = caller.groups, .n_groups = caller.n_groups,
 	};
-	r = qnet_acl_decide(&who, args.bridge, &decision);
+	r = qnet_acl_decide_link(&who, args.bridge, found ? bridge.name : NULL, &decision);
 	if (r < 0)
 		return qnet_error("%s: cannot decide: %s", args.bridge, strerror(-r)), EXIT_FAILURE;
 	/* 8. The ACL files are read: the caller's groups have done their job. */
@@ -167,24 +136,22 @@ int main(int argc, char **argv)
 		return qnet_error("cannot drop supplementary groups: %s", strerror(-r)), EXIT_FAILURE;
 
 	if (!decision.allowed) {
-		qnet_audit(true, "uid=%u user=%s bridge=%s tap=- %s", caller.uid,
-			   who.user ? who.user : "?", args.bridge, decision.reason);
+		qnet_audit(true, "uid=%u user=%s bridge=%s tap=-%s %s", caller.uid,
+			   who.user ? who.user : "?", real, requested, decision.reason);
 		return EXIT_FAILURE;
 	}
-	r = qnet_nl_open(&nl);
-	if (r < 0)
-		return qnet_error("netlink: %s", strerror(-r)), EXIT_FAILURE;
-	tap_fd = qnet_port_new_tap(&nl, args.bridge, args.use_vnet, decision.isolated, tap,
-				   why_tap, sizeof(why_tap));
+	tap_fd = found ? qnet_port_new_tap(&nl, &bridge, args.use_vnet, decision.isolated, caller.uid, tap, why_tap,
+					   sizeof(why_tap))
+		       : qnet_because(why_tap, sizeof(why_tap), -ENODEV, "%s", why_bridge);
 	if (tap_fd < 0) {
-		qnet_audit(false, "uid=%u user=%s bridge=%s tap=- %s, but failed: %s", caller.uid,
-			   who.user ? who.user : "?", args.bridge, decision.reason, why_tap);
+		qnet_audit(false, "uid=%u user=%s bridge=%s tap=-%s %s, but failed: %s", caller.uid,
+			   who.user ? who.user : "?", real, requested, decision.reason, why_tap);
 		return qnet_error("%s", why_tap), EXIT_FAILURE;
 	}
 	/* Only the TAP's fd goes on: no netlink socket stays open beside it. */
 	qnet_nl_close(&nl);
-	qnet_audit(false, "uid=%u user=%s bridge=%s tap=%s %s", caller.uid,
-		   who.user ? who.user : "?", args.bridge, tap, decision.reason);
+	qnet_audit(false, "uid=%u user=%s bridge=%s tap=%s%s %s", caller.uid,
+		   who.user ? who.user : "?", real, tap, requested, decision.reason);
 	r = qnet_fd_send(args.fd, tap_fd);
 	if (r < 0)
 		return qnet_error("%s: cannot send TAP fd over --fd=%d: %s", tap, args.fd,

@@ -15,6 +15,7 @@
 #include "config.h"
 #include "doctor.h"
 #include "ifname.h"
+#include "link.h"
 #include "log.h"
 #include "macro.h"
 #include "nat.h"
@@ -102,6 +103,24 @@ static int parse_plain(const char *cmd, int argc, char **argv, int n_args, const
 /* The exit status for parse_plain()'s negative results. */
 #define PARSED_EXIT(r) ((r) == -1 ? EXIT_SUCCESS : EXIT_USAGE)
 
+/* The own name of the link NAME resolves to (NAME itself, or the link
+ * NAME is an alternative name of); -errno if there is none. */
+static int bridge_real_name(const char *name, char real[IFNAMSIZ])
+{
+	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	struct qnet_link l;
+	int r;
+
+	if (qnet_ifname_invalid(name))
+		return -EINVAL;
+	r = qnet_nl_open(&nl);
+	if (r == 0)
+		r = qnet_link_resolve(&nl, name, &l);
+	if (r == 0)
+		memcpy(real, l.name, IFNAMSIZ);
+	return r;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -114,7 +133,7 @@ static int cmd_check(int argc, char **argv)
 	struct qnet_acl_decision d;
 	const char *user = NULL, *bridge = NULL;
 	bool as_user = false;
-	char self[32];
+	char self[32], real[IFNAMSIZ], alias[IFNAMSIZ + 32] = "";
 	int c, r;
 
 	optind = 0;
@@ -144,12 +163,15 @@ static int cmd_check(int argc, char **argv)
 		snprintf(self, sizeof(self), "%u", (unsigned)getuid());
 		user = self;
 	}
-	r = qnet_check_explain(user, bridge, &d, &as_user);
+	/* As the helper would: the kernel says which bridge the name means. */
+	if (bridge_real_name(bridge, real) == 0 && !streq(real, bridge))
+		snprintf(alias, sizeof(alias), " (an alternative name of %s)", real);
+	r = qnet_check_explain(user, bridge, alias[0] ? real : NULL, &d, &as_user);
 	if (r == -ESRCH)
 		return qnet_error("check: %s: no such user", user), EXIT_FAILURE;
 	if (r < 0)
 		return qnet_error("check: %s", strerror(-r)), EXIT_FAILURE;
-	printf("qemu-bridge-helper, user %s, bridge %s: %s%s\n", user, bridge, d.reason,
+	printf("qemu-bridge-helper, user %s, bridge %s%s: %s%s\n", user, bridge, alias, d.reason,
 	       as_user ? "" : " (files read with qnet's ids, not the user's: run as root to read them as the helper would)");
 	return d.allowed ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -642,37 +642,83 @@ static void remember_first_error(void *userdata, const char *file, unsigned line
 		snprintf(d->text, sizeof(d->text), "%s: %s", file, msg);
 }
 
+/* Both files as qnet_acl_decide reads them: 0, or 1 when OUT already holds
+ * the denial a file that cannot be read or parsed makes, or -ENOMEM. */
+static int load_rules(struct qnet_acl **acl, struct qnet_config **cfg, struct qnet_acl_decision *out)
+{
+	struct first_diag cfg_error = { .seen = false };
+	char path[PATH_MAX];
+	int r;
+
+	r = qnet_path_join(path, sizeof(path), qnet_confdir(), "bridge.conf");
+	if (r < 0) {
+		deny_because(out, "%s/bridge.conf: %s", qnet_confdir(), strerror(-r));
+		return 1;
+	}
+	r = qnet_acl_load(path, acl, NULL, NULL);
+	if (r == -ENOMEM)
+		return r;
+	/* -ENOENT: no bridge.conf, no rules. -EINVAL: ACL holds its errors. */
+
+	r = qnet_config_load(NULL, cfg, remember_first_error, &cfg_error);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 && !(*acl && (*acl)->n_errors)) {
+		if (cfg_error.seen)
+			deny_because(out, "%s", cfg_error.text);
+		else
+			deny_because(out, "%s/qnet.conf: %s", qnet_confdir(), strerror(-r));
+		return 1;
+	}
+	return 0;
+}
+
 int qnet_acl_decide(const struct qnet_acl_subject *who, const char *bridge,
 		    struct qnet_acl_decision *out)
 {
+	return qnet_acl_decide_link(who, bridge, NULL, out);
+}
+
+int qnet_acl_decide_link(const struct qnet_acl_subject *who, const char *requested, const char *real,
+			 struct qnet_acl_decision *out)
+{
 	_cleanup_config_ struct qnet_config *cfg = NULL;
 	_cleanup_acl_ struct qnet_acl *acl = NULL;
-	struct first_diag cfg_error = { .seen = false };
-	char path[PATH_MAX];
+	struct qnet_acl_decision as_real;
+	char pbuf[QNET_PRINTABLE_SIZE];
+	bool isolated;
 	int r;
 
 	if (!out)
 		return -EINVAL;
 	memset(out, 0, sizeof(*out));
-	r = qnet_path_join(path, sizeof(path), qnet_confdir(), "bridge.conf");
-	if (r < 0) {
-		deny_because(out, "%s/bridge.conf: %s", qnet_confdir(), strerror(-r));
-		return 0;
-	}
-	r = qnet_acl_load(path, &acl, NULL, NULL);
-	if (r == -ENOMEM)
+	r = load_rules(&acl, &cfg, out);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = qnet_acl_evaluate(acl, cfg, who, requested, out);
+	if (r < 0 || !real || streq(real, requested))
 		return r;
-	/* -ENOENT: no bridge.conf, no rules. -EINVAL: ACL holds its errors. */
 
-	r = qnet_config_load(NULL, &cfg, remember_first_error, &cfg_error);
-	if (r == -ENOMEM)
+	/* REQUESTED is an alternative name of REAL. QEMU judges the string it
+	 * was given; qnet's rules are about the bridge itself. Allowed only if
+	 * both names are, denied by whichever denies, so that neither a deny
+	 * of br0 nor one of lan0 can be stepped around by naming the other. */
+	r = qnet_acl_evaluate(acl, cfg, who, real, &as_real);
+	if (r < 0) {
+		*out = as_real;
 		return r;
-	if (r < 0 && !(acl && acl->n_errors)) {
-		if (cfg_error.seen)
-			deny_because(out, "%s", cfg_error.text);
-		else
-			deny_because(out, "%s/qnet.conf: %s", qnet_confdir(), strerror(-r));
+	}
+	if (out->allowed != as_real.allowed) {
+		const struct qnet_acl_decision *no = out->allowed ? &as_real : out;
+		char why[sizeof(out->reason)];
+
+		snprintf(why, sizeof(why), "%s", no->reason);
+		deny_because(out, "%s is an alternative name of bridge %s, and the rules judge them differently: %s",
+			     qnet_printable(requested, pbuf), real, why);
 		return 0;
 	}
-	return qnet_acl_evaluate(acl, cfg, who, bridge, out);
+	isolated = out->isolated || as_real.isolated;
+	*out = as_real;
+	out->isolated = isolated;
+	return 0;
 }

@@ -116,3 +116,13 @@ int qnet_acl_entry_resolves(const char *entry, bool groups);
  */
 int qnet_acl_decide(const struct qnet_acl_subject *who, const char *bridge,
 		    struct qnet_acl_decision *out);
+
+/*
+ * The same for a bridge the caller named REQUESTED whose own name (the name
+ * the kernel reports for the ifindex the TAP will join) is REAL; NULL or
+ * equal when no alternative name is involved. Allowed only if both names
+ * are; OUT then describes the decision for REAL. If the two names are
+ * judged differently, denied, and OUT->reason says so.
+ */
+int qnet_acl_decide_link(const struct qnet_acl_subject *who, const char *requested, const char *real,
+			 struct qnet_acl_decision *out);

@@ -143,9 +143,10 @@ static int lookup_user(const char *user, struct passwd *pw, char *buf, size_t si
 	return r == 0 && res ? 0 : -ESRCH;
 }
 
-/* qnet_acl_decide() in a child holding WHO's uid, gid and groups, as the
+/* qnet_acl_decide_link() in a child holding WHO's uid, gid and groups, as the
  * helper does when WHO runs it; the decision comes back through a pipe. */
-static int decide_as(const struct qnet_acl_subject *who, const char *bridge, struct qnet_acl_decision *out)
+static int decide_as(const struct qnet_acl_subject *who, const char *bridge, const char *real,
+		     struct qnet_acl_decision *out)
 {
 	_cleanup_close_ int rd = -1, wr = -1;
 	int fds[2], status;
@@ -168,7 +169,7 @@ static int decide_as(const struct qnet_acl_subject *who, const char *bridge, str
 		if (setgroups(who->n_groups, who->groups) < 0 || setresgid(who->gid, who->gid, who->gid) < 0 ||
 		    setresuid(who->uid, who->uid, who->uid) < 0)
 			_exit(3);
-		if (qnet_acl_decide(who, bridge, out) < 0)
+		if (qnet_acl_decide_link(who, bridge, real, out) < 0)
 			_exit(4);
 		while (done < sizeof(*out)) {
 			ssize_t w = write(wr, p + done, sizeof(*out) - done);
@@ -197,7 +198,8 @@ static int decide_as(const struct qnet_acl_subject *who, const char *bridge, str
 	return 0;
 }
 
-int qnet_check_explain(const char *user, const char *bridge, struct qnet_acl_decision *out, bool *as_user)
+int qnet_check_explain(const char *user, const char *bridge, const char *real,
+		       struct qnet_acl_decision *out, bool *as_user)
 {
 	_cleanup_free_ gid_t *groups = NULL;
 	_cleanup_free_ char *buf = NULL;
@@ -231,6 +233,6 @@ int qnet_check_explain(const char *user, const char *bridge, struct qnet_acl_dec
 	};
 	*as_user = pw.pw_uid == geteuid() || geteuid() == 0;
 	if (geteuid() != 0 || pw.pw_uid == geteuid())
-		return qnet_acl_decide(&who, bridge, out);
-	return decide_as(&who, bridge, out);
+		return qnet_acl_decide_link(&who, bridge, real, out);
+	return decide_as(&who, bridge, real, out);
 }

@@ -32,6 +32,9 @@ int qnet_check_config(FILE *out, struct qnet_check_counts *counts);
  * read denies everyone else: when we may (as root), the files are read in a
  * child process running with USER's ids, and *AS_USER is set; otherwise
  * they are read with our own ids.
+ * REAL is the bridge's own name when BRIDGE is an alternative name of it
+ * (qnet_acl_decide_link), else NULL.
  * Returns 0 with OUT filled, -ESRCH if there is no such user, -errno.
  */
-int qnet_check_explain(const char *user, const char *bridge, struct qnet_acl_decision *out, bool *as_user);
+int qnet_check_explain(const char *user, const char *bridge, const char *real,
+		       struct qnet_acl_decision *out, bool *as_user);

@@ -9,7 +9,10 @@
 void qnet_fault_point(const char *step)
 {
 	const char *at = secure_getenv("QNET_TEST_KILL_AT");
+	const char *stop = secure_getenv("QNET_TEST_STOP_AT");
 
+	if (stop && strcmp(stop, step) == 0)
+		raise(SIGSTOP);
 	if (!at)
 		return;
 	if (strcmp(at, "list") == 0) {

@@ -2,7 +2,6 @@
 #include <errno.h>
 #include <string.h>
 #include <sys/socket.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fdpass.h"
@@ -38,9 +37,14 @@ int qnet_fd_send(int sock, int fd)
 	return n == 1 ? 0 : -EIO;
 }
 
-bool qnet_fd_is_socket(int fd)
+bool qnet_fd_is_unix_socket(int fd)
 {
-	struct stat st;
+	int domain = -1;
+	socklen_t len = sizeof(domain);
 
-	return fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
+	/* QEMU's end is a socketpair(AF_UNIX): SCM_RIGHTS means nothing on any
+	 * other socket, and an inet or netlink socket the caller passed must
+	 * never receive a TAP fd or a byte from us. */
+	return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 && len == sizeof(domain) &&
+	       domain == AF_UNIX;
 }

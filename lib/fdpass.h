@@ -11,5 +11,5 @@
 
 /* Send FD over SOCK. 0 or -errno. */
 int qnet_fd_send(int sock, int fd);
-/* Is FD an open socket? (the helper's --fd check) */
-bool qnet_fd_is_socket(int fd);
+/* Is FD an open AF_UNIX socket? (the helper's --fd check) */
+bool qnet_fd_is_unix_socket(int fd);

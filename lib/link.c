@@ -117,6 +117,19 @@ static int link_get(struct qnet_nl *nl, int ifindex, const char *name, struct qn
 
 int qnet_link_get(struct qnet_nl *nl, const char *name, struct qnet_link *ret)
 {
+	int r = link_get(nl, 0, name, ret);
+
+	/* The kernel finds a link by an alternative name too (`ip link
+	 * property add dev br0 altname lan0`): a name we own or were given
+	 * by QEMU must be the link's own name, or a foreign link would be
+	 * taken, reconfigured or deleted for ours. */
+	if (r == 0 && !streq(ret->name, name))
+		return -ENODEV;
+	return r;
+}
+
+int qnet_link_resolve(struct qnet_nl *nl, const char *name, struct qnet_link *ret)
+{
 	return link_get(nl, 0, name, ret);
 }
 

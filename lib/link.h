@@ -33,8 +33,13 @@ struct nl_msg;
  * link, -errno if it is malformed. */
 int qnet_link_from_msg(struct nl_msg *msg, struct qnet_link *ret);
 
-/* -ENODEV if there is no such link. */
+/* The link whose name is NAME; -ENODEV if there is none (also when NAME is
+ * only another link's alternative name). */
 int qnet_link_get(struct qnet_nl *nl, const char *name, struct qnet_link *ret);
+/* The link NAME or an alternative name of it refers to, as the kernel
+ * resolves names a user typed; RET->name is the link's own name, the one to
+ * decide on and to log. -ENODEV if neither exists. */
+int qnet_link_resolve(struct qnet_nl *nl, const char *name, struct qnet_link *ret);
 int qnet_link_get_by_index(struct qnet_nl *nl, int ifindex, struct qnet_link *ret);
 
 /* One RTM_NEWLINK that changes only what it names: MTU 0, master -1, up -1

@@ -67,14 +67,44 @@ void qnet_info(const char *fmt, ...)
 	va_end(ap);
 }
 
+/*
+ * An audit record is read by people and parsers long after the fact, and
+ * its fields carry bytes the caller chose (a bridge name may hold any byte
+ * but '/', ':', NUL and blanks). Every byte that is not printable ASCII
+ * becomes \xNN, and '\' itself \\, so a record can neither fake a second
+ * line (NEL, CR), reorder what a terminal shows (bidi overrides) nor be
+ * told apart from the bytes that made it.
+ */
+static void audit_escape(const char *in, char *out, size_t size)
+{
+	static const char hex[] = "0123456789abcdef";
+	size_t o = 0;
+
+	for (const unsigned char *p = (const unsigned char *)in; *p && o + 5 < size; p++) {
+		if (*p >= ' ' && *p < 0x7f && *p != '\\') {
+			out[o++] = (char)*p;
+		} else if (*p == '\\') {
+			out[o++] = '\\';
+			out[o++] = '\\';
+		} else {
+			out[o++] = '\\';
+			out[o++] = 'x';
+			out[o++] = hex[*p >> 4];
+			out[o++] = hex[*p & 0xf];
+		}
+	}
+	out[o] = '\0';
+}
+
 void qnet_audit(bool denied, const char *fmt, ...)
 {
-	char line[1024];
+	char raw[1024], line[4 * sizeof(raw) + 1];
 	va_list ap;
 
 	va_start(ap, fmt);
-	vsnprintf(line, sizeof(line), fmt, ap);
+	vsnprintf(raw, sizeof(raw), fmt, ap);
 	va_end(ap);
+	audit_escape(raw, line, sizeof(line));
 
 	openlog(program, LOG_PID | LOG_NDELAY, LOG_AUTHPRIV);
 	syslog(LOG_AUTHPRIV | (denied ? LOG_WARNING : LOG_INFO), "%s", line);

@@ -258,7 +258,13 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why,
 	struct qnet_link existing, l;
 	int ifindex, r;
 
-	r = qnet_link_get(nl, n->bridge, &existing);
+	/* Resolved as a user's name would be: a link that merely has our
+	 * bridge's name as an alternative name blocks it as much. */
+	r = qnet_link_resolve(nl, n->bridge, &existing);
+	if (r == 0 && !streq(existing.name, n->bridge))
+		return qnet_because(why, why_size, -EEXIST,
+			    "%s is an alternative name of %s; remove it or set bridge= in [network %s]",
+			    n->bridge, existing.name, n->name);
 	if (r == 0)
 		return qnet_because(why, why_size, -EEXIST,
 			    "bridge %s exists but qnet did not create it; remove it or set bridge= in [network %s]",
@@ -448,7 +454,11 @@ static int up(const struct qnet_config *cfg, const char *network, const char *ta
 	if (lock < 0)
 		return lock;
 	if (tap) {
-		r = qnet_port_attach(&nl, tap, n->bridge, false, why, why_size);
+		struct qnet_link b;
+
+		r = qnet_port_find_bridge(&nl, n->bridge, false, &b, why, why_size);
+		if (r == 0)
+			r = qnet_port_attach(&nl, tap, &b, false, why, why_size);
 		if (r < 0) {
 			char ignored[256];
 

@@ -23,12 +23,34 @@ int qnet_nl_open(struct qnet_nl *nl)
 	return qnet_nl_open_protocol(nl, NETLINK_ROUTE);
 }
 
+/*
+ * libnl's constructor reads NLDBG and NLCB with plain getenv() before main():
+ * NLCB=debug makes the default callbacks print every message, NLDBG=4 dumps
+ * libnl's internals, heap addresses included. A privileged caller's
+ * environment must not change what we print, so the debug level is reset and
+ * every socket gets callbacks of the explicit kind NL_CB_DEFAULT, never the
+ * environment-chosen default.
+ */
+static struct nl_sock *socket_alloc(void)
+{
+	struct nl_cb *cb;
+	struct nl_sock *sk;
+
+	nl_debug = 0;
+	cb = nl_cb_alloc(NL_CB_DEFAULT);
+	if (!cb)
+		return NULL;
+	sk = nl_socket_alloc_cb(cb);
+	nl_cb_put(cb); /* the socket holds its own reference */
+	return sk;
+}
+
 int qnet_nl_open_protocol(struct qnet_nl *nl, int protocol)
 {
 	int r;
 
 	nl->kernel_errno = 0;
-	nl->sk = nl_socket_alloc();
+	nl->sk = socket_alloc();
 	if (!nl->sk)
 		return -ENOMEM;
 	r = nl_connect(nl->sk, protocol);

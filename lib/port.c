@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "fault.h"
 #include "link.h"
 #include "log.h"
 #include "macro.h"
@@ -14,18 +15,18 @@ static const char *hint(int r)
 	return r == -EPERM || r == -EACCES ? " (needs CAP_NET_ADMIN)" : "";
 }
 
-static int get_bridge(struct qnet_nl *nl, const char *bridge, struct qnet_link *b,
-		      char *why, size_t why_size)
+int qnet_port_find_bridge(struct qnet_nl *nl, const char *name, bool by_altname, struct qnet_link *b,
+			  char *why, size_t why_size)
 {
-	int r = qnet_link_get(nl, bridge, b);
+	int r = by_altname ? qnet_link_resolve(nl, name, b) : qnet_link_get(nl, name, b);
 
 	if (r == -ENODEV)
-		return qnet_because(why, why_size, r, "bridge %s does not exist", bridge);
+		return qnet_because(why, why_size, r, "bridge %s does not exist", name);
 	if (r < 0)
-		return qnet_because(why, why_size, r, "cannot look up bridge %s: %s", bridge, strerror(-r));
+		return qnet_because(why, why_size, r, "cannot look up bridge %s: %s", name, strerror(-r));
 	if (!b->is_bridge)
 		return qnet_because(why, why_size, -EMEDIUMTYPE, "%s is not a bridge (it is a %s link)",
-				    bridge, b->kind[0] ? b->kind : "plain");
+				    b->name, b->kind[0] ? b->kind : "plain");
 	return 0;
 }
 
@@ -44,63 +45,85 @@ static void restore(struct qnet_nl *nl, const struct qnet_link *before)
 		(void)qnet_link_set_up(nl, now.ifindex, before->flags & IFF_UP);
 }
 
-int qnet_port_attach(struct qnet_nl *nl, const char *tap, const char *bridge, bool isolated,
+/*
+ * The order is the security property: a port carries frames only once it is
+ * up on its bridge, so it joins the bridge down, gets every property it is
+ * to have (isolation now; filters later), and only then comes up. The caller
+ * of the bridge helper owns our process and may freeze it between any two
+ * requests (tests/integration/bridge-helper-isolation.sh does, at each
+ * fault point below): no state in between may be up without its
+ * properties. A port with no properties to set needs no down phase, and
+ * joins and comes up in one request.
+ */
+int qnet_port_attach(struct qnet_nl *nl, const char *tap, const struct qnet_link *bridge, bool isolated,
 		     char *why, size_t why_size)
 {
-	struct qnet_link t, b;
+	const bool configure = isolated;
 	struct qnet_link_change c;
+	struct qnet_link t;
 	int r;
 
-	r = get_bridge(nl, bridge, &b, why, why_size);
-	if (r < 0)
-		return r;
 	r = qnet_link_get(nl, tap, &t);
 	if (r == -ENODEV)
 		return qnet_because(why, why_size, r, "interface does not exist");
 	if (r < 0)
 		return qnet_because(why, why_size, r, "cannot look up interface: %s", strerror(-r));
-	if (t.ifindex == b.ifindex)
+	if (t.ifindex == bridge->ifindex)
 		return qnet_because(why, why_size, -EINVAL, "cannot attach a bridge to itself");
-	if (t.master && t.master != b.ifindex)
+	if (t.master && t.master != bridge->ifindex)
 		return qnet_because(why, why_size, -EBUSY, "already attached to another master (ifindex %d)",
 			       t.master);
 
 	c = qnet_link_change_init(t.ifindex);
-	if (t.mtu != b.mtu)
-		c.mtu = b.mtu;
-	if (t.master != b.ifindex)
-		c.master = b.ifindex;
-	c.up = 1;
+	if (t.mtu != bridge->mtu)
+		c.mtu = bridge->mtu;
+	if (t.master != bridge->ifindex)
+		c.master = bridge->ifindex;
+	/* The kernel applies IFF_UP before IFLA_MASTER in one request: a TAP
+	 * that was up goes down first and never joins while up. Only a port
+	 * already up on this bridge stays up: it carries frames already. */
+	if (!configure)
+		c.up = 1;
+	else if (t.master != bridge->ifindex || !(t.flags & IFF_UP))
+		c.up = 0;
 	r = qnet_link_change(nl, &c);
 	if (r < 0) {
 		restore(nl, &t);
-		return qnet_because(why, why_size, r, "cannot attach to bridge %s: %s%s", bridge,
+		return qnet_because(why, why_size, r, "cannot attach to bridge %s: %s%s", bridge->name,
 			       strerror(-r), hint(r));
 	}
+	if (!configure) {
+		qnet_fault_point("port-up");
+		return 0;
+	}
+	qnet_fault_point("port-attached-down");
 	if (isolated) {
 		r = qnet_bridge_port_set_isolated(nl, t.ifindex, true);
 		if (r < 0) {
 			restore(nl, &t);
-			return qnet_because(why, why_size, r, "cannot isolate port on %s: %s", bridge,
+			return qnet_because(why, why_size, r, "cannot isolate port on %s: %s", bridge->name,
 				       strerror(-r));
 		}
+		qnet_fault_point("port-isolated");
 	}
+	r = qnet_link_set_up(nl, t.ifindex, true);
+	if (r < 0) {
+		restore(nl, &t);
+		return qnet_because(why, why_size, r, "cannot bring up on %s: %s", bridge->name, strerror(-r));
+	}
+	qnet_fault_point("port-up");
 	return 0;
 }
 
-int qnet_port_new_tap(struct qnet_nl *nl, const char *bridge, bool vnet_hdr, bool isolated,
-		      char tap[IFNAMSIZ], char *why, size_t why_size)
+int qnet_port_new_tap(struct qnet_nl *nl, const struct qnet_link *bridge, bool vnet_hdr, bool isolated,
+		      uid_t owner, char tap[IFNAMSIZ], char *why, size_t why_size)
 {
 	_cleanup_close_ int fd = -1;
-	struct qnet_link b, t;
+	struct qnet_link t;
 	int r;
 
-	/* Check the bridge first: no TAP is created for a bridge that is not one. */
-	r = get_bridge(nl, bridge, &b, why, why_size);
-	if (r < 0)
-		return r;
 	memcpy(tap, "tap%d", sizeof("tap%d"));
-	fd = qnet_tap_open(tap, vnet_hdr);
+	fd = qnet_tap_open(tap, vnet_hdr, owner);
 	if (fd < 0)
 		return qnet_because(why, why_size, fd, "cannot create a TAP with /dev/net/tun: %s%s",
 			       strerror(-fd), hint(fd));

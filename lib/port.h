@@ -1,34 +1,54 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A TAP as a bridge port. Attach copies the bridge's MTU, sets the master
- * and brings the link up in one netlink request; if anything fails, what
- * that request changed is put back, so a TAP is never left half-attached.
+ * A TAP as a bridge port. Attach copies the bridge's MTU, sets the master,
+ * sets the port's properties while it is down and only then brings it up;
+ * if anything fails, what was changed is put back, so a TAP is never left
+ * half-attached.
  */
 #pragma once
 
 #include <stdbool.h>
 #include <net/if.h>
 #include <stddef.h>
+#include <sys/types.h>
 
+#include "link.h"
 #include "netlink.h"
 
 /*
- * On failure returns -errno and writes a cause to WHY that names the object
- * at fault, for a message "PROGRAM: TAP: WHY" (e.g. "bridge br0 does not
- * exist"). Attaching a TAP already on BRIDGE is success.
+ * Every function here returns 0 or -errno and on failure writes a cause to
+ * WHY that names the object at fault, for a message "PROGRAM: TAP: WHY"
+ * (e.g. "bridge br0 does not exist").
  */
-int qnet_port_attach(struct qnet_nl *nl, const char *tap, const char *bridge, bool isolated,
+
+/* The bridge NAME into B. BY_ALTNAME: NAME may be an alternative name (a
+ * name a user typed); B->name is then the bridge's own name, the one every
+ * decision and message must use. Without it NAME must be the bridge's own
+ * name (a name qnet owns). */
+int qnet_port_find_bridge(struct qnet_nl *nl, const char *name, bool by_altname, struct qnet_link *b,
+			  char *why, size_t why_size);
+
+/*
+ * Attach TAP to BRIDGE (as found above: the TAP joins BRIDGE->ifindex, the
+ * bridge that was judged, whatever its name is by now). ISOLATED makes it
+ * an isolated port, set while the port is still down: a port carries no
+ * frame before all its properties are in place. Attaching a TAP already on
+ * BRIDGE is success.
+ */
+int qnet_port_attach(struct qnet_nl *nl, const char *tap, const struct qnet_link *bridge, bool isolated,
 		     char *why, size_t why_size);
 
 /*
  * A new TAP on BRIDGE, set up as QEMU's bridge helper sets it up: a kernel-
  * chosen name (tapN, written to TAP), IFF_TAP|IFF_NO_PI (+IFF_VNET_HDR when
- * asked and supported), first MAC byte 0xFE, then attached as above.
+ * asked and supported), first MAC byte 0xFE, owned by OWNER (so that, made
+ * persistent by the fd's holder, it is no one else's to open), then
+ * attached as above.
  * Returns the TAP's fd; the TAP lives exactly as long as that fd, so on any
  * failure closing it leaves nothing behind.
  */
-int qnet_port_new_tap(struct qnet_nl *nl, const char *bridge, bool vnet_hdr, bool isolated,
-		      char tap[IFNAMSIZ], char *why, size_t why_size);
+int qnet_port_new_tap(struct qnet_nl *nl, const struct qnet_link *bridge, bool vnet_hdr, bool isolated,
+		      uid_t owner, char tap[IFNAMSIZ], char *why, size_t why_size);
 
 /* Detach TAP from its bridge (if any) and bring it down. -ENODEV if TAP does
  * not exist. *was_master (may be NULL) gets the old master's ifindex or 0. */

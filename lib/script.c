@@ -132,6 +132,7 @@ int qnet_script_ifup(int argc, char **argv)
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
 	char bridge[IFNAMSIZ], why[256];
+	struct qnet_link b;
 	int r;
 
 	qnet_log_init(argv[0]);
@@ -147,7 +148,11 @@ int qnet_script_ifup(int argc, char **argv)
 	}
 	if (choose_bridge(&nl, argc, argv, bridge) < 0)
 		return 1;
-	r = qnet_port_attach(&nl, argv[1], bridge, false, why, sizeof(why));
+	/* A bridge a user named may be an alternative name: from here on it
+	 * is the bridge's own name and index. */
+	r = qnet_port_find_bridge(&nl, bridge, true, &b, why, sizeof(why));
+	if (r == 0)
+		r = qnet_port_attach(&nl, argv[1], &b, false, why, sizeof(why));
 	if (r < 0) {
 		qnet_error("%s: %s", argv[1], why);
 		return 1;

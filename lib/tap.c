@@ -15,7 +15,7 @@ bool qnet_tap_has_vnet_hdr(int fd)
 	return ioctl(fd, TUNGETFEATURES, &features) == 0 && (features & IFF_VNET_HDR);
 }
 
-int qnet_tap_open(char name[IFNAMSIZ], bool vnet_hdr)
+int qnet_tap_open(char name[IFNAMSIZ], bool vnet_hdr, uid_t owner)
 {
 	_cleanup_close_ int fd = -1;
 	struct ifreq ifr = { .ifr_flags = IFF_TAP | IFF_NO_PI };
@@ -29,6 +29,11 @@ int qnet_tap_open(char name[IFNAMSIZ], bool vnet_hdr)
 		ifr.ifr_flags |= IFF_VNET_HDR;
 	memcpy(ifr.ifr_name, name, strlen(name) + 1);
 	if (ioctl(fd, TUNSETIFF, &ifr) < 0)
+		return qnet_negerrno();
+	/* Whoever holds the fd may make the TAP persistent (TUNSETPERSIST needs
+	 * no privilege); an ownerless persistent TAP can then be opened by any
+	 * local user. Owned, only OWNER (or CAP_NET_ADMIN) can. */
+	if (owner != (uid_t)-1 && ioctl(fd, TUNSETOWNER, (unsigned long)owner) < 0)
 		return qnet_negerrno();
 	memcpy(name, ifr.ifr_name, IFNAMSIZ);
 	name[IFNAMSIZ - 1] = '\0';

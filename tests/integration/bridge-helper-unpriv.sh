@@ -38,12 +38,16 @@ for mode in cap suid; do
 	H=$BH_BIN/helper-$mode
 
 	# allowed by group grant, held in sendmsg to read its state
-	bh_run "$O" --hold --then /bin/sh -c 'ip -j link show dev "$TAP" >"$0"' "$T_TMP/link.json" -- \
+	bh_run "$O" --hold --then /bin/sh -c 'ip -j -d link show dev "$TAP" >"$0"' "$T_TMP/link.json" -- \
 		$(as_nobody_in_audio) "$H" --use-vnet --br=br1 --fd=@FD@
 	t_eq "$mode: nobody in group audio is allowed on br1 by allow-groups" "0 1" \
 		"$(bh_get "$O" status) $(bh_get "$O" is_tap)"
 	t_eq "$mode: tap is on br1 with br1's MTU, up (ip -j)" "br1 9000 true" \
 		"$(jq -r '.[0] | "\(.master) \(.mtu) \(.flags | index("UP") != null)"' "$T_TMP/link.json")"
+	# Made persistent by its holder (TUNSETPERSIST needs no privilege), the
+	# TAP must stay the caller's: an ownerless one anybody could open.
+	t_eq "$mode: the TAP is owned by the caller" nobody \
+		"$(jq -r '.[0].linkinfo.info_data.user // "none"' "$T_TMP/link.json")"
 	t_eq "$mode: running helper has CAP_NET_ADMIN only (eff)" 0000000000001000 "$(bh_get "$O" proc.CapEff)"
 	t_eq "$mode: running helper has CAP_NET_ADMIN only (prm)" 0000000000001000 "$(bh_get "$O" proc.CapPrm)"
 	t_eq "$mode: running helper inh+amb empty" "0000000000000000 0000000000000000" \

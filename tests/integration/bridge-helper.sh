@@ -96,10 +96,14 @@ expect_fail "helper_refuses_fd_negative" 'fd=-4:' "$BH" --br=br0 --fd=-4
 expect_fail "helper_refuses_fd_trailing_junk" 'fd=@?[0-9]+x:' "$BH" --br=br0 --fd=@FD@x
 expect_fail "helper_refuses_fd_empty" 'fd=:' "$BH" --br=br0 --fd=
 expect_fail "helper_refuses_fd_overflow" 'fd=99999999999999999999:' "$BH" --br=br0 --fd=99999999999999999999
-expect_fail "helper_refuses_fd_not_open" 'fd=77: not a socket' "$BH" --br=br0 --fd=77
+expect_fail "helper_refuses_fd_not_open" 'fd=77: not a Unix socket' "$BH" --br=br0 --fd=77
 echo data >"$T_TMP/regular"
-expect_fail "helper_refuses_fd_of_regular_file" 'fd=[0-9]+: not a socket' \
+expect_fail "helper_refuses_fd_of_regular_file" 'fd=[0-9]+: not a Unix socket' \
 	/bin/sh -c 'exec 7<"$0"; exec "$1" --br=br0 --fd=7' "$T_TMP/regular" "$BH"
+# A UDP socket (bash's /dev/udp; lo of this namespace) is a socket, but no
+# QEMU ever hands one over: nothing of ours may be sent on it.
+expect_fail "helper_refuses_fd_of_inet_socket" 'fd=7: not a Unix socket' \
+	/bin/bash -c 'exec 7<>/dev/udp/127.0.0.1/9; exec "$0" --br=br0 --fd=7' "$BH"
 expect_fail "helper_refuses_missing_br" 'usage' "$BH" --fd=@FD@
 expect_fail "helper_refuses_missing_fd" 'usage' "$BH" --br=br0
 expect_fail "helper_refuses_repeated_br" 'usage' "$BH" --br=br0 --br=br1 --fd=@FD@
@@ -181,5 +185,64 @@ if bh_in_private_ns; then
 	umount /etc/group
 	rm -f "$BH_ETC/qnet.conf"
 fi
+
+
+# --- a bridge's alternative name decides and logs as the bridge itself ------
+# The kernel resolves altnames wherever a name becomes an ifindex, so
+# --br=lan0 reaches br0: the rules about br0 must hold for it.
+ip link property add dev br0 altname lan0
+acl 'allow all\ndeny br0\n'
+bh_run "$O" "$BH" --br=lan0 --fd=@FD@
+t_eq "altname_cannot_step_around_deny_of_the_bridge: exit 1, no fd" "1 0" \
+	"$(bh_get "$O" status) $(bh_get "$O" received)"
+t_match "altname_denial_is_one_line_naming_both_names_and_the_rule" \
+	'^qemu-bridge-helper: .*denied: lan0 is an alternative name of bridge br0, and the rules judge them differently: denied by /etc/qemu/bridge.conf:2 \(deny br0\)$' \
+	"$(cat "$O.err")"
+t_match "altname_deny_is_audited_with_the_real_name_and_the_requested_one" \
+	'uid=0 user=root bridge=br0 tap=- requested=lan0 denied: ' "$(bh_audit_line 'requested=lan0')"
+acl 'allow lan0\n'
+bh_run "$O" "$BH" --br=lan0 --fd=@FD@
+t_eq "altname_allowed_by_its_own_name_only_is_denied (stricter than QEMU)" "1 0" \
+	"$(bh_get "$O" status) $(bh_get "$O" received)"
+acl 'allow all\n'
+printf '[bridge br0]\ndeny-users = root\n' >"$BH_ETC/qnet.conf"
+bh_run "$O" "$BH" --br=lan0 --fd=@FD@
+t_eq "altname_cannot_step_around_deny_users_of_the_bridge" "1 0" "$(bh_get "$O" status) $(bh_get "$O" received)"
+t_match "altname_deny_users_names_the_rule" 'deny-users root' "$(cat "$O.err")"
+printf '[bridge br0]\nisolated = yes\n' >"$BH_ETC/qnet.conf"
+bh_run "$O" --then /bin/sh -c 'bridge -j -d link show dev "$TAP" >"$0"' "$T_TMP/port.json" -- \
+	"$BH" --br=lan0 --fd=@FD@
+t_eq "altname_allowed_when_both_names_are" 0 "$(bh_get "$O" status)"
+t_eq "altname_gets_the_bridge_s_isolation" true "$(jq -r '.[0].isolated' "$T_TMP/port.json")"
+t_eq "altname_port_is_on_the_bridge_itself" br0 "$(jq -r '.[0].master' "$T_TMP/port.json")"
+t_match "altname_allow_is_audited_with_the_real_name" \
+	"bridge=br0 tap=$(bh_get "$O" tap) requested=lan0 allowed by /etc/qemu/bridge.conf:1 \(allow all\)" \
+	"$(bh_audit_line "tap=$(bh_get "$O" tap) ")"
+rm -f "$BH_ETC/qnet.conf"
+ip link property del dev br0 altname lan0
+
+# --- nothing the caller's environment says changes what we print ----------
+acl 'allow br0\n'
+bh_run "$O" /usr/bin/env NLCB=debug NLDBG=4 "$BH" --br=br0 --fd=@FD@
+t_eq "libnl_debug_environment_prints_nothing: success" 0 "$(bh_get "$O" status)"
+t_eq "libnl_debug_environment_prints_nothing: stderr is empty" "" "$(cat "$O.err")"
+# The audit record's time is the host's, whatever TZ the caller sets (14
+# hours and a half away from any real zone of this machine's).
+before=$(env -u TZ date '+%H:%M')
+bh_run "$O" /usr/bin/env TZ=QNT-14:30 "$BH" --br=br0 --fd=@FD@
+after=$(env -u TZ date '+%H:%M')
+stamp=$(bh_audit_line "tap=$(bh_get "$O" tap) " | sed -E 's/^<[0-9]+>[A-Z][a-z]{2} [ 0-9]{2} ([0-9]{2}:[0-9]{2}):.*/\1/')
+t_check "audit_time_ignores_the_caller_s_TZ ($stamp, host $before-$after)" \
+	test "$stamp" = "$before" -o "$stamp" = "$after"
+# Bytes the caller chose reach the record escaped: a bridge name may carry
+# any byte >= 0x80 (here U+202E RIGHT-TO-LEFT OVERRIDE and a NEL).
+bh_run "$O" "$BH" --br=$'br\xe2\x80\xae\xc2\x850' --fd=@FD@
+t_eq "audit_of_hostile_name: denied" 1 "$(bh_get "$O" status)"
+t_match "audit_escapes_non_ascii_bytes" 'bridge=br\\xe2\\x80\\xae\\xc2\\x850 tap=- denied' \
+	"$(bh_audit_line 'bridge=br\\xe2')"
+t_check_fail "audit_record_holds_no_byte_outside_printable_ascii" \
+	env LC_ALL=C grep -q $'[\x80-\xff]' "$BH_SYSLOG"
+t_check_fail "helper_stderr_holds_no_byte_outside_printable_ascii" \
+	env LC_ALL=C grep -q $'[\x80-\xff]' "$O.err"
 
 t_done

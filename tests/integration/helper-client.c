@@ -24,6 +24,11 @@
  *   --close-early  close our end of the socket as soon as the helper runs,
  *              as a QEMU that died would
  *   --kill-after=USEC  SIGKILL the helper USEC microseconds after fork
+ *   --flood=IFACE  play another tenant: wait until the helper stops itself
+ *              (QNET_TEST_STOP_AT), send FLOOD_FRAMES broadcast frames of
+ *              ethertype 0x88b5 out of IFACE, SIGCONT it; once the TAP fd
+ *              arrives, print flooded=N and frames=N, the frames of that
+ *              kind the TAP had queued: what its holder would have read
  * Exit: 0 the helper succeeded and sent a TAP; 2 it failed and sent
  * nothing; 1 anything else (harness error, inconsistent helper).
  */
@@ -31,8 +36,11 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
+#include <linux/if_packet.h>
 #include <linux/if_tun.h>
+#include <net/ethernet.h>
 #include <net/if.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -189,11 +197,56 @@ static void drain(int sock, size_t bytes)
 	}
 }
 
+#define FLOOD_FRAMES 30
+#define FLOOD_ETHERTYPE 0x88b5 /* IEEE local experimental: nobody else sends it */
+
+/* Broadcast frames from a foreign MAC out of IFNAME (a veth whose peer is
+ * another tenant's port on the bridge). Returns how many were sent. */
+static int flood(const char *ifname)
+{
+	struct sockaddr_ll sa = { .sll_family = AF_PACKET, .sll_halen = ETH_ALEN };
+	unsigned char frame[64] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x02, 0, 0, 0, 0, 0xaa,
+				    FLOOD_ETHERTYPE >> 8, FLOOD_ETHERTYPE & 0xff };
+	int sk = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0), sent = 0;
+
+	sa.sll_ifindex = (int)if_nametoindex(ifname);
+	if (sk < 0 || !sa.sll_ifindex)
+		die(ifname);
+	memset(sa.sll_addr, 0xff, ETH_ALEN);
+	for (int i = 0; i < FLOOD_FRAMES; i++)
+		if (sendto(sk, frame, sizeof(frame), 0, (struct sockaddr *)&sa, sizeof(sa)) == sizeof(frame))
+			sent++;
+	close(sk);
+	return sent;
+}
+
+/* Frames of FLOOD_ETHERTYPE queued on the TAP: read until it has been
+ * quiet for 100 ms (bounded: at most 1000 reads). */
+static int count_flooded(int tapfd)
+{
+	unsigned char buf[2048];
+	int n = 0;
+
+	for (int i = 0; i < 1000; i++) {
+		struct pollfd p = { .fd = tapfd, .events = POLLIN };
+		ssize_t len;
+
+		if (poll(&p, 1, 100) <= 0)
+			break;
+		len = read(tapfd, buf, sizeof(buf));
+		if (len >= 14 && buf[12] == (FLOOD_ETHERTYPE >> 8) && buf[13] == (FLOOD_ETHERTYPE & 0xff))
+			n++;
+	}
+	return n;
+}
+
+static int reaped = -1; /* the helper's wait status, once --flood reaped it */
+
 static int wait_status(pid_t pid, const char *key)
 {
-	int st;
+	int st = reaped;
 
-	if (waitpid(pid, &st, 0) < 0)
+	if (st == -1 && waitpid(pid, &st, 0) < 0)
 		die("waitpid");
 	if (WIFSIGNALED(st)) {
 		printf("%s_signal=%d\n", key, WTERMSIG(st));
@@ -207,6 +260,8 @@ int main(int argc, char **argv)
 {
 	bool hold = false, sh = false, leak = false, close_early = false;
 	long kill_after = -1;
+	const char *flood_if = NULL;
+	int flooded = -1;
 	char **then = NULL;
 	int sv[2], i = 1, status, tapfd;
 	size_t filled = 0, payload;
@@ -221,6 +276,8 @@ int main(int argc, char **argv)
 			leak = true;
 		else if (!strcmp(argv[i], "--close-early"))
 			close_early = true;
+		else if (!strncmp(argv[i], "--flood=", 8))
+			flood_if = argv[i] + 8;
 		else if (!strncmp(argv[i], "--kill-after=", 13))
 			kill_after = strtol(argv[i] + 13, NULL, 10);
 		else if (!strcmp(argv[i], "--then")) {
@@ -311,6 +368,21 @@ int main(int argc, char **argv)
 		drain(sv[0], filled);
 	}
 
+	if (flood_if) {
+		int st;
+
+		if (waitpid(pid, &st, WUNTRACED) < 0)
+			die("waitpid");
+		if (WIFSTOPPED(st)) {
+			flooded = flood(flood_if);
+			/* Let the softirq deliver them before the helper goes on. */
+			usleep(50 * 1000);
+			kill(pid, SIGCONT);
+		} else {
+			reaped = st;
+		}
+		printf("stopped=%d\n", WIFSTOPPED(st));
+	}
 	tapfd = recv_fd(sv[0], &payload);
 	printf("received=%d\npayload=%zu\n", tapfd >= 0, payload);
 	status = wait_status(pid, "status");
@@ -323,6 +395,8 @@ int main(int argc, char **argv)
 		       (unsigned)ifr.ifr_flags & 0xffff,
 		       (ifr.ifr_flags & (IFF_TAP | IFF_NO_PI | IFF_TUN)) == (IFF_TAP | IFF_NO_PI),
 		       !!(ifr.ifr_flags & IFF_VNET_HDR));
+		if (flooded >= 0)
+			printf("flooded=%d\nframes=%d\n", flooded, count_flooded(tapfd));
 		if (then && then[0]) {
 			pid_t t;
 

@@ -129,4 +129,23 @@ out=$(setpriv --reuid=65534 --regid=65534 --clear-groups --inh-caps=-all "$IFUP"
 t_match "unprivileged ifup fails naming CAP_NET_ADMIN" '^1:qemu-ifup: tap1: cannot attach to bridge br0: Operation not permitted \(needs CAP_NET_ADMIN\)' "$rc:$out"
 t_eq "tap1 not attached" "" "$(link_master tap1)"
 t_check_fail "tap1 not up" link_is_up tap1
+# Alternative names: a bridge named by one attaches to the bridge itself and
+# every message uses the bridge's own name; the TAP must be named as QEMU
+# named it, never by another link's alternative name.
+"$IFDOWN" tap0
+ip link property add dev br1 altname lanalt
+ip link property add dev veth0 altname vethalt
+ip link property add dev tap0 altname guestalt
+t_check "ifup to a bridge's alternative name succeeds" "$IFUP" tap1 lanalt
+t_eq "the TAP is on the bridge the alternative name belongs to" br1 "$(link_master tap1)"
+"$IFDOWN" tap1
+t_expect_error "an alternative name of a non-bridge is named by its own name" \
+	'^qemu-ifup: tap1: veth0 is not a bridge \(it is a veth link\)$' "$IFUP" tap1 vethalt
+before0=$(snap tap0)
+t_expect_error "a TAP's alternative name is not the TAP QEMU made" \
+	'^qemu-ifup: guestalt: interface does not exist$' "$IFUP" guestalt br0
+t_eq "tap0 untouched by a run that named it by an alternative name" "$before0" "$(snap tap0)"
+ip link property del dev br1 altname lanalt
+ip link property del dev veth0 altname vethalt
+ip link property del dev tap0 altname guestalt
 t_done

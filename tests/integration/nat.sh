@@ -174,6 +174,18 @@ ip link add qnetbr0 type bridge
 t_expect_error "a bridge we did not create is refused" 'bridge qnetbr0 exists but qnet did not create it' "$UP" e1
 t_check "and left alone" link_exists qnetbr0
 ip link del qnetbr0
+# The kernel resolves alternative names too: a foreign bridge that carries
+# our bridge's name as one is never taken, configured or deleted for ours.
+ip link add foreignbr type bridge
+ip link property add dev foreignbr altname qnetbr0
+t_expect_error "a link whose alternative name is our bridge's is refused, by its own name" \
+	'^qemu-ifup-nat: e1: network default: qnetbr0 is an alternative name of foreignbr; ' "$UP" e1
+t_eq "e1 was not put on the foreign bridge" "" "$(link_master e1)"
+t_eq "the foreign bridge has no address of ours" "" "$(ip -j addr show dev foreignbr | jq -r '.[0].addr_info[]?.local')"
+t_check_fail "no table was made for it" has_table default
+t_check "qemu-ifdown-nat e1 succeeds" "$DOWN" e1
+t_check "and leaves the foreign bridge alone" link_exists foreignbr
+ip link del foreignbr
 t_expect_error "dnsmasq missing" "^qemu-ifup-nat: e1: network default: dnsmasq /nonexistent/dnsmasq: No such file" env QNET_DNSMASQ=/nonexistent/dnsmasq "$UP" e1
 nothing_left "after dnsmasq missing (rolled back)" qnetbr0 default
 printf '#!/bin/sh\nexit 3\n' > "$T_TMP/bad-dnsmasq"; chmod 755 "$T_TMP/bad-dnsmasq"

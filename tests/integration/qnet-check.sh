@@ -142,6 +142,17 @@ check_says --user root --bridge br1 >/dev/null
 t_match "denied: the deciding rule with file:line" \
 	"user root, bridge br1: denied by /etc/qemu/bridge.conf:3 \(deny br1\)$" "$(cat "$O.check")"
 
+# An alternative name is judged as the helper judges it: both names.
+ip link property add dev br0 altname lan0
+put bridge.conf 'allow all\ndeny br0\n'
+check_says --user root --bridge lan0 >/dev/null
+t_match "check --bridge ALTNAME names the bridge and decides as the helper" \
+	"user root, bridge lan0 \(an alternative name of br0\): denied: lan0 is an alternative name of bridge br0, and the rules judge them differently: denied by /etc/qemu/bridge.conf:2 \(deny br0\)$" \
+	"$(cat "$O.check")"
+t_eq "check --bridge ALTNAME agrees with the helper" "$(helper_says "$BH" --br=lan0 --fd=@FD@)" \
+	"$(check_says --user root --bridge lan0)"
+ip link property del dev br0 altname lan0
+
 # ---- qnet.conf grants and file permissions, as an unprivileged user ----
 as_user() { echo "$SETPRIV" --reuid="$1" --regid="$2" --init-groups --; }
 daemon_gid=$(id -g daemon)
