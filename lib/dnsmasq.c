@@ -38,18 +38,7 @@
 #include "macro.h"
 #include "paths.h"
 #include "proc.h"
-
-static int path_of(char *buf, size_t size, const char *dir, const char *network, const char *suffix)
-{
-	int n = snprintf(buf, size, "%s/%s.%s", dir, network, suffix);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-int qnet_dnsmasq_lease_path(const char *network, char *buf, size_t size)
-{
-	return path_of(buf, size, qnet_statedir(), network, "leases");
-}
+#include "state.h"
 
 static void msleep(long ms)
 {
@@ -69,7 +58,7 @@ pid_t qnet_dnsmasq_pid(const char *network)
 	unsigned long pid;
 	int r;
 
-	r = path_of(path, sizeof(path), qnet_rundir(), network, "dnsmasq.pid");
+	r = qnet_state_path(path, sizeof(path), network, QNET_STATE_DNSMASQ_PID);
 	if (r < 0)
 		return r;
 	r = qnet_file_read_small(path, buf, sizeof(buf));
@@ -96,7 +85,7 @@ int qnet_dnsmasq_write_hosts(const struct qnet_network *n, bool *changed)
 	int r;
 
 	*changed = false;
-	r = path_of(path, sizeof(path), qnet_rundir(), n->name, "hosts");
+	r = qnet_state_path(path, sizeof(path), n->name, QNET_STATE_HOSTS);
 	if (r < 0)
 		return r;
 	f = open_memstream(&buf, &size);
@@ -159,9 +148,9 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 	pid_t pid;
 	int status, r;
 
-	if (path_of(pidfile, sizeof(pidfile), qnet_rundir(), n->name, "dnsmasq.pid") < 0 ||
-	    path_of(hosts, sizeof(hosts), qnet_rundir(), n->name, "hosts") < 0 ||
-	    path_of(leases, sizeof(leases), qnet_statedir(), n->name, "leases") < 0)
+	if (qnet_state_path(pidfile, sizeof(pidfile), n->name, QNET_STATE_DNSMASQ_PID) < 0 ||
+	    qnet_state_path(hosts, sizeof(hosts), n->name, QNET_STATE_HOSTS) < 0 ||
+	    qnet_state_path(leases, sizeof(leases), n->name, QNET_STATE_LEASES) < 0)
 		return qnet_because(why, why_size, -ENAMETOOLONG, "path too long");
 	if (access(exe, X_OK) < 0) {
 		r = qnet_negerrno();
@@ -255,7 +244,7 @@ int qnet_dnsmasq_stop(const char *network)
 		if (kill(pid, 0) == 0 && is_dnsmasq(pid))
 			kill(pid, SIGKILL);
 	}
-	if (path_of(pidfile, sizeof(pidfile), qnet_rundir(), network, "dnsmasq.pid") == 0)
+	if (qnet_state_path(pidfile, sizeof(pidfile), network, QNET_STATE_DNSMASQ_PID) == 0)
 		(void)unlink(pidfile);
 	return 0;
 }

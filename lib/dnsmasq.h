@@ -20,5 +20,3 @@ pid_t qnet_dnsmasq_pid(const char *network);
 int qnet_dnsmasq_stop(const char *network);
 /* Rewrite the static hosts file; SIGHUP a running dnsmasq if it changed. */
 int qnet_dnsmasq_write_hosts(const struct qnet_network *n, bool *changed);
-/* Paths of the network's files, for status and tests. */
-int qnet_dnsmasq_lease_path(const char *network, char *buf, size_t size);

@@ -32,11 +32,11 @@
 #include "firewall.h"
 #include "link.h"
 #include "macro.h"
-#include "nat.h"
 #include "netlink.h"
 #include "paths.h"
 #include "proc.h"
 #include "route.h"
+#include "state.h"
 #include "sysctl.h"
 
 #define HELPER "qemu-bridge-helper"
@@ -774,7 +774,7 @@ static int check_firewall(struct doctor *d)
 				if (!streq(o.kind, "chain") || !streq(o.hook, "forward") || !streq(o.policy, "drop"))
 					continue;
 				/* Our own tables never drop by policy; this is about everyone else's. */
-				if (!strncmp(o.table, "qnet", 4))
+				if (qnet_state_network_of_table(o.table, NULL))
 					continue;
 				found++;
 				snprintf(check, sizeof(check), "forward policy %s %s %s", o.family, o.table, o.name);
@@ -876,13 +876,6 @@ static int check_legacy_iptables(struct doctor *d)
 
 /* ---- stale state under the run directory ---- */
 
-static bool ends_with(const char *s, const char *suffix)
-{
-	size_t n = strlen(s), m = strlen(suffix);
-
-	return n >= m && streq(s + n - m, suffix);
-}
-
 /* A pid file whose process is gone: the program that wrote it died
  * without cleaning up (kill -9, crash, reboot without tmpfs). */
 static unsigned check_pid_file(struct doctor *d, int dirfd, const char *dir, const char *name)
@@ -909,18 +902,13 @@ static unsigned check_pid_file(struct doctor *d, int dirfd, const char *dir, con
 	return 0;
 }
 
-/* RUNDIR/NAME.state says network NAME is up (lib/nat.c); its bridge must be there. */
-static unsigned check_state_file(struct doctor *d, const char *dir, const char *name)
+/* RUNDIR/NAME.state says NETWORK is up (lib/nat.c); its bridge must be there. */
+static unsigned check_state_file(struct doctor *d, const char *dir, const char *name, const char *network)
 {
-	char network[QNET_NAME_MAX + 1], bridge[IFNAMSIZ];
-	size_t len = strlen(name) - strlen(".state");
+	char bridge[IFNAMSIZ];
 	struct qnet_link l;
 
-	if (len == 0 || len > QNET_NAME_MAX)
-		return 0;
-	memcpy(network, name, len);
-	network[len] = '\0';
-	if (qnet_nat_state_bridge(network, bridge) < 0) {
+	if (qnet_state_bridge(network, bridge) < 0) {
 		report(d, WARN, "stale state", "qnet gc", "%s/%s: unreadable state of network %s", dir, name, network);
 		return 1;
 	}
@@ -932,12 +920,13 @@ static unsigned check_state_file(struct doctor *d, const char *dir, const char *
 	/* `nft flush ruleset` (a restart of nftables.service) takes our table
 	 * with everything else: guests keep their leases but reach nothing. */
 	if (qnet_firewall_present(network) == 0) {
-		char fix[QNET_NAME_MAX + 64];
+		char fix[QNET_NAME_MAX + 64], table[QNET_STATE_TABLE_SIZE];
 
 		snprintf(fix, sizeof(fix), "qnet up %s (or the next qemu-ifup-nat) puts it back", network);
+		(void)qnet_state_table_name(table, sizeof(table), network);
 		report(d, WARN, "stale state", fix,
-		       "network %s is up, but its nftables table qnet-%s is gone (was the ruleset flushed?)",
-		       network, network);
+		       "network %s is up, but its nftables table %s is gone (was the ruleset flushed?)",
+		       network, table);
 		return 1;
 	}
 	return 0;
@@ -952,12 +941,15 @@ static unsigned scan_state_dir(struct doctor *d, const char *dir)
 	if (!dp)
 		return 0;
 	while ((de = readdir(dp))) {
-		if (de->d_name[0] == '.')
+		char network[QNET_NAME_MAX + 1];
+		enum qnet_state_file what;
+
+		if (!qnet_state_file_of(de->d_name, &what, network))
 			continue;
-		if (ends_with(de->d_name, ".pid"))
+		if (what == QNET_STATE_DNSMASQ_PID)
 			stale += check_pid_file(d, dirfd(dp), dir, de->d_name);
-		else if (ends_with(de->d_name, ".state"))
-			stale += check_state_file(d, dir, de->d_name);
+		else if (what == QNET_STATE_UP)
+			stale += check_state_file(d, dir, de->d_name, network);
 	}
 	closedir(dp);
 	return stale;

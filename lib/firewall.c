@@ -44,6 +44,7 @@
 #include "firewall.h"
 #include "macro.h"
 #include "netlink.h"
+#include "state.h"
 
 /* The soname Debian's libnftables1 and Fedora's nftables ship. */
 #define LIBNFTABLES "libnftables.so.1"
@@ -140,8 +141,8 @@ static const char *ip4(struct in_addr a, char buf[INET_ADDRSTRLEN])
 	return inet_ntop(AF_INET, &a, buf, INET_ADDRSTRLEN);
 }
 
-/* The table's script. Built with fprintf into a memstream: no fixed buffers. */
-static char *ruleset(const struct qnet_network *n)
+/* The script of TABLE. Built with fprintf into a memstream: no fixed buffers. */
+static char *ruleset(const struct qnet_network *n, const char *table)
 {
 	char net[INET_ADDRSTRLEN], ip[INET_ADDRSTRLEN];
 	const char *br = n->bridge;
@@ -152,8 +153,8 @@ static char *ruleset(const struct qnet_network *n)
 	if (!f)
 		return NULL;
 	ip4(n->subnet, net);
-	fprintf(f, "add table ip qnet-%s\ndelete table ip qnet-%s\n", n->name, n->name);
-	fprintf(f, "table ip qnet-%s {\n", n->name);
+	fprintf(f, "add table ip %s\ndelete table ip %s\n", table, table);
+	fprintf(f, "table ip %s {\n", table);
 	if (n->n_forwards) {
 		fprintf(f, "  map forwards {\n    type inet_proto . inet_service : ipv4_addr . inet_service\n"
 			   "    elements = {");
@@ -199,10 +200,14 @@ static char *ruleset(const struct qnet_network *n)
 
 int qnet_firewall_apply(const struct qnet_network *n, char *why, size_t why_size)
 {
-	_cleanup_free_ char *script = ruleset(n);
-	_cleanup_free_ char *err = NULL;
+	_cleanup_free_ char *script = NULL, *err = NULL;
+	char table[QNET_STATE_TABLE_SIZE];
 	int r;
 
+	r = qnet_state_table_name(table, sizeof(table), n->name);
+	if (r < 0)
+		return r;
+	script = ruleset(n, table);
 	if (!script)
 		return -ENOMEM;
 	r = qnet_nft_run(script, false, &err, NULL);
@@ -215,12 +220,15 @@ int qnet_firewall_apply(const struct qnet_network *n, char *why, size_t why_size
 
 int qnet_firewall_remove(const char *network)
 {
-	char script[128];
+	char script[128], table[QNET_STATE_TABLE_SIZE];
 	_cleanup_free_ char *err = NULL;
+	int r = qnet_state_table_name(table, sizeof(table), network);
 
+	if (r < 0)
+		return r;
 	/* "add" first makes the delete succeed whether or not the table exists. */
-	if (snprintf(script, sizeof(script), "add table ip qnet-%s\ndelete table ip qnet-%s\n",
-		     network, network) >= (int)sizeof(script))
+	if (snprintf(script, sizeof(script), "add table ip %s\ndelete table ip %s\n",
+		     table, table) >= (int)sizeof(script))
 		return -ENAMETOOLONG;
 	return qnet_nft_run(script, false, &err, NULL);
 }
@@ -235,11 +243,12 @@ int qnet_firewall_present(const char *network)
 	struct nfgenmsg g = { .nfgen_family = NFPROTO_IPV4, .version = NFNETLINK_V0 };
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
 	struct nl_msg *msg;
-	char table[64];
+	char table[QNET_STATE_TABLE_SIZE];
 	int r;
 
-	if (snprintf(table, sizeof(table), "qnet-%s", network) >= (int)sizeof(table))
-		return -ENAMETOOLONG;
+	r = qnet_state_table_name(table, sizeof(table), network);
+	if (r < 0)
+		return r;
 	r = qnet_nl_open_protocol(&nl, NETLINK_NETFILTER);
 	if (r < 0)
 		return r;

@@ -10,9 +10,9 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "dnsmasq.h"
 #include "leases.h"
 #include "macro.h"
+#include "state.h"
 
 static bool parse_line(const char *line, size_t len, struct qnet_lease *l)
 {
@@ -95,7 +95,7 @@ int qnet_leases_load(const char *network, struct qnet_lease **ret, size_t *n)
 
 	*ret = NULL;
 	*n = 0;
-	r = qnet_dnsmasq_lease_path(network, path, sizeof(path));
+	r = qnet_state_path(path, sizeof(path), network, QNET_STATE_LEASES);
 	if (r < 0)
 		return r;
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);

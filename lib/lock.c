@@ -11,13 +11,7 @@
 #include "lock.h"
 #include "macro.h"
 #include "paths.h"
-
-static int lock_path(char buf[PATH_MAX], const char *network)
-{
-	int n = snprintf(buf, PATH_MAX, "%s/%s.lock", qnet_rundir(), network);
-
-	return n < 0 || n >= PATH_MAX ? -ENAMETOOLONG : 0;
-}
+#include "state.h"
 
 static int mkdir_p(const char *path)
 {
@@ -70,7 +64,7 @@ int qnet_lock_network(const char *network)
 	struct timespec start;
 	int r;
 
-	r = lock_path(path, network);
+	r = qnet_state_path(path, sizeof(path), network, QNET_STATE_LOCK);
 	if (r < 0)
 		return r;
 	r = qnet_lock_make_dirs();
@@ -115,7 +109,7 @@ void qnet_lock_release_unlink(int fd, const char *network)
 {
 	char path[PATH_MAX];
 
-	if (lock_path(path, network) == 0)
+	if (qnet_state_path(path, sizeof(path), network, QNET_STATE_LOCK) == 0)
 		(void)unlink(path);
 	qnet_lock_release(fd);
 }

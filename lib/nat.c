@@ -25,7 +25,6 @@
  * dead -> restart it.
  */
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <limits.h>
 #include <stdio.h>
@@ -37,7 +36,6 @@
 #include "fault.h"
 #include "file.h"
 #include "firewall.h"
-#include "ifname.h"
 #include "link.h"
 #include "lock.h"
 #include "log.h"
@@ -47,6 +45,7 @@
 #include "port.h"
 #include "route.h"
 #include "script.h"
+#include "state.h"
 #include "sysctl.h"
 
 #define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
@@ -60,62 +59,6 @@ const char *qnet_nat_network_name(const char *argv0, const struct qnet_config *c
 	if (!name || !*name)
 		name = cfg && cfg->script_network[0] ? cfg->script_network : QNET_DEFAULT_NETWORK;
 	return name;
-}
-
-static int run_path(char *buf, size_t size, const char *network, const char *suffix)
-{
-	int n = snprintf(buf, size, "%s/%s.%s", qnet_rundir(), network, suffix);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
-bool qnet_nat_is_up(const char *network)
-{
-	char path[PATH_MAX];
-
-	return run_path(path, sizeof(path), network, "state") == 0 && access(path, F_OK) == 0;
-}
-
-int qnet_nat_state_bridge(const char *network, char bridge[IFNAMSIZ])
-{
-	char path[PATH_MAX], buf[128];
-	const char *v;
-	int r;
-
-	r = run_path(path, sizeof(path), network, "state");
-	if (r < 0)
-		return r;
-	r = qnet_file_read_small(path, buf, sizeof(buf));
-	if (r < 0)
-		return r;
-	v = strstr(buf, "bridge=");
-	if (!v)
-		return -EBADMSG;
-	v += 7;
-	snprintf(bridge, IFNAMSIZ, "%.*s", (int)strcspn(v, "\n"), v);
-	return qnet_ifname_invalid(bridge) ? -EBADMSG : 0;
-}
-
-int qnet_nat_foreach_up(int (*fn)(const char *network, void *userdata), void *userdata)
-{
-	DIR *d = opendir(qnet_rundir());
-	struct dirent *e;
-	int r = 0;
-
-	if (!d)
-		return errno == ENOENT ? 0 : qnet_negerrno();
-	while (r == 0 && (e = readdir(d))) {
-		size_t len = strlen(e->d_name);
-		char name[QNET_NAME_MAX + 1];
-
-		if (len <= 6 || len - 6 > QNET_NAME_MAX || strcmp(e->d_name + len - 6, ".state") != 0)
-			continue;
-		snprintf(name, sizeof(name), "%.*s", (int)(len - 6), e->d_name);
-		if (qnet_network_name_valid(name))
-			r = fn(name, userdata);
-	}
-	closedir(d);
-	return r;
 }
 
 static int count_other(const char *network, void *userdata)
@@ -140,7 +83,7 @@ static int ip_forward_enable(void)
 		return r;
 	if (streq(now, "1"))
 		return 0;
-	r = qnet_path_join(saved, sizeof(saved), qnet_rundir(), "ip_forward.saved");
+	r = qnet_state_ip_forward_path(saved, sizeof(saved));
 	if (r < 0)
 		return r;
 	if (access(saved, F_OK) != 0) {
@@ -164,9 +107,9 @@ static void ip_forward_restore(const char *leaving)
 	 * cannot read our "1" between our count and our write. */
 	_cleanup_close_ int lock = qnet_lock_rundir();
 
-	if (lock < 0 || qnet_path_join(saved, sizeof(saved), qnet_rundir(), "ip_forward.saved") < 0)
+	if (lock < 0 || qnet_state_ip_forward_path(saved, sizeof(saved)) < 0)
 		return;
-	if (qnet_nat_foreach_up(count_other, args) < 0 || others > 0)
+	if (qnet_state_foreach(count_other, args) < 0 || others > 0)
 		return;
 	if (qnet_sysctl_read(saved, value, sizeof(value)) < 0)
 		return;
@@ -188,10 +131,10 @@ static void teardown(struct qnet_nl *nl, const char *network, const char *bridge
 	if (bridge[0] && qnet_link_get(nl, bridge, &b) == 0 && b.is_bridge)
 		(void)qnet_link_delete(nl, b.ifindex);
 	qnet_fault_point("nat-down-bridge-deleted");
-	if (run_path(path, sizeof(path), network, "hosts") == 0)
+	if (qnet_state_path(path, sizeof(path), network, QNET_STATE_HOSTS) == 0)
 		(void)unlink(path);
 	ip_forward_restore(network);
-	if (run_path(path, sizeof(path), network, "state") == 0)
+	if (qnet_state_path(path, sizeof(path), network, QNET_STATE_UP) == 0)
 		(void)unlink(path);
 }
 
@@ -215,7 +158,7 @@ static int route_localnet(const char *bridge)
 static int complete(struct qnet_nl *nl, const struct qnet_network *n, const struct qnet_link *b, bool fresh,
 		    char *why, size_t why_size)
 {
-	char nft_why[160] = "";
+	char nft_why[160] = "", table[QNET_STATE_TABLE_SIZE];
 	bool changed;
 	int r;
 
@@ -232,9 +175,11 @@ static int complete(struct qnet_nl *nl, const struct qnet_network *n, const stru
 	r = fresh ? 0 : qnet_firewall_present(n->name);
 	if (r == 0)
 		r = qnet_firewall_apply(n, nft_why, sizeof(nft_why));
-	if (r < 0)
-		return qnet_because(why, why_size, r, "cannot install nftables table qnet-%s: %s%s%s", n->name,
+	if (r < 0) {
+		(void)qnet_state_table_name(table, sizeof(table), n->name);
+		return qnet_because(why, why_size, r, "cannot install nftables table %s: %s%s%s", table,
 				    strerror(-r), nft_why[0] ? ": " : "", nft_why);
+	}
 	qnet_fault_point("nat-up-firewall-applied");
 	r = ip_forward_enable();
 	if (r < 0)
@@ -254,7 +199,7 @@ static int complete(struct qnet_nl *nl, const struct qnet_network *n, const stru
 /* Create network N from nothing; on failure nothing of it is left. */
 static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why, size_t why_size)
 {
-	char state[PATH_MAX], content[64], dev[IFNAMSIZ] = "?", net[INET_ADDRSTRLEN];
+	char state[PATH_MAX], dev[IFNAMSIZ] = "?", net[INET_ADDRSTRLEN];
 	struct qnet_link existing, l;
 	int ifindex, r;
 
@@ -278,13 +223,11 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why,
 		return qnet_because(why, why_size, -EADDRINUSE, "subnet %s/%u overlaps a route on %s; choose another subnet=",
 			    inet_ntop(AF_INET, &n->subnet, net, sizeof(net)), n->prefix, dev);
 	}
-	r = run_path(state, sizeof(state), n->name, "state");
-	if (r == 0) {
-		snprintf(content, sizeof(content), "bridge=%s\n", n->bridge);
-		r = qnet_file_write_atomic(state, content);
-	}
-	if (r < 0)
+	r = qnet_state_write(n->name, n->bridge);
+	if (r < 0) {
+		(void)qnet_state_path(state, sizeof(state), n->name, QNET_STATE_UP);
 		return qnet_because(why, why_size, r, "cannot write %s: %s", state, strerror(-r));
+	}
 	qnet_fault_point("nat-up-state-written");
 
 	r = qnet_bridge_create(nl, n->bridge, &ifindex);
@@ -366,7 +309,7 @@ static int ensure_up(struct qnet_nl *nl, const struct qnet_network *n, char *why
 	lock = lock_network(n->name, why, why_size);
 	if (lock < 0)
 		return lock;
-	if (qnet_nat_state_bridge(n->name, bridge) == 0) {
+	if (qnet_state_bridge(n->name, bridge) == 0) {
 		r = repair(nl, n->name, n, bridge, why, why_size);
 		if (r < 0)
 			return r;
@@ -395,7 +338,7 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 	struct qnet_link b;
 	int ports, r;
 
-	if (qnet_nat_state_bridge(network, bridge) < 0) {
+	if (qnet_state_bridge(network, bridge) < 0) {
 		qnet_lock_release_unlink(lock, network);
 		return 0;
 	}
@@ -504,7 +447,7 @@ static int detach_own_port(struct qnet_nl *nl, const char *network, const char *
 	r = qnet_link_get(nl, tap, &t);
 	if (r < 0)
 		return r;
-	if (t.master && (qnet_nat_state_bridge(network, bridge) < 0 ||
+	if (t.master && (qnet_state_bridge(network, bridge) < 0 ||
 			 qnet_link_get(nl, bridge, &b) < 0 || b.ifindex != t.master))
 		return 0;
 	return qnet_port_detach(nl, tap, NULL);
@@ -561,7 +504,7 @@ static int gc_one(const char *network, void *userdata)
 	lock = qnet_lock_network(network);
 	if (lock < 0)
 		return 0;
-	if (qnet_nat_state_bridge(network, bridge) < 0) {
+	if (qnet_state_bridge(network, bridge) < 0) {
 		qnet_lock_release(lock);
 		return 0;
 	}
@@ -593,5 +536,5 @@ int qnet_nat_gc(void (*report)(const char *network, const char *what, void *user
 	/* Without a readable qnet.conf we can still remove, just not repair. */
 	if (qnet_config_load(NULL, &cfg, NULL, NULL) == 0)
 		g.cfg = cfg;
-	return qnet_nat_foreach_up(gc_one, &g);
+	return qnet_state_foreach(gc_one, &g);
 }

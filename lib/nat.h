@@ -28,13 +28,6 @@ int qnet_nat_ifdown(const struct qnet_config *cfg, const char *network, const ch
 int qnet_nat_up(const struct qnet_config *cfg, const char *network, char *why, size_t why_size);
 int qnet_nat_down(const char *network, bool force, char *why, size_t why_size);
 
-/* Is NETWORK up by our state (RUNDIR/NAME.state)? */
-bool qnet_nat_is_up(const char *network);
-/* The bridge recorded in the network's state, for status. */
-int qnet_nat_state_bridge(const char *network, char bridge[16]);
-/* Call FN for each network with state in RUNDIR. */
-int qnet_nat_foreach_up(int (*fn)(const char *network, void *userdata), void *userdata);
-
 /* qnet gc: for every network with state, repair it or remove it when no
  * port is left; REPORT (may be NULL) hears one line per action. */
 int qnet_nat_gc(void (*report)(const char *network, const char *what, void *userdata),
