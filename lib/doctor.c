@@ -33,6 +33,7 @@
 #include "link.h"
 #include "macro.h"
 #include "netlink.h"
+#include "nft.h"
 #include "paths.h"
 #include "proc.h"
 #include "route.h"

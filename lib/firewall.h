@@ -6,7 +6,6 @@
  */
 #pragma once
 
-#include <stdbool.h>
 #include <stddef.h>
 
 #include "config.h"
@@ -18,8 +17,3 @@ int qnet_firewall_apply(const struct qnet_network *n, char *why, size_t why_size
 int qnet_firewall_remove(const char *network);
 /* Is the table there? 1 yes, 0 no, -errno if nftables cannot be asked. */
 int qnet_firewall_present(const char *network);
-/* Run an nft command script (output as JSON if asked); the one place
- * libnftables' failures become -errno, -ELIBACC if it cannot be loaded.
- * The error text, if any, goes to *err, the output to *out (free them;
- * either may be NULL). */
-int qnet_nft_run(const char *script, bool json, char **err, char **out);
