@@ -576,179 +576,84 @@ static void check_subnets(struct doctor *d)
 	}
 }
 
-/* ---- nftables: forward-hook chains of other tables that drop by policy ----
- *
- * libnftables' JSON is an array of one-key objects ({"chain": {...}},
- * {"rule": {...}}); chains are flat, so a small scanner is enough: no JSON
- * library for one check. */
+/* ---- nftables: forward-hook chains of other tables that drop by policy ---- */
 
-struct scan {
-	const char *p, *end;
-};
-
-static void skip_ws(struct scan *s)
+static bool is_qnet_bridge(const struct qnet_config *c, const struct qnet_nft_object *o)
 {
-	while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\t' || *s->p == '\r'))
-		s->p++;
-}
-
-static bool eat(struct scan *s, char c)
-{
-	skip_ws(s);
-	if (s->p < s->end && *s->p == c) {
-		s->p++;
-		return true;
-	}
-	return false;
-}
-
-/* A string into OUT (truncated, escapes other than \" and \\ kept raw). */
-static bool scan_string(struct scan *s, char *out, size_t size)
-{
-	size_t n = 0;
-
-	if (!eat(s, '"'))
-		return false;
-	while (s->p < s->end && *s->p != '"') {
-		if (*s->p == '\\' && s->p + 1 < s->end)
-			s->p++;
-		if (n + 1 < size)
-			out[n++] = *s->p;
-		s->p++;
-	}
-	if (size)
-		out[n] = '\0';
-	return eat(s, '"');
-}
-
-static bool skip_value(struct scan *s, unsigned depth)
-{
-	char tmp[8];
-
-	if (depth > 64)
-		return false;
-	skip_ws(s);
-	if (s->p >= s->end)
-		return false;
-	if (*s->p == '"')
-		return scan_string(s, tmp, sizeof(tmp));
-	if (*s->p == '{' || *s->p == '[') {
-		char close = *s->p == '{' ? '}' : ']';
-
-		s->p++;
-		if (eat(s, close))
-			return true;
-		do {
-			if (close == '}' && (!scan_string(s, tmp, sizeof(tmp)) || !eat(s, ':')))
-				return false;
-			if (!skip_value(s, depth + 1))
-				return false;
-		} while (eat(s, ','));
-		return eat(s, close);
-	}
-	while (s->p < s->end && !strchr(",}] \n\t\r", *s->p))
-		s->p++;
-	return true;
-}
-
-struct nft_object {
-	char kind[16];                       /* "chain", "rule", ... */
-	char family[16], table[64], name[64], chain[64], hook[16], policy[16];
-	const char *start, *end;             /* the object's text */
-};
-
-/* The inner object of {"KIND": {...}}: its string members we care about. */
-static bool scan_object(struct scan *s, struct nft_object *o)
-{
-	*o = (struct nft_object){ .kind = "" };
-	if (!eat(s, '{') || !scan_string(s, o->kind, sizeof(o->kind)) || !eat(s, ':'))
-		return false;
-	skip_ws(s);
-	o->start = s->p;
-	if (!eat(s, '{'))
-		return skip_value(s, 1) && eat(s, '}');
-	if (!eat(s, '}'))
-		do {
-			char key[16], *dst = NULL;
-			size_t size = 0;
-
-			if (!scan_string(s, key, sizeof(key)) || !eat(s, ':'))
-				return false;
-			skip_ws(s);
-			if (streq(key, "family")) dst = o->family, size = sizeof(o->family);
-			else if (streq(key, "table")) dst = o->table, size = sizeof(o->table);
-			else if (streq(key, "name")) dst = o->name, size = sizeof(o->name);
-			else if (streq(key, "chain")) dst = o->chain, size = sizeof(o->chain);
-			else if (streq(key, "hook")) dst = o->hook, size = sizeof(o->hook);
-			else if (streq(key, "policy")) dst = o->policy, size = sizeof(o->policy);
-			if (dst && s->p < s->end && *s->p == '"') {
-				if (!scan_string(s, dst, size))
-					return false;
-			} else if (!skip_value(s, 2)) {
-				return false;
-			}
-		} while (eat(s, ','));
-	if (!eat(s, '}'))
-		return false;
-	o->end = s->p;
-	return eat(s, '}');
-}
-
-/* Does TEXT mention "NAME" as a JSON string? */
-static bool mentions(const char *start, const char *end, const char *name)
-{
-	size_t n = strlen(name);
-
-	for (const char *p = start; p + n + 2 <= end; p++)
-		if (p[0] == '"' && !memcmp(p + 1, name, n) && p[n + 1] == '"')
-			return true;
-	return false;
-}
-
-static bool is_qnet_bridge(const struct qnet_config *c, const char *start, const char *end)
-{
-	if (c->script_bridge[0] && mentions(start, end, c->script_bridge))
+	if (c->script_bridge[0] && qnet_nft_object_mentions(o, c->script_bridge))
 		return true;
 	for (size_t i = 0; i < c->n_networks; i++)
-		if (mentions(start, end, c->networks[i].bridge))
+		if (qnet_nft_object_mentions(o, c->networks[i].bridge))
 			return true;
 	for (size_t i = 0; i < c->n_grants; i++)
-		if (mentions(start, end, c->grants[i].bridge))
+		if (qnet_nft_object_mentions(o, c->grants[i].bridge))
 			return true;
 	return false;
 }
 
-/* Rules of FAMILY TABLE CHAIN in the ruleset that name one of our bridges:
- * then the admin has probably made room for us, and we only warn. */
-static bool chain_mentions_our_bridges(const struct qnet_config *c, const char *json, size_t len,
-				       const struct nft_object *chain)
-{
-	struct scan s = { json, json + len };
-	struct nft_object o;
+struct chain_rules {
+	const struct qnet_config *cfg;
+	const struct qnet_nft_object *chain;
+};
 
-	if (!eat(&s, '{'))
-		return false;
-	while (s.p < s.end && *s.p != '[')
-		s.p++;
-	if (!eat(&s, '['))
-		return false;
-	do {
-		if (!scan_object(&s, &o))
-			return false;
-		if (streq(o.kind, "rule") && streq(o.family, chain->family) && streq(o.table, chain->table) &&
-		    streq(o.chain, chain->name) && is_qnet_bridge(c, o.start, o.end))
-			return true;
-	} while (eat(&s, ','));
-	return false;
+/* 1 for a rule of the chain that names one of our bridges. */
+static int names_our_bridge(const struct qnet_nft_object *o, void *userdata)
+{
+	const struct chain_rules *c = userdata;
+
+	return streq(o->kind, "rule") && streq(o->family, c->chain->family) && streq(o->table, c->chain->table) &&
+	       streq(o->chain, c->chain->name) && is_qnet_bridge(c->cfg, o);
+}
+
+/* Rules of CHAIN in the ruleset that name one of our bridges: then the
+ * admin has probably made room for us, and we only warn. */
+static bool chain_mentions_our_bridges(const struct qnet_config *c, const char *json, size_t len,
+				       const struct qnet_nft_object *chain)
+{
+	struct chain_rules rules = { c, chain };
+
+	return qnet_nft_json_foreach(json, len, names_our_bridge, &rules) > 0;
+}
+
+struct forward_drops {
+	struct doctor *d;
+	const char *json;
+	size_t len;
+	unsigned found;
+};
+
+static int report_forward_drop(const struct qnet_nft_object *o, void *userdata)
+{
+	struct forward_drops *f = userdata;
+	char check[160], fix[512];
+
+	if (!streq(o->kind, "chain") || !streq(o->hook, "forward") || !streq(o->policy, "drop"))
+		return 0;
+	/* Our own tables never drop by policy; this is about everyone else's. */
+	if (qnet_state_network_of_table(o->table, NULL))
+		return 0;
+	f->found++;
+	snprintf(check, sizeof(check), "forward policy %s %s %s", o->family, o->table, o->name);
+	snprintf(fix, sizeof(fix),
+		 "accept qnet's bridges in that chain before the policy applies, e.g. with Docker: "
+		 "iptables -I DOCKER-USER -i BRIDGE -j ACCEPT; iptables -I DOCKER-USER -o BRIDGE -j ACCEPT");
+	if (chain_mentions_our_bridges(f->d->cfg, f->json, f->len, o))
+		report(f->d, WARN, check, fix,
+		       "chain %s of table %s %s drops forwarded packets by policy; some of its rules name "
+		       "qnet's bridges: make sure they accept", o->name, o->family, o->table);
+	else
+		report(f->d, FAIL, check, fix,
+		       "chain %s of table %s %s drops forwarded packets by policy (Docker sets this): "
+		       "VM NAT%s traffic is dropped, and an accept in qnet's table cannot override a drop "
+		       "in another table on the same hook", o->name, o->family, o->table,
+		       streq(o->family, "bridge") ? " and bridged" : " (and, with br_netfilter, bridged)");
+	return 0;
 }
 
 static int check_firewall(struct doctor *d)
 {
 	_cleanup_free_ char *json = NULL, *err = NULL;
-	struct nft_object o;
-	struct scan s;
-	unsigned found = 0;
-	size_t len;
+	struct forward_drops f = { .d = d };
 	int r;
 
 	r = qnet_nft_run("list ruleset", true, &err, &json);
@@ -760,41 +665,11 @@ static int check_firewall(struct doctor *d)
 			      "cannot read the ruleset: %.200s", err && *err ? err : "(no reason given)");
 	report(d, OK, "nftables", NULL, "libnftables reads the ruleset");
 
-	len = strlen(json);
-	s = (struct scan){ json, json + len };
-	/* {"nftables": [ {...}, ... ]} */
-	if (eat(&s, '{')) {
-		while (s.p < s.end && *s.p != '[')
-			s.p++;
-		if (eat(&s, '['))
-			do {
-				char check[160], fix[512];
-
-				if (!scan_object(&s, &o))
-					break;
-				if (!streq(o.kind, "chain") || !streq(o.hook, "forward") || !streq(o.policy, "drop"))
-					continue;
-				/* Our own tables never drop by policy; this is about everyone else's. */
-				if (qnet_state_network_of_table(o.table, NULL))
-					continue;
-				found++;
-				snprintf(check, sizeof(check), "forward policy %s %s %s", o.family, o.table, o.name);
-				snprintf(fix, sizeof(fix),
-					 "accept qnet's bridges in that chain before the policy applies, e.g. with Docker: "
-					 "iptables -I DOCKER-USER -i BRIDGE -j ACCEPT; iptables -I DOCKER-USER -o BRIDGE -j ACCEPT");
-				if (chain_mentions_our_bridges(d->cfg, json, len, &o))
-					report(d, WARN, check, fix,
-					       "chain %s of table %s %s drops forwarded packets by policy; some of its rules name "
-					       "qnet's bridges: make sure they accept", o.name, o.family, o.table);
-				else
-					report(d, FAIL, check, fix,
-					       "chain %s of table %s %s drops forwarded packets by policy (Docker sets this): "
-					       "VM NAT%s traffic is dropped, and an accept in qnet's table cannot override a drop "
-					       "in another table on the same hook", o.name, o.family, o.table,
-					       streq(o.family, "bridge") ? " and bridged" : " (and, with br_netfilter, bridged)");
-			} while (eat(&s, ','));
-	}
-	if (!found)
+	f.json = json;
+	f.len = strlen(json);
+	/* A ruleset we cannot read to its end is reported as far as it was read. */
+	(void)qnet_nft_json_foreach(f.json, f.len, report_forward_drop, &f);
+	if (!f.found)
 		report(d, OK, "forward policy", NULL, "no other table drops forwarded packets by policy");
 	return 0;
 }

@@ -10,6 +10,7 @@
  */
 #include <dlfcn.h>
 #include <errno.h>
+#include <stdbool.h>
 #include <nftables/libnftables.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,4 +106,151 @@ int qnet_nft_run(const char *script, bool json, char **err, char **out)
 	if (e && strstr(e, "Protocol not supported"))
 		return -EPROTONOSUPPORT;
 	return -EINVAL;
+}
+
+/* ---- the JSON of `nft -j list ruleset` ----
+ *
+ * libnftables' JSON is an array of one-key objects ({"chain": {...}},
+ * {"rule": {...}}); chains are flat, so a small scanner is enough: no JSON
+ * library for one check. It never reads outside [json, json + len): the
+ * text need not end in a NUL. */
+
+struct scan {
+	const char *p, *end;
+};
+
+static void skip_ws(struct scan *s)
+{
+	while (s->p < s->end && (*s->p == ' ' || *s->p == '\n' || *s->p == '\t' || *s->p == '\r'))
+		s->p++;
+}
+
+static bool eat(struct scan *s, char c)
+{
+	skip_ws(s);
+	if (s->p < s->end && *s->p == c) {
+		s->p++;
+		return true;
+	}
+	return false;
+}
+
+/* A string into OUT (truncated, escapes other than \" and \\ kept raw). */
+static bool scan_string(struct scan *s, char *out, size_t size)
+{
+	size_t n = 0;
+
+	if (!eat(s, '"'))
+		return false;
+	while (s->p < s->end && *s->p != '"') {
+		if (*s->p == '\\' && s->p + 1 < s->end)
+			s->p++;
+		if (n + 1 < size)
+			out[n++] = *s->p;
+		s->p++;
+	}
+	if (size)
+		out[n] = '\0';
+	return eat(s, '"');
+}
+
+static bool skip_value(struct scan *s, unsigned depth)
+{
+	char tmp[8];
+
+	if (depth > 64)
+		return false;
+	skip_ws(s);
+	if (s->p >= s->end)
+		return false;
+	if (*s->p == '"')
+		return scan_string(s, tmp, sizeof(tmp));
+	if (*s->p == '{' || *s->p == '[') {
+		char close = *s->p == '{' ? '}' : ']';
+
+		s->p++;
+		if (eat(s, close))
+			return true;
+		do {
+			if (close == '}' && (!scan_string(s, tmp, sizeof(tmp)) || !eat(s, ':')))
+				return false;
+			if (!skip_value(s, depth + 1))
+				return false;
+		} while (eat(s, ','));
+		return eat(s, close);
+	}
+	while (s->p < s->end && !strchr(",}] \n\t\r", *s->p))
+		s->p++;
+	return true;
+}
+
+/* The inner object of {"KIND": {...}}: its string members we care about. */
+static bool scan_object(struct scan *s, struct qnet_nft_object *o)
+{
+	*o = (struct qnet_nft_object){ .kind = "" };
+	if (!eat(s, '{') || !scan_string(s, o->kind, sizeof(o->kind)) || !eat(s, ':'))
+		return false;
+	skip_ws(s);
+	o->start = o->end = s->p;
+	if (!eat(s, '{'))
+		return skip_value(s, 1) && eat(s, '}');
+	if (!eat(s, '}'))
+		do {
+			char key[16], *dst = NULL;
+			size_t size = 0;
+
+			if (!scan_string(s, key, sizeof(key)) || !eat(s, ':'))
+				return false;
+			skip_ws(s);
+			if (streq(key, "family")) dst = o->family, size = sizeof(o->family);
+			else if (streq(key, "table")) dst = o->table, size = sizeof(o->table);
+			else if (streq(key, "name")) dst = o->name, size = sizeof(o->name);
+			else if (streq(key, "chain")) dst = o->chain, size = sizeof(o->chain);
+			else if (streq(key, "hook")) dst = o->hook, size = sizeof(o->hook);
+			else if (streq(key, "policy")) dst = o->policy, size = sizeof(o->policy);
+			if (dst && s->p < s->end && *s->p == '"') {
+				if (!scan_string(s, dst, size))
+					return false;
+			} else if (!skip_value(s, 2)) {
+				return false;
+			}
+		} while (eat(s, ','));
+	if (!eat(s, '}'))
+		return false;
+	o->end = s->p;
+	return eat(s, '}');
+}
+
+int qnet_nft_json_foreach(const char *json, size_t len,
+			  int (*fn)(const struct qnet_nft_object *o, void *userdata), void *userdata)
+{
+	struct scan s = { json, json + len };
+	struct qnet_nft_object o;
+	int r;
+
+	/* {"nftables": [ {...}, ... ]} */
+	if (!eat(&s, '{'))
+		return -EBADMSG;
+	while (s.p < s.end && *s.p != '[')
+		s.p++;
+	if (!eat(&s, '['))
+		return -EBADMSG;
+	do {
+		if (!scan_object(&s, &o))
+			return -EBADMSG;
+		r = fn(&o, userdata);
+		if (r != 0)
+			return r;
+	} while (eat(&s, ','));
+	return 0;
+}
+
+bool qnet_nft_object_mentions(const struct qnet_nft_object *o, const char *name)
+{
+	size_t n = strlen(name);
+
+	for (const char *p = o->start; p + n + 2 <= o->end; p++)
+		if (p[0] == '"' && !memcmp(p + 1, name, n) && p[n + 1] == '"')
+			return true;
+	return false;
 }
