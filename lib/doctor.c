@@ -14,13 +14,11 @@
 #include <net/if.h>
 #include <linux/capability.h>
 #include <linux/if_tun.h>
-#include <linux/netfilter_ipv4/ip_tables.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/xattr.h>
@@ -674,69 +672,15 @@ static int check_firewall(struct doctor *d)
 	return 0;
 }
 
-/* ---- legacy iptables (x_tables without nftables): same hook, same rule ----
- *
- * Hosts whose Docker uses iptables-legacy keep its FORWARD policy where
- * libnftables cannot see it; a drop there drops VM traffic all the same.
- * The kernel hands the filter table out through getsockopt; the policy is
- * the standard target of the entry at underflow[NF_INET_FORWARD]. */
-
-static bool legacy_filter_loaded(void)
-{
-	_cleanup_fclose_ FILE *f = fopen("/proc/net/ip_tables_names", "re");
-	char name[64];
-
-	while (f && fscanf(f, "%63s", name) == 1)
-		if (streq(name, "filter"))
-			return true;
-	return false;
-}
-
-/* 1 if FORWARD's policy is DROP, 0 if not, -errno if it cannot be read. */
-static int legacy_forward_drops(void)
-{
-	_cleanup_free_ struct ipt_get_entries *entries = NULL;
-	_cleanup_close_ int fd = -1;
-	struct ipt_getinfo info = { .name = "filter" };
-	const struct xt_standard_target *target;
-	const struct ipt_entry *policy;
-	socklen_t len = sizeof(info);
-	size_t off;
-
-	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
-	if (fd < 0)
-		return qnet_negerrno();
-	if (getsockopt(fd, IPPROTO_IP, IPT_SO_GET_INFO, &info, &len) < 0)
-		return qnet_negerrno();
-	if (!(info.valid_hooks & (1u << NF_INET_FORWARD)))
-		return 0;
-	entries = calloc(1, sizeof(*entries) + info.size);
-	if (!entries)
-		return -ENOMEM;
-	memcpy(entries->name, info.name, sizeof(entries->name));
-	entries->size = info.size;
-	len = (socklen_t)(sizeof(*entries) + info.size);
-	if (getsockopt(fd, IPPROTO_IP, IPT_SO_GET_ENTRIES, entries, &len) < 0)
-		return qnet_negerrno();
-	off = info.underflow[NF_INET_FORWARD];
-	if (off + sizeof(*policy) > entries->size)
-		return -EBADMSG;
-	policy = (const struct ipt_entry *)((const char *)entries->entrytable + off);
-	if (policy->target_offset + sizeof(*target) > policy->next_offset ||
-	    off + policy->next_offset > entries->size)
-		return -EBADMSG;
-	target = (const struct xt_standard_target *)((const char *)policy + policy->target_offset);
-	/* A standard target's verdict is -NF_<VERDICT> - 1. */
-	return target->verdict == -NF_DROP - 1;
-}
+/* ---- legacy iptables (x_tables without nftables): same hook, same rule ---- */
 
 static int check_legacy_iptables(struct doctor *d)
 {
 	int r;
 
-	if (!legacy_filter_loaded())
+	if (!qnet_nft_legacy_filter_loaded())
 		return 0;
-	r = legacy_forward_drops();
+	r = qnet_nft_legacy_forward_drops();
 	if (r < 0)
 		return report(d, WARN, "forward policy iptables-legacy", "run qnet doctor as root",
 			      "legacy iptables filter table is loaded, but its FORWARD policy cannot be read: %s",

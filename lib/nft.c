@@ -8,12 +8,17 @@
  * nothing in qemu-bridge-helper calls here: the helper never dlopen()s
  * (tests/unit/forbidden-calls.sh).
  */
+/* glibc's netinet/in.h before linux/netfilter_ipv4, or linux/in.h redefines it. */
+#include <netinet/in.h>
 #include <dlfcn.h>
 #include <errno.h>
-#include <stdbool.h>
+#include <linux/netfilter_ipv4/ip_tables.h>
 #include <nftables/libnftables.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 
 #include "macro.h"
 #include "nft.h"
@@ -253,4 +258,65 @@ bool qnet_nft_object_mentions(const struct qnet_nft_object *o, const char *name)
 		if (p[0] == '"' && !memcmp(p + 1, name, n) && p[n + 1] == '"')
 			return true;
 	return false;
+}
+
+/* ---- legacy iptables (x_tables without nftables) ----
+ *
+ * Hosts whose Docker uses iptables-legacy keep its FORWARD policy where
+ * libnftables cannot see it; a drop there drops VM traffic all the same.
+ * The kernel hands the filter table out through getsockopt; the policy is
+ * the standard target of the entry at underflow[NF_INET_FORWARD]. */
+
+bool qnet_nft_legacy_filter_loaded(void)
+{
+	_cleanup_fclose_ FILE *f = fopen("/proc/net/ip_tables_names", "re");
+	char name[64];
+
+	while (f && fscanf(f, "%63s", name) == 1)
+		if (streq(name, "filter"))
+			return true;
+	return false;
+}
+
+int qnet_nft_legacy_policy_drops(const void *entries, size_t size, size_t underflow)
+{
+	const char *table = entries;
+	struct xt_standard_target target;
+	struct ipt_entry policy;
+
+	if (underflow + sizeof(policy) > size)
+		return -EBADMSG;
+	/* Copied out, not cast: an offset from outside need not be aligned. */
+	memcpy(&policy, table + underflow, sizeof(policy));
+	if (policy.target_offset + sizeof(target) > policy.next_offset ||
+	    underflow + policy.next_offset > size)
+		return -EBADMSG;
+	memcpy(&target, table + underflow + policy.target_offset, sizeof(target));
+	/* A standard target's verdict is -NF_<VERDICT> - 1. */
+	return target.verdict == -NF_DROP - 1;
+}
+
+int qnet_nft_legacy_forward_drops(void)
+{
+	_cleanup_free_ struct ipt_get_entries *entries = NULL;
+	_cleanup_close_ int fd = -1;
+	struct ipt_getinfo info = { .name = "filter" };
+	socklen_t len = sizeof(info);
+
+	fd = socket(AF_INET, SOCK_RAW | SOCK_CLOEXEC, IPPROTO_RAW);
+	if (fd < 0)
+		return qnet_negerrno();
+	if (getsockopt(fd, IPPROTO_IP, IPT_SO_GET_INFO, &info, &len) < 0)
+		return qnet_negerrno();
+	if (!(info.valid_hooks & (1u << NF_INET_FORWARD)))
+		return 0;
+	entries = calloc(1, sizeof(*entries) + info.size);
+	if (!entries)
+		return -ENOMEM;
+	memcpy(entries->name, info.name, sizeof(entries->name));
+	entries->size = info.size;
+	len = (socklen_t)(sizeof(*entries) + info.size);
+	if (getsockopt(fd, IPPROTO_IP, IPT_SO_GET_ENTRIES, entries, &len) < 0)
+		return qnet_negerrno();
+	return qnet_nft_legacy_policy_drops(entries->entrytable, entries->size, info.underflow[NF_INET_FORWARD]);
 }

@@ -2,11 +2,12 @@
 /*
  * The kernel's packet filter as qnet talks to it: nft scripts run through
  * libnftables (see nft.c for why it is loaded late), and a reader of the
- * JSON it lists rulesets in.
+ * JSON it lists rulesets in; and the FORWARD policy of legacy iptables.
  */
 #pragma once
 
 #include <stdbool.h>
+#include <stddef.h>
 
 /* Run an nft command script (output as JSON if asked); the one place
  * libnftables' failures become -errno, -ELIBACC if it cannot be loaded.
@@ -30,3 +31,13 @@ int qnet_nft_json_foreach(const char *json, size_t len,
 			  int (*fn)(const struct qnet_nft_object *o, void *userdata), void *userdata);
 /* Does O's text hold the JSON string "NAME"? */
 bool qnet_nft_object_mentions(const struct qnet_nft_object *o, const char *name);
+
+/* Legacy iptables, whose tables libnftables does not list. Is its filter
+ * table loaded? */
+bool qnet_nft_legacy_filter_loaded(void);
+/* 1 if its FORWARD policy is DROP, 0 if not, -errno if it cannot be read. */
+int qnet_nft_legacy_forward_drops(void);
+/* The same from the table's entries as IPT_SO_GET_ENTRIES hands them out
+ * (SIZE bytes at ENTRIES, aligned or not) and FORWARD's underflow offset:
+ * 1 DROP, 0 another verdict, -EBADMSG if the entry is not within them. */
+int qnet_nft_legacy_policy_drops(const void *entries, size_t size, size_t underflow);
