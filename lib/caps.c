@@ -31,15 +31,19 @@
  */
 #include <cap-ng.h>
 #include <dirent.h>
+#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
 #include <linux/capability.h>
 #include <linux/close_range.h>
+#include <stdint.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/xattr.h>
 #include <unistd.h>
 
 #include "caps.h"
@@ -243,4 +247,43 @@ int qnet_caps_drop_groups(bool *dropped)
 	if (r == 0)
 		*dropped = true;
 	return drop_cap(CAP_SETGID) < 0 ? -EPERM : r;
+}
+
+/* ---- a file's capabilities (security.capability), for qnet doctor ---- */
+
+int qnet_caps_file_decode(const void *raw, size_t n, struct qnet_caps_file *ret)
+{
+	uint32_t le[XATTR_CAPS_SZ / sizeof(uint32_t)] = { 0 };
+	uint32_t magic, permitted[2] = { 0, 0 };
+	unsigned words;
+
+	if (n < XATTR_CAPS_SZ_1)
+		return -EINVAL;
+	memcpy(le, raw, n < sizeof(le) ? n : sizeof(le));
+	magic = le32toh(le[0]);
+	switch (magic & VFS_CAP_REVISION_MASK) {
+	case VFS_CAP_REVISION_1: words = VFS_CAP_U32_1; break;
+	case VFS_CAP_REVISION_2: case VFS_CAP_REVISION_3: words = VFS_CAP_U32_2; break;
+	default: return -EINVAL;
+	}
+	if (n < sizeof(uint32_t) * (1 + 2 * words))
+		return -EINVAL;
+	for (unsigned i = 0; i < words; i++)
+		permitted[i] = le32toh(le[1 + 2 * i]);
+	*ret = (struct qnet_caps_file){
+		.net_admin = permitted[0] & (1u << CAP_NET_ADMIN),
+		.effective = magic & VFS_CAP_FLAGS_EFFECTIVE,
+		.others = (permitted[0] & ~(1u << CAP_NET_ADMIN)) || permitted[1],
+	};
+	return 0;
+}
+
+int qnet_caps_file_read(int fd, struct qnet_caps_file *ret)
+{
+	uint8_t raw[XATTR_CAPS_SZ];
+	ssize_t n = fgetxattr(fd, "security.capability", raw, sizeof(raw));
+
+	if (n < 0)
+		return errno == ENOTSUP ? -ENODATA : qnet_negerrno();
+	return qnet_caps_file_decode(raw, (size_t)n, ret);
 }

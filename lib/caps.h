@@ -3,7 +3,8 @@
  * The privilege sequence of a program that needs CAP_NET_ADMIN and nothing
  * else (qemu-bridge-helper; DESIGN §5). Call the stages in this order, each
  * exactly once; each one returns 0 or -errno and the program must exit on
- * failure. See caps.c for the theory of operation.
+ * failure. See caps.c for the theory of operation. At the end: reading a
+ * file's capabilities, for `qnet doctor`.
  */
 #pragma once
 
@@ -46,3 +47,16 @@ int qnet_caps_close_fds(int keep);
  *    supplementary groups and CAP_SETGID where we hold it. *dropped says
  *    whether it was possible (not with only cap_net_admin+ep). */
 int qnet_caps_drop_groups(bool *dropped);
+
+/* What a file's security.capability attribute grants, as `qnet doctor`
+ * judges how the helper is installed. */
+struct qnet_caps_file {
+	bool net_admin;  /* CAP_NET_ADMIN is permitted */
+	bool effective;  /* the effective bit: permitted capabilities are raised at exec */
+	bool others;     /* other capabilities are permitted too */
+};
+/* Decode the attribute's N bytes at RAW (as the file system stores them:
+ * little endian, any alignment); -EINVAL if it is not a capability set. */
+int qnet_caps_file_decode(const void *raw, size_t n, struct qnet_caps_file *ret);
+/* Read FD's attribute and decode it; -ENODATA if it has none. */
+int qnet_caps_file_read(int fd, struct qnet_caps_file *ret);

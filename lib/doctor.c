@@ -6,13 +6,11 @@
  */
 #include <arpa/inet.h>
 #include <dirent.h>
-#include <endian.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
 /* glibc's net/if.h before any linux/ header, or linux/if.h redefines IFF_*. */
 #include <net/if.h>
-#include <linux/capability.h>
 #include <linux/if_tun.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -21,9 +19,9 @@
 #include <sys/ioctl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/xattr.h>
 
 #include "acl.h"
+#include "caps.h"
 #include "config.h"
 #include "doctor.h"
 #include "file.h"
@@ -130,40 +128,12 @@ static int check_tun(struct doctor *d)
 
 /* ---- the bridge helper's install mode ---- */
 
-/* From security.capability: is CAP_NET_ADMIN permitted, is the effective
- * bit set, and does the file carry other capabilities? -ENODATA if none. */
-static int file_caps(int fd, bool *net_admin, bool *effective, bool *others)
-{
-	uint32_t raw[XATTR_CAPS_SZ / sizeof(uint32_t)] = { 0 };
-	ssize_t n = fgetxattr(fd, "security.capability", raw, sizeof(raw));
-	uint32_t magic, permitted[2] = { 0, 0 };
-	unsigned words;
-
-	if (n < 0)
-		return errno == ENOTSUP ? -ENODATA : qnet_negerrno();
-	if ((size_t)n < XATTR_CAPS_SZ_1)
-		return -EINVAL;
-	magic = le32toh(raw[0]);
-	switch (magic & VFS_CAP_REVISION_MASK) {
-	case VFS_CAP_REVISION_1: words = VFS_CAP_U32_1; break;
-	case VFS_CAP_REVISION_2: case VFS_CAP_REVISION_3: words = VFS_CAP_U32_2; break;
-	default: return -EINVAL;
-	}
-	if ((size_t)n < sizeof(uint32_t) * (1 + 2 * words))
-		return -EINVAL;
-	for (unsigned i = 0; i < words; i++)
-		permitted[i] = le32toh(raw[1 + 2 * i]);
-	*net_admin = permitted[0] & (1u << CAP_NET_ADMIN);
-	*effective = magic & VFS_CAP_FLAGS_EFFECTIVE;
-	*others = (permitted[0] & ~(1u << CAP_NET_ADMIN)) || permitted[1];
-	return 0;
-}
-
 static int check_helper(struct doctor *d)
 {
 	char path[PATH_MAX], fix[PATH_MAX + 64];
-	bool net_admin = false, effective = false, others = false, setuid_root;
+	struct qnet_caps_file caps = { 0 };
 	_cleanup_close_ int fd = -1;
+	bool setuid_root;
 	struct stat st;
 	int r;
 
@@ -190,17 +160,17 @@ static int check_helper(struct doctor *d)
 			      "they could replace a privileged program", path, (unsigned)(st.st_mode & 07777));
 	}
 	setuid_root = st.st_mode & S_ISUID;
-	r = file_caps(fd, &net_admin, &effective, &others);
+	r = qnet_caps_file_read(fd, &caps);
 	if (r < 0 && r != -ENODATA)
 		return report(d, WARN, "helper", NULL, "%s: cannot read its file capabilities: %s", path, strerror(-r));
 
 	snprintf(fix, sizeof(fix), "setcap cap_net_admin+ep %s", path);
-	if (net_admin && !effective && !setuid_root)
+	if (caps.net_admin && !caps.effective && !setuid_root)
 		return report(d, FAIL, "helper", fix, "%s has cap_net_admin without the effective bit: "
 			      "it starts without the capability", path);
-	if (others)
+	if (caps.others)
 		return report(d, WARN, "helper", fix, "%s carries file capabilities beyond cap_net_admin", path);
-	if (net_admin)
+	if (caps.net_admin)
 		return report(d, OK, "helper", NULL, "%s has cap_net_admin+ep%s, mode %04o", path,
 			      setuid_root ? " (and is setuid root)" : "", (unsigned)(st.st_mode & 07777));
 	if (setuid_root)
