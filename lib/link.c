@@ -288,7 +288,7 @@ int qnet_bridge_port_set_isolated(struct qnet_nl *nl, int ifindex, bool isolated
 	return request(nl, msg);
 }
 
-int qnet_addr_add_ipv4(struct qnet_nl *nl, int ifindex, struct in_addr addr, unsigned prefix)
+int qnet_link_add_ipv4(struct qnet_nl *nl, int ifindex, struct in_addr addr, unsigned prefix)
 {
 	struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = (unsigned char)prefix,
 				 .ifa_index = (unsigned)ifindex };

@@ -71,4 +71,4 @@ int qnet_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_port_fn fn, vo
 int qnet_bridge_count_ports(struct qnet_nl *nl, int bridge);
 int qnet_bridge_port_set_isolated(struct qnet_nl *nl, int ifindex, bool isolated);
 
-int qnet_addr_add_ipv4(struct qnet_nl *nl, int ifindex, struct in_addr addr, unsigned prefix);
+int qnet_link_add_ipv4(struct qnet_nl *nl, int ifindex, struct in_addr addr, unsigned prefix);

@@ -162,7 +162,7 @@ static int complete(struct qnet_nl *nl, const struct qnet_network *n, const stru
 	bool changed;
 	int r;
 
-	r = qnet_addr_add_ipv4(nl, b->ifindex, n->gateway, n->prefix);
+	r = qnet_link_add_ipv4(nl, b->ifindex, n->gateway, n->prefix);
 	if (r == -EEXIST)
 		r = 0;
 	if (r == 0 && !(b->flags & IFF_UP))
