@@ -28,6 +28,7 @@
 #include "file.h"
 #include "ifname.h"
 #include "macro.h"
+#include "parse.h"
 #include "paths.h"
 
 enum rule_type {

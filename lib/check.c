@@ -42,7 +42,7 @@ static void check_networks(const struct qnet_config *cfg, struct sink *ud)
 	for (size_t i = 0; i < cfg->n_networks; i++) {
 		const struct qnet_network *n = &cfg->networks[i];
 
-		const char *cidr, *owner = n->prefix ? qnet_subnet_clash(n->subnet, n->prefix, &cidr) : NULL;
+		const char *cidr, *owner = n->prefix ? qnet_addr_ipv4_clash(n->subnet, n->prefix, &cidr) : NULL;
 
 		if (!owner)
 			continue;

@@ -22,6 +22,7 @@
 #include "file.h"
 #include "ifname.h"
 #include "macro.h"
+#include "parse.h"
 #include "paths.h"
 
 enum section { SEC_NONE, SEC_SCRIPT, SEC_NETWORK, SEC_BRIDGE, SEC_UNKNOWN };
@@ -60,113 +61,7 @@ static void report(struct parser *p, unsigned line, bool is_error, const char *f
 	p->diag(p->userdata, p->file, line, is_error, msg);
 }
 
-/* ---- value parsers ---- */
-
-int qnet_parse_bool(const char *s, bool *ret)
-{
-	static const char *const yes[] = { "yes", "true", "on", "1" };
-	static const char *const no[] = { "no", "false", "off", "0" };
-
-	for (size_t i = 0; i < ARRAY_SIZE(yes); i++) {
-		if (strcasecmp(s, yes[i]) == 0) {
-			*ret = true;
-			return 0;
-		}
-		if (strcasecmp(s, no[i]) == 0) {
-			*ret = false;
-			return 0;
-		}
-	}
-	return -EINVAL;
-}
-
-int qnet_parse_uint(const char *s, unsigned long max, unsigned long *ret)
-{
-	char *end;
-	unsigned long v;
-
-	if (!isdigit((unsigned char)s[0]))
-		return -EINVAL;
-	errno = 0;
-	v = strtoul(s, &end, 10);
-	if (errno || *end || v > max)
-		return -EINVAL;
-	*ret = v;
-	return 0;
-}
-
-static int parse_ipv4(const char *s, struct in_addr *ret)
-{
-	/* inet_pton alone accepts only dotted quads: no "10.1" shorthands. */
-	return inet_pton(AF_INET, s, ret) == 1 ? 0 : -EINVAL;
-}
-
-int qnet_parse_cidr(const char *s, struct in_addr *net, unsigned *prefix)
-{
-	char addr[INET_ADDRSTRLEN];
-	const char *slash = strchr(s, '/');
-	unsigned long len;
-	size_t n;
-
-	if (!slash)
-		return -EINVAL;
-	n = (size_t)(slash - s);
-	if (n == 0 || n >= sizeof(addr))
-		return -EINVAL;
-	memcpy(addr, s, n);
-	addr[n] = '\0';
-	if (parse_ipv4(addr, net) < 0 || qnet_parse_uint(slash + 1, 32, &len) < 0)
-		return -EINVAL;
-	*prefix = (unsigned)len;
-	return 0;
-}
-
-int qnet_parse_mac(const char *s, uint8_t mac[6])
-{
-	unsigned v[6];
-	char tail;
-
-	if (strlen(s) != 17 ||
-	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
-		return -EINVAL;
-	for (int i = 0; i < 6; i++) {
-		if (!isxdigit((unsigned char)s[i * 3]) || !isxdigit((unsigned char)s[i * 3 + 1]))
-			return -EINVAL;
-		mac[i] = (uint8_t)v[i];
-	}
-	/* A guest NIC needs a unicast address. */
-	if (mac[0] & 1)
-		return -EINVAL;
-	return 0;
-}
-
-/* "tcp 2222 10.0.76.10:22" */
-int qnet_parse_forward(const char *s, struct qnet_forward *ret)
-{
-	char proto[8], port[8], dest[32], extra;
-	char *colon;
-	unsigned long hp, gp;
-
-	if (sscanf(s, "%7s %7s %31s %c", proto, port, dest, &extra) != 3)
-		return -EINVAL;
-	if (streq(proto, "tcp"))
-		ret->proto = IPPROTO_TCP;
-	else if (streq(proto, "udp"))
-		ret->proto = IPPROTO_UDP;
-	else
-		return -EINVAL;
-	colon = strchr(dest, ':');
-	if (!colon)
-		return -EINVAL;
-	*colon = '\0';
-	if (qnet_parse_uint(port, 65535, &hp) < 0 || hp == 0 ||
-	    qnet_parse_uint(colon + 1, 65535, &gp) < 0 || gp == 0 ||
-	    parse_ipv4(dest, &ret->guest) < 0)
-		return -EINVAL;
-	ret->host_port = (uint16_t)hp;
-	ret->guest_port = (uint16_t)gp;
-	return 0;
-}
+/* ---- names ---- */
 
 bool qnet_network_name_valid(const char *name)
 {
@@ -347,17 +242,17 @@ static void network_key(struct parser *p, struct qnet_network *n, const char *ke
 	if (streq(key, "bridge")) {
 		set_ifname(p, n->bridge, key, value);
 	} else if (streq(key, "subnet")) {
-		if (qnet_parse_cidr(value, &n->subnet, &n->prefix) < 0)
+		if (qnet_addr_parse_ipv4_cidr(value, &n->subnet, &n->prefix) < 0)
 			report(p, p->line, true, "subnet: '%s' is not an IPv4 CIDR like 10.0.76.0/24", value);
 		else if (n->prefix < 8 || n->prefix > 30)
 			report(p, p->line, true, "subnet: prefix /%u out of range (8-30)", n->prefix);
-		else if (n->subnet.s_addr & ~htonl(~0u << (32 - n->prefix)))
+		else if (ntohl(n->subnet.s_addr) & ~qnet_addr_ipv4_mask(n->prefix))
 			report(p, p->line, true, "subnet: '%s' has host bits set", value);
 	} else if (streq(key, "dhcp-range")) {
 		char a[32], b[32], extra;
 
 		if (sscanf(value, "%31s %31s %c", a, b, &extra) != 2 ||
-		    parse_ipv4(a, &n->range_start) < 0 || parse_ipv4(b, &n->range_end) < 0)
+		    qnet_addr_parse_ipv4(a, &n->range_start) < 0 || qnet_addr_parse_ipv4(b, &n->range_end) < 0)
 			report(p, p->line, true, "dhcp-range: '%s' is not 'FIRST-IP LAST-IP'", value);
 	} else if (streq(key, "dns")) {
 		if (qnet_parse_bool(value, &n->dns) < 0)
@@ -375,7 +270,7 @@ static void network_key(struct parser *p, struct qnet_network *n, const char *ke
 		struct qnet_host *hosts;
 		int k = sscanf(value, "%31s %31s %63s %c", mac, ip, name, &extra);
 
-		if (k < 2 || k > 3 || qnet_parse_mac(mac, h.mac) < 0 || parse_ipv4(ip, &h.ip) < 0) {
+		if (k < 2 || k > 3 || qnet_addr_parse_mac(mac, h.mac) < 0 || qnet_addr_parse_ipv4(ip, &h.ip) < 0) {
 			report(p, p->line, true, "host: '%s' is not 'MAC IP [NAME]' with a unicast MAC", value);
 			return;
 		}
@@ -396,7 +291,7 @@ static void network_key(struct parser *p, struct qnet_network *n, const char *ke
 		struct qnet_forward f;
 		struct qnet_forward *fw;
 
-		if (qnet_parse_forward(value, &f) < 0) {
+		if (qnet_addr_parse_forward(value, &f) < 0) {
 			report(p, p->line, true, "forward: '%s' is not 'tcp|udp HOSTPORT GUESTIP:PORT'", value);
 			return;
 		}
@@ -504,14 +399,9 @@ static char *reader(char *str, int num, void *stream)
 
 /* ---- checks across a whole network, after parsing ---- */
 
-static uint32_t host_mask(unsigned prefix)
-{
-	return prefix ? ~0u << (32 - prefix) : 0;
-}
-
 static bool in_subnet(const struct qnet_network *n, struct in_addr a)
 {
-	return (ntohl(a.s_addr) & host_mask(n->prefix)) == ntohl(n->subnet.s_addr);
+	return qnet_addr_ipv4_overlap(a, 32, n->subnet, n->prefix);
 }
 
 static void finish_network(struct parser *p, struct qnet_network *n)
@@ -531,14 +421,14 @@ static void finish_network(struct parser *p, struct qnet_network *n)
 	}
 	if (!n->prefix) {
 		if (streq(n->name, QNET_DEFAULT_NETWORK))
-			(void)qnet_parse_cidr(QNET_DEFAULT_SUBNET, &n->subnet, &n->prefix);
+			(void)qnet_addr_parse_ipv4_cidr(QNET_DEFAULT_SUBNET, &n->subnet, &n->prefix);
 		else {
 			report(p, n->line, true, "[network %s]: subnet= is required", n->name);
 			return;
 		}
 	}
 	net = ntohl(n->subnet.s_addr);
-	bcast = net | ~host_mask(n->prefix);
+	bcast = net | ~qnet_addr_ipv4_mask(n->prefix);
 	n->gateway.s_addr = htonl(net + 1);
 	if (!n->range_start.s_addr) {
 		n->range_start.s_addr = htonl(net + 2);
@@ -577,33 +467,6 @@ static void finish_network(struct parser *p, struct qnet_network *n)
 	}
 }
 
-bool qnet_subnets_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
-{
-	uint32_t m = host_mask(pa < pb ? pa : pb);
-
-	return (ntohl(a.s_addr) & m) == (ntohl(b.s_addr) & m);
-}
-
-const char *qnet_subnet_clash(struct in_addr net, unsigned prefix, const char **cidr)
-{
-	/* Sharing a subnet with one of these breaks whichever starts second. */
-	static const struct {
-		uint32_t net;
-		unsigned prefix;
-		const char *cidr, *owner;
-	} others[] = {
-		{ 0xc0a87a00, 24, "192.168.122.0/24", "libvirt's default network" },
-		{ 0xac110000, 16, "172.17.0.0/16", "Docker's default bridge" },
-	};
-
-	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
-		if (qnet_subnets_overlap(net, prefix, (struct in_addr){ htonl(others[i].net) }, others[i].prefix)) {
-			*cidr = others[i].cidr;
-			return others[i].owner;
-		}
-	return NULL;
-}
-
 static void check_across(struct parser *p)
 {
 	struct qnet_config *c = p->cfg;
@@ -617,7 +480,7 @@ static void check_across(struct parser *p)
 			if (streq(a->bridge, b->bridge))
 				report(p, a->line ? a->line : b->line, true, "[network %s]: bridge %s is already used by network %s",
 				       a->name, a->bridge, b->name);
-			if (a->prefix && b->prefix && qnet_subnets_overlap(a->subnet, a->prefix, b->subnet, b->prefix))
+			if (a->prefix && b->prefix && qnet_addr_ipv4_overlap(a->subnet, a->prefix, b->subnet, b->prefix))
 				report(p, a->line ? a->line : b->line, true, "[network %s]: subnet overlaps network %s",
 				       a->name, b->name);
 		}

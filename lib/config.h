@@ -16,6 +16,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "addr.h"
+
 #define QNET_DEFAULT_NETWORK "default"
 #define QNET_DEFAULT_NAT_BRIDGE "qnetbr0"
 #define QNET_DEFAULT_SUBNET "10.0.76.0/24"
@@ -25,13 +27,6 @@ struct qnet_host {
 	uint8_t mac[6];
 	struct in_addr ip;
 	char name[64]; /* may be empty */
-};
-
-struct qnet_forward {
-	uint8_t proto;      /* IPPROTO_TCP or IPPROTO_UDP */
-	uint16_t host_port;
-	struct in_addr guest;
-	uint16_t guest_port;
 };
 
 struct qnet_network {
@@ -91,17 +86,5 @@ void qnet_config_freep(struct qnet_config **c);
 const struct qnet_network *qnet_config_network(const struct qnet_config *c, const char *name);
 const struct qnet_grant *qnet_config_grant(const struct qnet_config *c, const char *bridge);
 
-/* Value parsers, shared with qnet check and the fuzzers. 0 or -EINVAL. */
-int qnet_parse_cidr(const char *s, struct in_addr *net, unsigned *prefix);
-int qnet_parse_mac(const char *s, uint8_t mac[6]);
-int qnet_parse_bool(const char *s, bool *ret);
-/* A decimal number, the whole string, no sign or blanks, at most MAX. */
-int qnet_parse_uint(const char *s, unsigned long max, unsigned long *ret);
-int qnet_parse_forward(const char *s, struct qnet_forward *ret);
+/* 1 to QNET_NAME_MAX of A-Z a-z 0-9 - _: a network name, safe in file and table names. */
 bool qnet_network_name_valid(const char *name);
-/* Do A/PA and B/PB share any address? */
-bool qnet_subnets_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb);
-/* The default network of another manager that NET/PREFIX overlaps (libvirt's
- * 192.168.122.0/24, Docker's 172.17.0.0/16): its owner, and its CIDR in
- * *cidr; NULL if none. */
-const char *qnet_subnet_clash(struct in_addr net, unsigned prefix, const char **cidr);

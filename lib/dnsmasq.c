@@ -36,6 +36,7 @@
 #include "file.h"
 #include "log.h"
 #include "macro.h"
+#include "parse.h"
 #include "paths.h"
 #include "proc.h"
 #include "state.h"

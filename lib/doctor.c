@@ -21,6 +21,7 @@
 #include <sys/sysmacros.h>
 
 #include "acl.h"
+#include "addr.h"
 #include "caps.h"
 #include "config.h"
 #include "doctor.h"
@@ -30,6 +31,7 @@
 #include "macro.h"
 #include "netlink.h"
 #include "nft.h"
+#include "parse.h"
 #include "paths.h"
 #include "proc.h"
 #include "route.h"
@@ -532,7 +534,7 @@ static void check_subnets(struct doctor *d)
 			       net, n->prefix, dev.name);
 			continue;
 		}
-		const char *cidr, *owner = qnet_subnet_clash(n->subnet, n->prefix, &cidr);
+		const char *cidr, *owner = qnet_addr_ipv4_clash(n->subnet, n->prefix, &cidr);
 
 		if (owner) {
 			report(d, WARN, check, fix, "%s/%u overlaps %s %s: whichever starts second breaks",

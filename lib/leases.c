@@ -9,7 +9,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "addr.h"
 #include "leases.h"
 #include "macro.h"
 #include "state.h"
@@ -38,7 +38,7 @@ static bool parse_line(const char *line, size_t len, struct qnet_lease *l)
 	memset(l, 0, sizeof(*l));
 	l->expiry = (int64_t)expiry;
 	/* Guests choose their hardware type; only Ethernet MACs are ours. */
-	if (qnet_parse_mac(f[1], l->mac) < 0)
+	if (qnet_addr_parse_mac(f[1], l->mac) < 0)
 		return false;
 	if (inet_pton(AF_INET, f[2], &l->ip) != 1)
 		return false;

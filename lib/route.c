@@ -6,7 +6,7 @@
 #include <netlink/netlink.h>
 #include <stdint.h>
 
-#include "config.h"
+#include "addr.h"
 #include "macro.h"
 #include "route.h"
 
@@ -111,7 +111,7 @@ int qnet_route_default_ifindex(struct qnet_nl *nl, int *ifindex)
 
 bool qnet_route_overlaps(const struct qnet_route *rt, struct in_addr net, unsigned prefix)
 {
-	return qnet_subnets_overlap((struct in_addr){ rt->dst }, rt->dst_len, net, prefix);
+	return qnet_addr_ipv4_overlap((struct in_addr){ rt->dst }, rt->dst_len, net, prefix);
 }
 
 struct overlap {

@@ -1,11 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The value parsers of qnet.conf and interface names, which also see argv. */
+/* The value parsers of qnet.conf (addresses, numbers, yes/no) and of
+ * interface and network names, which also see argv. */
+#include <limits.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "config.h"
 #include "ifname.h"
+#include "parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -16,6 +20,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct qnet_forward f;
 	struct in_addr a;
 	unsigned prefix;
+	unsigned long n;
 	uint8_t mac[6];
 	bool b;
 
@@ -25,10 +30,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	s[size] = '\0';
 	(void)qnet_ifname_invalid(s);
 	(void)qnet_printable(s, printable);
-	(void)qnet_parse_cidr(s, &a, &prefix);
-	(void)qnet_parse_mac(s, mac);
+	(void)qnet_addr_parse_ipv4(s, &a);
+	if (qnet_addr_parse_ipv4_cidr(s, &a, &prefix) == 0) {
+		const char *cidr;
+
+		(void)qnet_addr_ipv4_clash(a, prefix, &cidr);
+	}
+	(void)qnet_addr_parse_mac(s, mac);
+	(void)qnet_addr_parse_forward(s, &f);
 	(void)qnet_parse_bool(s, &b);
-	(void)qnet_parse_forward(s, &f);
+	(void)qnet_parse_uint(s, ULONG_MAX, &n);
 	(void)qnet_network_name_valid(s);
 	free(s);
 	return 0;

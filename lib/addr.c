@@ -1,0 +1,114 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+#include <arpa/inet.h>
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "addr.h"
+#include "macro.h"
+#include "parse.h"
+
+int qnet_addr_parse_ipv4(const char *s, struct in_addr *ret)
+{
+	/* inet_pton alone accepts only dotted quads: no "10.1" shorthands. */
+	return inet_pton(AF_INET, s, ret) == 1 ? 0 : -EINVAL;
+}
+
+int qnet_addr_parse_ipv4_cidr(const char *s, struct in_addr *net, unsigned *prefix)
+{
+	char addr[INET_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	unsigned long len;
+	size_t n;
+
+	if (!slash)
+		return -EINVAL;
+	n = (size_t)(slash - s);
+	if (n == 0 || n >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	if (qnet_addr_parse_ipv4(addr, net) < 0 || qnet_parse_uint(slash + 1, 32, &len) < 0)
+		return -EINVAL;
+	*prefix = (unsigned)len;
+	return 0;
+}
+
+int qnet_addr_parse_mac(const char *s, uint8_t mac[6])
+{
+	unsigned v[6];
+	char tail;
+
+	if (strlen(s) != 17 ||
+	    sscanf(s, "%2x:%2x:%2x:%2x:%2x:%2x%c", &v[0], &v[1], &v[2], &v[3], &v[4], &v[5], &tail) != 6)
+		return -EINVAL;
+	for (int i = 0; i < 6; i++) {
+		if (!isxdigit((unsigned char)s[i * 3]) || !isxdigit((unsigned char)s[i * 3 + 1]))
+			return -EINVAL;
+		mac[i] = (uint8_t)v[i];
+	}
+	/* A guest NIC needs a unicast address. */
+	if (mac[0] & 1)
+		return -EINVAL;
+	return 0;
+}
+
+int qnet_addr_parse_forward(const char *s, struct qnet_forward *ret)
+{
+	char proto[8], port[8], dest[32], extra;
+	char *colon;
+	unsigned long hp, gp;
+
+	if (sscanf(s, "%7s %7s %31s %c", proto, port, dest, &extra) != 3)
+		return -EINVAL;
+	if (streq(proto, "tcp"))
+		ret->proto = IPPROTO_TCP;
+	else if (streq(proto, "udp"))
+		ret->proto = IPPROTO_UDP;
+	else
+		return -EINVAL;
+	colon = strchr(dest, ':');
+	if (!colon)
+		return -EINVAL;
+	*colon = '\0';
+	if (qnet_parse_uint(port, 65535, &hp) < 0 || hp == 0 ||
+	    qnet_parse_uint(colon + 1, 65535, &gp) < 0 || gp == 0 ||
+	    qnet_addr_parse_ipv4(dest, &ret->guest) < 0)
+		return -EINVAL;
+	ret->host_port = (uint16_t)hp;
+	ret->guest_port = (uint16_t)gp;
+	return 0;
+}
+
+uint32_t qnet_addr_ipv4_mask(unsigned prefix)
+{
+	return prefix ? ~0u << (32 - prefix) : 0;
+}
+
+bool qnet_addr_ipv4_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb)
+{
+	uint32_t m = qnet_addr_ipv4_mask(pa < pb ? pa : pb);
+
+	return (ntohl(a.s_addr) & m) == (ntohl(b.s_addr) & m);
+}
+
+const char *qnet_addr_ipv4_clash(struct in_addr net, unsigned prefix, const char **cidr)
+{
+	/* Sharing a subnet with one of these breaks whichever starts second. */
+	static const struct {
+		uint32_t net;
+		unsigned prefix;
+		const char *cidr, *owner;
+	} others[] = {
+		{ 0xc0a87a00, 24, "192.168.122.0/24", "libvirt's default network" },
+		{ 0xac110000, 16, "172.17.0.0/16", "Docker's default bridge" },
+	};
+
+	for (size_t i = 0; i < ARRAY_SIZE(others); i++)
+		if (qnet_addr_ipv4_overlap(net, prefix, (struct in_addr){ htonl(others[i].net) }, others[i].prefix)) {
+			*cidr = others[i].cidr;
+			return others[i].owner;
+		}
+	return NULL;
+}

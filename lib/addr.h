@@ -1,0 +1,47 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Addresses as qnet reads and compares them: IPv4 addresses and subnets,
+ * MAC addresses, and port forwards to a guest's address. The contract:
+ *   - pure functions of their arguments (no I/O, no global state), so each
+ *     can be fuzzed on its own (tests/fuzz/fuzz-values.c);
+ *   - a parser reads the whole NUL-terminated string and returns 0 with
+ *     *ret filled, or -EINVAL (what it wrote to *ret is then undefined);
+ *     it never accepts a prefix of the string or a shorthand;
+ *   - struct in_addr is in network byte order, as the kernel and
+ *     inet_ntop() want it; masks and other arithmetic are in host order;
+ *     a prefix length is a bit count;
+ *   - what is IPv4-only says ipv4 in its name; IPv6 functions will say
+ *     ipv6 and have the same shapes.
+ * Numbers and yes/no values are parse.h's.
+ */
+#pragma once
+
+#include <netinet/in.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+/* A host port forwarded to a guest's: "tcp 2222 10.0.76.10:22". */
+struct qnet_forward {
+	uint8_t proto;      /* IPPROTO_TCP or IPPROTO_UDP */
+	uint16_t host_port;
+	struct in_addr guest;
+	uint16_t guest_port;
+};
+
+/* A dotted quad only: inet_aton's "10.1" and the like are refused. */
+int qnet_addr_parse_ipv4(const char *s, struct in_addr *ret);
+/* "A.B.C.D/N", N 0..32. Host bits set are the caller's to judge. */
+int qnet_addr_parse_ipv4_cidr(const char *s, struct in_addr *net, unsigned *prefix);
+/* "xx:xx:xx:xx:xx:xx" (hex, either case), unicast only: it names a guest NIC. */
+int qnet_addr_parse_mac(const char *s, uint8_t mac[6]);
+/* "tcp|udp HOSTPORT GUESTIP:PORT", blank-separated, ports 1..65535. */
+int qnet_addr_parse_forward(const char *s, struct qnet_forward *ret);
+
+/* The netmask of a PREFIX (0..32) bit prefix, in host byte order. */
+uint32_t qnet_addr_ipv4_mask(unsigned prefix);
+/* Do A/PA and B/PB share any address? */
+bool qnet_addr_ipv4_overlap(struct in_addr a, unsigned pa, struct in_addr b, unsigned pb);
+/* The default network of another manager that NET/PREFIX overlaps (libvirt's
+ * 192.168.122.0/24, Docker's 172.17.0.0/16): its owner, and its CIDR in
+ * *cidr; NULL if none. */
+const char *qnet_addr_ipv4_clash(struct in_addr net, unsigned prefix, const char **cidr);
