@@ -7,7 +7,6 @@
 #include "log.h"
 
 static const char *program = "qnet";
-static bool quiet;
 
 void qnet_log_init(const char *argv0)
 {
@@ -22,11 +21,6 @@ void qnet_log_init(const char *argv0)
 const char *qnet_log_program(void)
 {
 	return program;
-}
-
-void qnet_log_set_quiet(bool q)
-{
-	quiet = q;
 }
 
 static void vlog(const char *prefix, const char *fmt, va_list ap)
@@ -53,17 +47,6 @@ void qnet_warn(const char *fmt, ...)
 
 	va_start(ap, fmt);
 	vlog("warning: ", fmt, ap);
-	va_end(ap);
-}
-
-void qnet_info(const char *fmt, ...)
-{
-	va_list ap;
-
-	if (quiet)
-		return;
-	va_start(ap, fmt);
-	vlog("", fmt, ap);
 	va_end(ap);
 }
 

@@ -10,11 +10,9 @@
 
 void qnet_log_init(const char *argv0);
 const char *qnet_log_program(void);
-void qnet_log_set_quiet(bool quiet);
 
 void qnet_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void qnet_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-void qnet_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* authpriv syslog line, also echoed to stderr when it denies. */
 void qnet_audit(bool denied, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
