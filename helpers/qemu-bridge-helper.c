@@ -63,7 +63,6 @@ int main(int argc, char **argv)
 	const char *real;
 	bool found;
 	const struct passwd *pw;
-	bool bounding_cleared, groups_dropped;
 	struct args args;
 	const char *why;
 	int r;
@@ -87,8 +86,10 @@ int main(int argc, char **argv)
 	/* 3. All ids become the caller's; a setuid-root start is undone here. */
 	if ((r = qnet_caps_switch_to_caller(&caller)) < 0)
 		return qnet_error("cannot switch to uid %u: %s", caller.uid, strerror(-r)), EXIT_FAILURE;
-	/* 4. Nothing we could ever exec may hold more than we do. */
-	if ((r = qnet_caps_clear_bounding(&bounding_cleared)) < 0)
+	/* 4. Nothing we could ever exec may hold more than we do. Whether
+	 * the set could be emptied changes nothing below (without
+	 * CAP_SETPCAP, step 5 is what covers exec), so the answer is not kept. */
+	if ((r = qnet_caps_clear_bounding(&(bool){ false })) < 0)
 		return qnet_error("cannot clear bounding set: %s", strerror(-r)), EXIT_FAILURE;
 	/* 5. Not even a setuid or file-capability program could change that. */
 	if ((r = qnet_caps_no_new_privs()) < 0)
@@ -131,8 +132,11 @@ int main(int argc, char **argv)
 	r = qnet_acl_decide_link(&who, args.bridge, found ? bridge.name : NULL, &decision);
 	if (r < 0)
 		return qnet_error("%s: cannot decide: %s", args.bridge, strerror(-r)), EXIT_FAILURE;
-	/* 8. The ACL files are read: the caller's groups have done their job. */
-	if ((r = qnet_caps_drop_groups(&groups_dropped)) < 0)
+	/* 8. The ACL files are read: the caller's groups have done their job.
+	 * Where they cannot be (cap_net_admin+ep gives no CAP_SETGID) they
+	 * stay, as they always do in QEMU's helper; nothing below depends on
+	 * which case it was, so the answer is not kept. */
+	if ((r = qnet_caps_drop_groups(&(bool){ false })) < 0)
 		return qnet_error("cannot drop supplementary groups: %s", strerror(-r)), EXIT_FAILURE;
 
 	if (!decision.allowed) {
