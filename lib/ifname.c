@@ -31,6 +31,7 @@ const char *qnet_printable(const char *in, char out[QNET_PRINTABLE_SIZE])
 
 	if (!in)
 		in = "(null)";
+	/* The last 4 bytes are for "..." and the NUL. */
 	for (; i < QNET_PRINTABLE_SIZE - 4 && in[i]; i++) {
 		unsigned char c = (unsigned char)in[i];
 		out[i] = (c < ' ' || c >= 0x7f) ? '?' : (char)c;
