@@ -44,7 +44,6 @@
 #include "paths.h"
 #include "port.h"
 #include "route.h"
-#include "script.h"
 #include "state.h"
 #include "sysctl.h"
 

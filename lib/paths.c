@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "paths.h"
 
@@ -46,4 +47,16 @@ int qnet_path_join(char *buf, size_t size, const char *dir, const char *name)
 	if ((size_t)n >= size)
 		return -ENAMETOOLONG;
 	return 0;
+}
+
+const char *qnet_program_instance(const char *argv0)
+{
+	const char *base = strrchr(argv0, '/');
+	const char *at;
+
+	/* Only the program's own name counts: an '@' in a directory above it
+	 * is not an instance. */
+	base = base ? base + 1 : argv0;
+	at = strchr(base, '@');
+	return at && at[1] ? at + 1 : NULL;
 }

@@ -4,6 +4,7 @@
  * QNET_RUNDIR, QNET_STATEDIR, QNET_DNSMASQ and QNET_LIBEXECDIR, read with secure_getenv()
  * only: in a setuid or file-capability process those variables do not exist,
  * so a caller can never point a privileged program at files of its choice.
+ * Also what a program's own name says (its @instance).
  */
 #pragma once
 
@@ -15,6 +16,12 @@ const char *qnet_statedir(void);
 const char *qnet_dnsmasq_path(void);
 /* Where the programs QEMU runs are installed (QNET_LIBEXECDIR), for `qnet doctor`. */
 const char *qnet_libexecdir(void);
+
+/* The part after '@' in a program's own name (ARGV0, with or without a
+ * directory: "/usr/libexec/qnet/qemu-ifup@br1" is "br1"), or NULL if
+ * there is none or it is empty. qemu-ifup@BRIDGE and qemu-ifup-nat@NETWORK
+ * are how a symlink picks what a program works on. */
+const char *qnet_program_instance(const char *argv0);
 
 /* DIR/NAME into BUF; -ENAMETOOLONG instead of truncating. */
 int qnet_path_join(char *buf, size_t size, const char *dir, const char *name);

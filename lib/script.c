@@ -9,19 +9,10 @@
 #include "link.h"
 #include "log.h"
 #include "macro.h"
+#include "paths.h"
 #include "port.h"
 #include "route.h"
 #include "script.h"
-
-const char *qnet_program_instance(const char *argv0)
-{
-	const char *base = strrchr(argv0, '/');
-	const char *at;
-
-	base = base ? base + 1 : argv0;
-	at = strchr(base, '@');
-	return at && at[1] ? at + 1 : NULL;
-}
 
 void qnet_script_config_diag(void *userdata, const char *file, unsigned line, bool is_error,
 			     const char *msg)

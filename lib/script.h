@@ -23,6 +23,3 @@ int qnet_script_options(const char *synopsis, int argc, char **argv);
 /* Prints a qnet.conf diagnostic as one line (qnet_config_load's callback). */
 void qnet_script_config_diag(void *userdata, const char *file, unsigned line, bool is_error,
 			     const char *msg);
-
-/* The part after '@' in the program's own name, or NULL. */
-const char *qnet_program_instance(const char *argv0);

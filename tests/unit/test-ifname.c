@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include "ifname.h"
-#include "script.h"
+#include "paths.h"
 #include "../tap.h"
 
 int main(void)
