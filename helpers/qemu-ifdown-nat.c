@@ -4,5 +4,5 @@
 
 int main(int argc, char **argv)
 {
-	return qnet_script_ifdown_nat(argc, argv);
+	return script_ifdown_nat(argc, argv);
 }

@@ -4,5 +4,5 @@
 
 int main(int argc, char **argv)
 {
-	return qnet_script_ifdown(argc, argv);
+	return script_ifdown(argc, argv);
 }

@@ -4,5 +4,5 @@
 
 int main(int argc, char **argv)
 {
-	return qnet_script_ifup_nat(argc, argv);
+	return script_ifup_nat(argc, argv);
 }

@@ -4,5 +4,5 @@
 
 int main(int argc, char **argv)
 {
-	return qnet_script_ifup(argc, argv);
+	return script_ifup(argc, argv);
 }

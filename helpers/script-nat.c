@@ -20,7 +20,7 @@ static int run(int argc, char **argv, bool up)
 	int r;
 
 	qnet_log_init(argv[0]);
-	r = qnet_script_options("IFNAME", argc, argv);
+	r = script_options("IFNAME", argc, argv);
 	if (r >= 0)
 		return r;
 	if (argc != 2) {
@@ -32,7 +32,7 @@ static int run(int argc, char **argv, bool up)
 		qnet_error("interface '%s': %s", qnet_printable(argv[1], safe), bad);
 		return 1;
 	}
-	if (qnet_config_load(NULL, &cfg, qnet_script_config_diag, NULL) < 0)
+	if (qnet_config_load(NULL, &cfg, script_config_diag, NULL) < 0)
 		return 1;
 	network = qnet_nat_network_name(argv[0], cfg);
 	if (!qnet_network_name_valid(network)) {
@@ -48,12 +48,12 @@ static int run(int argc, char **argv, bool up)
 	return 0;
 }
 
-int qnet_script_ifup_nat(int argc, char **argv)
+int script_ifup_nat(int argc, char **argv)
 {
 	return run(argc, argv, true);
 }
 
-int qnet_script_ifdown_nat(int argc, char **argv)
+int script_ifdown_nat(int argc, char **argv)
 {
 	return run(argc, argv, false);
 }

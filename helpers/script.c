@@ -14,8 +14,8 @@
 #include "route.h"
 #include "script.h"
 
-void qnet_script_config_diag(void *userdata, const char *file, unsigned line, bool is_error,
-			     const char *msg)
+void script_config_diag(void *userdata, const char *file, unsigned line, bool is_error,
+			const char *msg)
 {
 	(void)userdata;
 	if (line)
@@ -24,7 +24,7 @@ void qnet_script_config_diag(void *userdata, const char *file, unsigned line, bo
 		qnet_error("%s: %s", file, msg);
 }
 
-int qnet_script_options(const char *synopsis, int argc, char **argv)
+int script_options(const char *synopsis, int argc, char **argv)
 {
 	char safe[QNET_PRINTABLE_SIZE];
 
@@ -110,7 +110,7 @@ static int choose_bridge(struct qnet_nl *nl, int argc, char **argv, char bridge[
 		snprintf(bridge, IFNAMSIZ, "%s", choice);
 		return 0;
 	}
-	if (qnet_config_load(NULL, &cfg, qnet_script_config_diag, NULL) < 0)
+	if (qnet_config_load(NULL, &cfg, script_config_diag, NULL) < 0)
 		return -EINVAL;
 	if (cfg->script_bridge[0]) {
 		memcpy(bridge, cfg->script_bridge, IFNAMSIZ);
@@ -119,7 +119,7 @@ static int choose_bridge(struct qnet_nl *nl, int argc, char **argv, char bridge[
 	return default_route_bridge(nl, argv[1], bridge);
 }
 
-int qnet_script_ifup(int argc, char **argv)
+int script_ifup(int argc, char **argv)
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
 	char bridge[IFNAMSIZ], why[256];
@@ -127,7 +127,7 @@ int qnet_script_ifup(int argc, char **argv)
 	int r;
 
 	qnet_log_init(argv[0]);
-	r = qnet_script_options("IFNAME [BRIDGE]", argc, argv);
+	r = script_options("IFNAME [BRIDGE]", argc, argv);
 	if (r >= 0)
 		return r;
 	if (!valid_name("interface", argv[1]))
@@ -151,14 +151,14 @@ int qnet_script_ifup(int argc, char **argv)
 	return 0;
 }
 
-int qnet_script_ifdown(int argc, char **argv)
+int script_ifdown(int argc, char **argv)
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
 	int r;
 
 	qnet_log_init(argv[0]);
 	/* Xen's QEMU passes the bridge too; detaching does not need it. */
-	r = qnet_script_options("IFNAME [BRIDGE]", argc, argv);
+	r = script_options("IFNAME [BRIDGE]", argc, argv);
 	if (r >= 0)
 		return r;
 	if (!valid_name("interface", argv[1]))
