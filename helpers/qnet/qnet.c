@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * qnet: the administrator's command. Subcommand dispatch and argv parsing
- * only; the work is in lib/check.c, lib/doctor.c, lib/status.c, lib/nat.c.
- * Exit status: 0 fine, 1 the answer is "no" or something failed, 2 usage.
+ * qnet: the administrator's command. Subcommand dispatch and the argv
+ * parsing its subcommands share; each subcommand is in its own file
+ * beside this one (qnet.h), or still here. Exit status: 0 fine, 1 the
+ * answer is "no" or something failed, 2 usage.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -11,17 +12,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "check.h"
 #include "config.h"
 #include "doctor.h"
 #include "ifname.h"
-#include "link.h"
 #include "log.h"
 #include "macro.h"
 #include "nat.h"
+#include "qnet.h"
 #include "status.h"
-
-#define EXIT_USAGE 2
 
 struct command {
 	const char *name;
@@ -32,7 +30,7 @@ struct command {
 
 static const struct command *find_command(const char *name);
 
-static int usage_error(const char *cmd)
+int cli_usage_error(const char *cmd)
 {
 	const struct command *c = cmd ? find_command(cmd) : NULL;
 
@@ -44,7 +42,7 @@ static int usage_error(const char *cmd)
 	return EXIT_USAGE;
 }
 
-static int show_help(const char *cmd)
+int cli_show_help(const char *cmd)
 {
 	const struct command *c = find_command(cmd);
 
@@ -52,12 +50,7 @@ static int show_help(const char *cmd)
 	return EXIT_SUCCESS;
 }
 
-/*
- * getopt_long over a subcommand's own argv (argv[0] is its name). Returns
- * the option, -1 at the end, or reports an unknown option or a missing
- * argument and returns '?'.
- */
-static int next_option(const char *cmd, int argc, char **argv, const struct option *opts)
+int cli_next_option(const char *cmd, int argc, char **argv, const struct option *opts)
 {
 	int c = getopt_long(argc, argv, "+:h", opts, NULL);
 
@@ -85,96 +78,23 @@ static int parse_plain(const char *cmd, int argc, char **argv, int n_args, const
 	int c;
 
 	optind = 0;
-	while ((c = next_option(cmd, argc, argv, extra ? extra : base)) != -1) {
+	while ((c = cli_next_option(cmd, argc, argv, extra ? extra : base)) != -1) {
 		if (c == 'h')
-			return show_help(cmd), -1;
+			return cli_show_help(cmd), -1;
 		if (c == 'f' && flag)
 			*flag = true;
 		else
-			return usage_error(cmd), -EXIT_USAGE;
+			return cli_usage_error(cmd), -EXIT_USAGE;
 	}
 	if (argc - optind != n_args) {
 		qnet_error("%s: %s", cmd, argc - optind < n_args ? "missing operand" : "too many operands");
-		return usage_error(cmd), -EXIT_USAGE;
+		return cli_usage_error(cmd), -EXIT_USAGE;
 	}
 	return optind;
 }
 
 /* The exit status for parse_plain()'s negative results. */
 #define PARSED_EXIT(r) ((r) == -1 ? EXIT_SUCCESS : EXIT_USAGE)
-
-/* The own name of the link NAME resolves to (NAME itself, or the link
- * NAME is an alternative name of); -errno if there is none. */
-static int bridge_real_name(const char *name, char real[IFNAMSIZ])
-{
-	_cleanup_nl_ struct qnet_nl nl = { 0 };
-	struct qnet_link l;
-	int r;
-
-	if (qnet_ifname_invalid(name))
-		return -EINVAL;
-	r = qnet_nl_open(&nl);
-	if (r == 0)
-		r = qnet_link_resolve(&nl, name, &l);
-	if (r == 0)
-		memcpy(real, l.name, IFNAMSIZ);
-	return r;
-}
-
-static int cmd_check(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "user", required_argument, NULL, 'u' },
-		{ "bridge", required_argument, NULL, 'b' },
-		{ 0 },
-	};
-	struct qnet_check_counts counts;
-	struct qnet_acl_decision d;
-	const char *user = NULL, *bridge = NULL;
-	bool as_user = false;
-	char self[32], real[IFNAMSIZ], alias[IFNAMSIZ + 32] = "";
-	int c, r;
-
-	optind = 0;
-	while ((c = next_option("check", argc, argv, opts)) != -1)
-		switch (c) {
-		case 'h': return show_help("check");
-		case 'u': user = optarg; break;
-		case 'b': bridge = optarg; break;
-		default: return usage_error("check");
-		}
-	if (optind != argc) {
-		qnet_error("check: too many operands");
-		return usage_error("check");
-	}
-	if (user && !bridge) {
-		qnet_error("check: --user needs --bridge");
-		return usage_error("check");
-	}
-
-	r = qnet_check_config(stdout, &counts);
-	if (r < 0)
-		return qnet_error("check: %s", strerror(-r)), EXIT_FAILURE;
-	if (!bridge)
-		return counts.errors ? EXIT_FAILURE : EXIT_SUCCESS;
-
-	if (!user) {
-		snprintf(self, sizeof(self), "%u", (unsigned)getuid());
-		user = self;
-	}
-	/* As the helper would: the kernel says which bridge the name means. */
-	if (bridge_real_name(bridge, real) == 0 && !streq(real, bridge))
-		snprintf(alias, sizeof(alias), " (an alternative name of %s)", real);
-	r = qnet_check_explain(user, bridge, alias[0] ? real : NULL, &d, &as_user);
-	if (r == -ESRCH)
-		return qnet_error("check: %s: no such user", user), EXIT_FAILURE;
-	if (r < 0)
-		return qnet_error("check: %s", strerror(-r)), EXIT_FAILURE;
-	printf("qemu-bridge-helper, user %s, bridge %s%s: %s%s\n", user, bridge, alias, d.reason,
-	       as_user ? "" : " (files read with qnet's ids, not the user's: run as root to read them as the helper would)");
-	return d.allowed ? EXIT_SUCCESS : EXIT_FAILURE;
-}
 
 static int cmd_doctor(int argc, char **argv)
 {
@@ -201,15 +121,15 @@ static int cmd_status(int argc, char **argv)
 	int c, r;
 
 	optind = 0;
-	while ((c = next_option("status", argc, argv, opts)) != -1)
+	while ((c = cli_next_option("status", argc, argv, opts)) != -1)
 		switch (c) {
-		case 'h': return show_help("status");
+		case 'h': return cli_show_help("status");
 		case 'j': json = true; break;
-		default: return usage_error("status");
+		default: return cli_usage_error("status");
 		}
 	if (optind != argc) {
 		qnet_error("status: too many operands");
-		return usage_error("status");
+		return cli_usage_error("status");
 	}
 	r = qnet_status_print(stdout, json);
 	if (r < 0)
@@ -357,16 +277,16 @@ int main(int argc, char **argv)
 		case 'V': printf("qnet %s\n", QNET_VERSION); return EXIT_SUCCESS;
 		default:
 			qnet_error("unknown option '%s'", argv[optind - 1]);
-			return usage_error(NULL);
+			return cli_usage_error(NULL);
 		}
 	if (optind >= argc) {
 		qnet_error("no command given");
-		return usage_error(NULL);
+		return cli_usage_error(NULL);
 	}
 	cmd = find_command(argv[optind]);
 	if (!cmd) {
 		qnet_error("unknown command '%s'", argv[optind]);
-		return usage_error(NULL);
+		return cli_usage_error(NULL);
 	}
 	return cmd->run(argc - optind, argv + optind);
 }

@@ -1,4 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `qnet check`: read the configuration the way the programs read it and say
+ * everything that is wrong with it, each finding with file:line; and explain
+ * a bridge helper decision with the helper's own decision function
+ * (qnet_acl_decide_link, lib/acl.h), so the explanation cannot drift from
+ * what the helper does.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -6,19 +13,28 @@
 #include <limits.h>
 #include <pwd.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "check.h"
+#include "acl.h"
 #include "config.h"
 #include "ifname.h"
+#include "link.h"
+#include "log.h"
 #include "macro.h"
 #include "paths.h"
+#include "qnet.h"
+
+struct check_counts {
+	unsigned errors, warnings;
+};
 
 struct sink {
 	FILE *out;
-	struct qnet_check_counts *counts;
+	struct check_counts *counts;
 };
 
 static void print_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg)
@@ -84,7 +100,13 @@ static void check_grants(const struct qnet_config *cfg, struct sink *ud)
 	}
 }
 
-int qnet_check_config(FILE *out, struct qnet_check_counts *counts)
+/*
+ * Parse CONFDIR/qnet.conf and CONFDIR/bridge.conf with its includes. Every
+ * finding goes to OUT as "FILE:LINE: error: MESSAGE" (or "warning:"; no
+ * ":LINE" when it concerns the whole file), then one summary line.
+ * Returns 0 (the counts say whether anything was wrong) or -ENOMEM.
+ */
+static int check_config(FILE *out, struct check_counts *counts)
 {
 	_cleanup_config_ struct qnet_config *cfg = NULL;
 	_cleanup_acl_ struct qnet_acl *acl = NULL;
@@ -92,7 +114,7 @@ int qnet_check_config(FILE *out, struct qnet_check_counts *counts)
 	struct sink sink = { out, counts }, *ud = &sink;
 	int r;
 
-	*counts = (struct qnet_check_counts){ 0 };
+	*counts = (struct check_counts){ 0 };
 	if (qnet_path_join(qnet_conf, sizeof(qnet_conf), qnet_confdir(), "qnet.conf") < 0 ||
 	    qnet_path_join(bridge_conf, sizeof(bridge_conf), qnet_confdir(), "bridge.conf") < 0) {
 		print_diag(ud, qnet_confdir(), 0, true, "path too long");
@@ -198,8 +220,20 @@ static int decide_as(const struct qnet_acl_subject *who, const char *bridge, con
 	return 0;
 }
 
-int qnet_check_explain(const char *user, const char *bridge, const char *real,
-		       struct qnet_acl_decision *out, bool *as_user)
+/*
+ * Would qemu-bridge-helper let USER (a name or a numeric uid) attach to
+ * BRIDGE? USER is taken as it would run QEMU after logging in: its uid,
+ * primary group and the supplementary groups of the group database. The
+ * helper reads the files with its caller's ids, so a file only root can
+ * read denies everyone else: when we may (as root), the files are read in a
+ * child process running with USER's ids, and *AS_USER is set; otherwise
+ * they are read with our own ids.
+ * REAL is the bridge's own name when BRIDGE is an alternative name of it
+ * (qnet_acl_decide_link), else NULL.
+ * Returns 0 with OUT filled, -ESRCH if there is no such user, -errno.
+ */
+static int check_explain(const char *user, const char *bridge, const char *real,
+			 struct qnet_acl_decision *out, bool *as_user)
 {
 	_cleanup_free_ gid_t *groups = NULL;
 	_cleanup_free_ char *buf = NULL;
@@ -235,4 +269,77 @@ int qnet_check_explain(const char *user, const char *bridge, const char *real,
 	if (geteuid() != 0 || pw.pw_uid == geteuid())
 		return qnet_acl_decide_link(&who, bridge, real, out);
 	return decide_as(&who, bridge, real, out);
+}
+
+/* The own name of the link NAME resolves to (NAME itself, or the link
+ * NAME is an alternative name of); -errno if there is none. */
+static int bridge_real_name(const char *name, char real[IFNAMSIZ])
+{
+	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	struct qnet_link l;
+	int r;
+
+	if (qnet_ifname_invalid(name))
+		return -EINVAL;
+	r = qnet_nl_open(&nl);
+	if (r == 0)
+		r = qnet_link_resolve(&nl, name, &l);
+	if (r == 0)
+		memcpy(real, l.name, IFNAMSIZ);
+	return r;
+}
+
+int cmd_check(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "user", required_argument, NULL, 'u' },
+		{ "bridge", required_argument, NULL, 'b' },
+		{ 0 },
+	};
+	struct check_counts counts;
+	struct qnet_acl_decision d;
+	const char *user = NULL, *bridge = NULL;
+	bool as_user = false;
+	char self[32], real[IFNAMSIZ], alias[IFNAMSIZ + 32] = "";
+	int c, r;
+
+	optind = 0;
+	while ((c = cli_next_option("check", argc, argv, opts)) != -1)
+		switch (c) {
+		case 'h': return cli_show_help("check");
+		case 'u': user = optarg; break;
+		case 'b': bridge = optarg; break;
+		default: return cli_usage_error("check");
+		}
+	if (optind != argc) {
+		qnet_error("check: too many operands");
+		return cli_usage_error("check");
+	}
+	if (user && !bridge) {
+		qnet_error("check: --user needs --bridge");
+		return cli_usage_error("check");
+	}
+
+	r = check_config(stdout, &counts);
+	if (r < 0)
+		return qnet_error("check: %s", strerror(-r)), EXIT_FAILURE;
+	if (!bridge)
+		return counts.errors ? EXIT_FAILURE : EXIT_SUCCESS;
+
+	if (!user) {
+		snprintf(self, sizeof(self), "%u", (unsigned)getuid());
+		user = self;
+	}
+	/* As the helper would: the kernel says which bridge the name means. */
+	if (bridge_real_name(bridge, real) == 0 && !streq(real, bridge))
+		snprintf(alias, sizeof(alias), " (an alternative name of %s)", real);
+	r = check_explain(user, bridge, alias[0] ? real : NULL, &d, &as_user);
+	if (r == -ESRCH)
+		return qnet_error("check: %s: no such user", user), EXIT_FAILURE;
+	if (r < 0)
+		return qnet_error("check: %s", strerror(-r)), EXIT_FAILURE;
+	printf("qemu-bridge-helper, user %s, bridge %s%s: %s%s\n", user, bridge, alias, d.reason,
+	       as_user ? "" : " (files read with qnet's ids, not the user's: run as root to read them as the helper would)");
+	return d.allowed ? EXIT_SUCCESS : EXIT_FAILURE;
 }

@@ -1,0 +1,26 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * qnet's subcommands. qnet.c dispatches; each COMMAND.c beside it has
+ * cmd_COMMAND(), which gets the subcommand's own argv (argv[0] is its
+ * name) and returns the exit status: 0 fine, 1 the answer is "no" or
+ * something failed, EXIT_USAGE for a usage error.
+ */
+#pragma once
+
+#include <getopt.h>
+#include <stdbool.h>
+
+#define EXIT_USAGE 2
+
+int cmd_check(int argc, char **argv);
+
+/* The usage line of CMD (NULL: of qnet itself) on stderr; EXIT_USAGE. */
+int cli_usage_error(const char *cmd);
+/* CMD's --help on stdout; EXIT_SUCCESS. */
+int cli_show_help(const char *cmd);
+/*
+ * getopt_long over a subcommand's own argv (argv[0] is its name). Returns
+ * the option, -1 at the end, or reports an unknown option or a missing
+ * argument and returns '?'. Set optind = 0 before the first call.
+ */
+int cli_next_option(const char *cmd, int argc, char **argv, const struct option *opts);
