@@ -19,7 +19,6 @@
 #include "macro.h"
 #include "nat.h"
 #include "qnet.h"
-#include "status.h"
 
 struct command {
 	const char *name;
@@ -108,33 +107,6 @@ static int cmd_doctor(int argc, char **argv)
 		return qnet_error("doctor: %s", strerror(-r)), EXIT_FAILURE;
 	printf("%u ok, %u warnings, %u failures\n", counts.ok, counts.warn, counts.fail);
 	return counts.fail ? EXIT_FAILURE : EXIT_SUCCESS;
-}
-
-static int cmd_status(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "json", no_argument, NULL, 'j' },
-		{ 0 },
-	};
-	bool json = false;
-	int c, r;
-
-	optind = 0;
-	while ((c = cli_next_option("status", argc, argv, opts)) != -1)
-		switch (c) {
-		case 'h': return cli_show_help("status");
-		case 'j': json = true; break;
-		default: return cli_usage_error("status");
-		}
-	if (optind != argc) {
-		qnet_error("status: too many operands");
-		return cli_usage_error("status");
-	}
-	r = qnet_status_print(stdout, json);
-	if (r < 0)
-		return qnet_error("status: %s", strerror(-r)), EXIT_FAILURE;
-	return EXIT_SUCCESS;
 }
 
 static int network_operand(const char *cmd, const char *name)

@@ -13,6 +13,7 @@
 #define EXIT_USAGE 2
 
 int cmd_check(int argc, char **argv);
+int cmd_status(int argc, char **argv);
 
 /* The usage line of CMD (NULL: of qnet itself) on stderr; EXIT_USAGE. */
 int cli_usage_error(const char *cmd);

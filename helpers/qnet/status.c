@@ -1,8 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `qnet status`: the bridges qnet manages or is configured for, with their
+ * ports as the kernel reports them, and the NAT networks. The JSON form is a
+ * stable interface, documented in docs/qnet-status-json.md: fields are only
+ * ever added, and "version" changes if one changes meaning.
+ */
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
+#include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <time.h>
 
 #include "config.h"
@@ -13,7 +22,9 @@
 #include "log.h"
 #include "macro.h"
 #include "netlink.h"
-#include "status.h"
+#include "qnet.h"
+
+#define STATUS_JSON_VERSION 1
 
 /* Bridges are listed once, with every reason qnet knows them for. */
 enum role {
@@ -253,7 +264,7 @@ static int print_all(struct status *s)
 
 	if (s->json) {
 		qnet_json_object_begin(&s->j);
-		qnet_json_member_int(&s->j, "version", QNET_STATUS_JSON_VERSION);
+		qnet_json_member_int(&s->j, "version", STATUS_JSON_VERSION);
 		qnet_json_key(&s->j, "bridges");
 		qnet_json_array_begin(&s->j);
 	}
@@ -293,7 +304,8 @@ static int print_all(struct status *s)
 	return fflush(s->out) == 0 ? 0 : -EIO;
 }
 
-int qnet_status_print(FILE *out, bool json)
+/* Everything to OUT, as text or JSON. 0 or -errno (netlink, -ENOMEM, -EIO). */
+static int status_print(FILE *out, bool json)
 {
 	_cleanup_config_ struct qnet_config *cfg = NULL;
 	struct status s = { .out = out, .json = json };
@@ -319,4 +331,31 @@ int qnet_status_print(FILE *out, bool json)
 	qnet_nl_close(&s.nl);
 	free(s.bridges);
 	return r;
+}
+
+int cmd_status(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "json", no_argument, NULL, 'j' },
+		{ 0 },
+	};
+	bool json = false;
+	int c, r;
+
+	optind = 0;
+	while ((c = cli_next_option("status", argc, argv, opts)) != -1)
+		switch (c) {
+		case 'h': return cli_show_help("status");
+		case 'j': json = true; break;
+		default: return cli_usage_error("status");
+		}
+	if (optind != argc) {
+		qnet_error("status: too many operands");
+		return cli_usage_error("status");
+	}
+	r = status_print(stdout, json);
+	if (r < 0)
+		return qnet_error("status: %s", strerror(-r)), EXIT_FAILURE;
+	return EXIT_SUCCESS;
 }
