@@ -1,23 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * qnet: the administrator's command. Subcommand dispatch and the argv
- * parsing its subcommands share; each subcommand is in its own file
- * beside this one (qnet.h), or still here. Exit status: 0 fine, 1 the
- * answer is "no" or something failed, 2 usage.
+ * qnet: the administrator's command. Subcommand dispatch, usage, and the
+ * argv parsing the subcommands share; each subcommand is its own file
+ * beside this one (qnet.h). Exit status: 0 fine, 1 the answer is "no" or
+ * something failed, 2 usage.
  */
-#include <errno.h>
 #include <getopt.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "config.h"
-#include "doctor.h"
-#include "ifname.h"
 #include "log.h"
 #include "macro.h"
-#include "nat.h"
 #include "qnet.h"
 
 struct command {
@@ -65,13 +60,8 @@ int cli_next_option(const char *cmd, int argc, char **argv, const struct option 
 	return c;
 }
 
-/*
- * Options of a command that has --help and at most one flag (EXTRA's 'f',
- * stored in *FLAG), and exactly N_ARGS operands. Returns the index of the
- * first operand, -1 after --help, -EXIT_USAGE on a usage error (reported).
- */
-static int parse_plain(const char *cmd, int argc, char **argv, int n_args, const struct option *extra,
-		       bool *flag)
+int cli_parse_plain(const char *cmd, int argc, char **argv, int n_args, const struct option *extra,
+		    bool *flag)
 {
 	static const struct option base[] = { { "help", no_argument, NULL, 'h' }, { 0 } };
 	int c;
@@ -90,97 +80,6 @@ static int parse_plain(const char *cmd, int argc, char **argv, int n_args, const
 		return cli_usage_error(cmd), -EXIT_USAGE;
 	}
 	return optind;
-}
-
-/* The exit status for parse_plain()'s negative results. */
-#define PARSED_EXIT(r) ((r) == -1 ? EXIT_SUCCESS : EXIT_USAGE)
-
-static int cmd_doctor(int argc, char **argv)
-{
-	struct qnet_doctor_counts counts;
-	int r = parse_plain("doctor", argc, argv, 0, NULL, NULL);
-
-	if (r < 0)
-		return PARSED_EXIT(r);
-	r = qnet_doctor_run(stdout, &counts);
-	if (r < 0)
-		return qnet_error("doctor: %s", strerror(-r)), EXIT_FAILURE;
-	printf("%u ok, %u warnings, %u failures\n", counts.ok, counts.warn, counts.fail);
-	return counts.fail ? EXIT_FAILURE : EXIT_SUCCESS;
-}
-
-static int network_operand(const char *cmd, const char *name)
-{
-	char safe[QNET_PRINTABLE_SIZE];
-
-	if (!qnet_network_name_valid(name)) {
-		qnet_error("%s: '%s': not a network name (1-%d of A-Z a-z 0-9 - _)", cmd,
-			   qnet_printable(name, safe), QNET_NAME_MAX);
-		return -EINVAL;
-	}
-	return 0;
-}
-
-static void print_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg)
-{
-	if (line)
-		qnet_error("%s:%u: %s%s", file, line, is_error ? "" : "warning: ", msg);
-	else
-		qnet_error("%s: %s", file, msg);
-}
-
-static int cmd_up(int argc, char **argv)
-{
-	_cleanup_config_ struct qnet_config *cfg = NULL;
-	char why[512] = "";
-	int r = parse_plain("up", argc, argv, 1, NULL, NULL);
-
-	if (r < 0)
-		return PARSED_EXIT(r);
-	if (network_operand("up", argv[r]) < 0)
-		return EXIT_FAILURE;
-	if (qnet_config_load(NULL, &cfg, print_diag, NULL) < 0)
-		return EXIT_FAILURE;
-	if (qnet_nat_up(cfg, argv[r], why, sizeof(why)) < 0)
-		return qnet_error("up: network %s: %s", argv[r], why), EXIT_FAILURE;
-	return EXIT_SUCCESS;
-}
-
-static int cmd_down(int argc, char **argv)
-{
-	static const struct option opts[] = {
-		{ "help", no_argument, NULL, 'h' },
-		{ "force", no_argument, NULL, 'f' },
-		{ 0 },
-	};
-	bool force = false;
-	char why[512] = "";
-	int r = parse_plain("down", argc, argv, 1, opts, &force);
-
-	if (r < 0)
-		return PARSED_EXIT(r);
-	if (network_operand("down", argv[r]) < 0)
-		return EXIT_FAILURE;
-	if (qnet_nat_down(argv[r], force, why, sizeof(why)) < 0)
-		return qnet_error("down: network %s: %s", argv[r], why), EXIT_FAILURE;
-	return EXIT_SUCCESS;
-}
-
-static void print_gc_action(const char *network, const char *what, void *userdata)
-{
-	printf("network %s: %s\n", network, what);
-}
-
-static int cmd_gc(int argc, char **argv)
-{
-	int r = parse_plain("gc", argc, argv, 0, NULL, NULL);
-
-	if (r < 0)
-		return PARSED_EXIT(r);
-	r = qnet_nat_gc(print_gc_action, NULL);
-	if (r < 0)
-		return qnet_error("gc: %s", strerror(-r)), EXIT_FAILURE;
-	return EXIT_SUCCESS;
 }
 
 static const struct command commands[] = {

@@ -9,11 +9,16 @@
 
 #include <getopt.h>
 #include <stdbool.h>
+#include <stdlib.h>
 
 #define EXIT_USAGE 2
 
-int cmd_check(int argc, char **argv);
-int cmd_status(int argc, char **argv);
+int cmd_check(int argc, char **argv);   /* check.c */
+int cmd_doctor(int argc, char **argv);  /* doctor.c */
+int cmd_status(int argc, char **argv);  /* status.c */
+int cmd_up(int argc, char **argv);      /* nat.c */
+int cmd_down(int argc, char **argv);
+int cmd_gc(int argc, char **argv);
 
 /* The usage line of CMD (NULL: of qnet itself) on stderr; EXIT_USAGE. */
 int cli_usage_error(const char *cmd);
@@ -25,3 +30,12 @@ int cli_show_help(const char *cmd);
  * argument and returns '?'. Set optind = 0 before the first call.
  */
 int cli_next_option(const char *cmd, int argc, char **argv, const struct option *opts);
+/*
+ * Options of a command that has --help and at most one flag (EXTRA's 'f',
+ * stored in *FLAG), and exactly N_ARGS operands. Returns the index of the
+ * first operand, -1 after --help, -EXIT_USAGE on a usage error (reported).
+ */
+int cli_parse_plain(const char *cmd, int argc, char **argv, int n_args, const struct option *extra,
+		    bool *flag);
+/* The exit status for cli_parse_plain()'s negative results. */
+#define CLI_PARSED_EXIT(r) ((r) == -1 ? EXIT_SUCCESS : EXIT_USAGE)

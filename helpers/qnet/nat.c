@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * `qnet up`, `qnet down` and `qnet gc`: NAT networks without a VM. The work
+ * is lib/nat.c's, which qemu-ifup-nat and qemu-ifdown-nat run too; this is
+ * argv, the one line on failure and gc's report.
+ */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "ifname.h"
+#include "log.h"
+#include "macro.h"
+#include "nat.h"
+#include "qnet.h"
+
+static int network_operand(const char *cmd, const char *name)
+{
+	char safe[QNET_PRINTABLE_SIZE];
+
+	if (!qnet_network_name_valid(name)) {
+		qnet_error("%s: '%s': not a network name (1-%d of A-Z a-z 0-9 - _)", cmd,
+			   qnet_printable(name, safe), QNET_NAME_MAX);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+static void print_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg)
+{
+	if (line)
+		qnet_error("%s:%u: %s%s", file, line, is_error ? "" : "warning: ", msg);
+	else
+		qnet_error("%s: %s", file, msg);
+}
+
+int cmd_up(int argc, char **argv)
+{
+	_cleanup_config_ struct qnet_config *cfg = NULL;
+	char why[512] = "";
+	int r = cli_parse_plain("up", argc, argv, 1, NULL, NULL);
+
+	if (r < 0)
+		return CLI_PARSED_EXIT(r);
+	if (network_operand("up", argv[r]) < 0)
+		return EXIT_FAILURE;
+	if (qnet_config_load(NULL, &cfg, print_diag, NULL) < 0)
+		return EXIT_FAILURE;
+	if (qnet_nat_up(cfg, argv[r], why, sizeof(why)) < 0)
+		return qnet_error("up: network %s: %s", argv[r], why), EXIT_FAILURE;
+	return EXIT_SUCCESS;
+}
+
+int cmd_down(int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "force", no_argument, NULL, 'f' },
+		{ 0 },
+	};
+	bool force = false;
+	char why[512] = "";
+	int r = cli_parse_plain("down", argc, argv, 1, opts, &force);
+
+	if (r < 0)
+		return CLI_PARSED_EXIT(r);
+	if (network_operand("down", argv[r]) < 0)
+		return EXIT_FAILURE;
+	if (qnet_nat_down(argv[r], force, why, sizeof(why)) < 0)
+		return qnet_error("down: network %s: %s", argv[r], why), EXIT_FAILURE;
+	return EXIT_SUCCESS;
+}
+
+static void print_gc_action(const char *network, const char *what, void *userdata)
+{
+	printf("network %s: %s\n", network, what);
+}
+
+int cmd_gc(int argc, char **argv)
+{
+	int r = cli_parse_plain("gc", argc, argv, 0, NULL, NULL);
+
+	if (r < 0)
+		return CLI_PARSED_EXIT(r);
+	r = qnet_nat_gc(print_gc_action, NULL);
+	if (r < 0)
+		return qnet_error("gc: %s", strerror(-r)), EXIT_FAILURE;
+	return EXIT_SUCCESS;
+}
