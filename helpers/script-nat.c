@@ -32,7 +32,7 @@ static int run(int argc, char **argv, bool up)
 		qnet_error("interface '%s': %s", qnet_printable(argv[1], safe), bad);
 		return 1;
 	}
-	if (qnet_config_load(NULL, &cfg, script_config_diag, NULL) < 0)
+	if (qnet_config_load(NULL, &cfg, qnet_log_diag, NULL) < 0)
 		return 1;
 	network = qnet_nat_network_name(argv[0], cfg);
 	if (!qnet_network_name_valid(network)) {

@@ -14,16 +14,6 @@
 #include "route.h"
 #include "script.h"
 
-void script_config_diag(void *userdata, const char *file, unsigned line, bool is_error,
-			const char *msg)
-{
-	(void)userdata;
-	if (line)
-		qnet_error("%s:%u: %s%s", file, line, is_error ? "" : "warning: ", msg);
-	else
-		qnet_error("%s: %s", file, msg);
-}
-
 int script_options(const char *synopsis, int argc, char **argv)
 {
 	char safe[QNET_PRINTABLE_SIZE];
@@ -110,7 +100,7 @@ static int choose_bridge(struct qnet_nl *nl, int argc, char **argv, char bridge[
 		snprintf(bridge, IFNAMSIZ, "%s", choice);
 		return 0;
 	}
-	if (qnet_config_load(NULL, &cfg, script_config_diag, NULL) < 0)
+	if (qnet_config_load(NULL, &cfg, qnet_log_diag, NULL) < 0)
 		return -EINVAL;
 	if (cfg->script_bridge[0]) {
 		memcpy(bridge, cfg->script_bridge, IFNAMSIZ);

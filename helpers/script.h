@@ -22,6 +22,3 @@ int script_ifdown_nat(int argc, char **argv);
  * QEMU runs: 0 or 1 is the exit status (help printed, or a one-line error),
  * -1 means go on. */
 int script_options(const char *synopsis, int argc, char **argv);
-/* Prints a qnet.conf diagnostic as one line (qnet_config_load's callback). */
-void script_config_diag(void *userdata, const char *file, unsigned line, bool is_error,
-			const char *msg);

@@ -27,6 +27,7 @@
 #include "acl.h"
 #include "file.h"
 #include "ifname.h"
+#include "log.h"
 #include "macro.h"
 #include "parse.h"
 #include "paths.h"
@@ -81,13 +82,9 @@ static void acl_error(struct parser *p, const char *file, unsigned line, const c
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
-	if (p->acl->n_errors++ == 0) {
-		if (line)
-			snprintf(p->acl->first_error, sizeof(p->acl->first_error), "%s:%u: %s",
-				 file, line, msg);
-		else
-			snprintf(p->acl->first_error, sizeof(p->acl->first_error), "%s: %s", file, msg);
-	}
+	if (p->acl->n_errors++ == 0)
+		qnet_log_format_location(p->acl->first_error, sizeof(p->acl->first_error), file, line,
+					 "%s", msg);
 	if (p->diag)
 		p->diag(p->userdata, file, line, true, msg);
 }
@@ -531,7 +528,7 @@ static bool grant_decides(struct qnet_acl_decision *out, const struct qnet_confi
 			  const struct qnet_grant *g, const struct qnet_acl_subject *who,
 			  const char *key, char **list, bool is_deny, bool groups)
 {
-	char text[64], pbuf[QNET_PRINTABLE_SIZE];
+	char text[64], pbuf[QNET_PRINTABLE_SIZE], why[sizeof(out->reason)];
 	const char *entry;
 	int err;
 
@@ -539,8 +536,9 @@ static bool grant_decides(struct qnet_acl_decision *out, const struct qnet_confi
 	if (!entry)
 		return false;
 	if (err < 0) {
-		deny_because(out, "%s:%u: %s %s: cannot look it up: %s", cfg->path, g->line, key,
-			     qnet_printable(entry, pbuf), strerror(-err));
+		qnet_log_format_location(why, sizeof(why), cfg->path, g->line, "%s %s: cannot look it up: %s",
+					 key, qnet_printable(entry, pbuf), strerror(-err));
+		deny_because(out, "%s", why);
 		return true;
 	}
 	snprintf(text, sizeof(text), "%s %s", key, entry);
@@ -637,10 +635,7 @@ static void remember_first_error(void *userdata, const char *file, unsigned line
 	if (!is_error || d->seen)
 		return;
 	d->seen = true;
-	if (line)
-		snprintf(d->text, sizeof(d->text), "%s:%u: %s", file, line, msg);
-	else
-		snprintf(d->text, sizeof(d->text), "%s: %s", file, msg);
+	qnet_log_format_location(d->text, sizeof(d->text), file, line, "%s", msg);
 }
 
 /* Both files as qnet_acl_decide reads them: 0, or 1 when OUT already holds

@@ -1,10 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 #include <syslog.h>
 
 #include "log.h"
+
+/* What one message on stderr may hold; longer ones are cut. */
+#define MESSAGE_MAX 1024
 
 static const char *program = "qnet";
 
@@ -26,7 +30,7 @@ const char *qnet_log_program(void)
 static void vlog(const char *prefix, const char *fmt, va_list ap)
 {
 	/* One fprintf of a preformatted line keeps concurrent writers from interleaving. */
-	char line[1024];
+	char line[MESSAGE_MAX];
 
 	vsnprintf(line, sizeof(line), fmt, ap);
 	fprintf(stderr, "%s: %s%s\n", program, prefix, line);
@@ -48,6 +52,30 @@ void qnet_warn(const char *fmt, ...)
 	va_start(ap, fmt);
 	vlog("warning: ", fmt, ap);
 	va_end(ap);
+}
+
+int qnet_log_format_location(char *buf, size_t size, const char *file, unsigned line,
+			     const char *fmt, ...)
+{
+	va_list ap;
+	int n, m;
+
+	n = line ? snprintf(buf, size, "%s:%u: ", file, line) : snprintf(buf, size, "%s: ", file);
+	if (n < 0 || (size_t)n >= size)
+		return -ENOBUFS;
+	va_start(ap, fmt);
+	m = vsnprintf(buf + n, size - (size_t)n, fmt, ap);
+	va_end(ap);
+	return m < 0 || (size_t)m >= size - (size_t)n ? -ENOBUFS : 0;
+}
+
+void qnet_log_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg)
+{
+	char text[MESSAGE_MAX];
+
+	(void)userdata;
+	qnet_log_format_location(text, sizeof(text), file, line, "%s%s", is_error ? "" : "warning: ", msg);
+	qnet_error("%s", text);
 }
 
 /*

@@ -1,7 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Messages: one line on stderr, "PROGRAM: message". Audit lines go to syslog
- * (authpriv) as well, so a privileged decision leaves a trail.
+ * (authpriv) as well, so a privileged decision leaves a trail. The one file
+ * of lib/ that prints: everything else returns -errno with a reason, and
+ * the program says it with these.
  */
 #pragma once
 
@@ -15,6 +17,22 @@ void qnet_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void qnet_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* authpriv syslog line, also echoed to stderr when it denies. */
 void qnet_audit(bool denied, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+
+/*
+ * A finding in a file, the one way it is written everywhere (a program's
+ * diagnostic, qnet check's report, a bridge helper denial): "FILE:LINE: "
+ * and then FMT's message into BUF, or "FILE: " and the message when LINE is
+ * 0 (a finding about the whole file). Returns 0, or -ENOBUFS when it had
+ * to be cut to fit (BUF still holds a terminated line).
+ */
+int qnet_log_format_location(char *buf, size_t size, const char *file, unsigned line,
+			     const char *fmt, ...) __attribute__((format(printf, 5, 6)));
+/*
+ * A qnet_diag_fn (lib/config.h) for programs: a configuration finding on
+ * stderr as one line, "PROGRAM: FILE:LINE: MESSAGE", "warning: " before
+ * MESSAGE if it is not an error. USERDATA is not used.
+ */
+void qnet_log_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg);
 
 /* Write a cause into WHY, for the caller that knows the object to print
  * "PROGRAM: OBJECT: WHY", and return R (a -errno). */

@@ -39,16 +39,17 @@ struct sink {
 
 static void print_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg)
 {
+	/* Room for a file's path and a message that may name another one
+	 * (an include): nothing is cut. */
+	char text[2 * PATH_MAX + 128];
 	struct sink *s = userdata;
 
 	if (is_error)
 		s->counts->errors++;
 	else
 		s->counts->warnings++;
-	if (line)
-		fprintf(s->out, "%s:%u: %s: %s\n", file, line, is_error ? "error" : "warning", msg);
-	else
-		fprintf(s->out, "%s: %s: %s\n", file, is_error ? "error" : "warning", msg);
+	qnet_log_format_location(text, sizeof(text), file, line, "%s: %s", is_error ? "error" : "warning", msg);
+	fprintf(s->out, "%s\n", text);
 }
 
 static void check_networks(const struct qnet_config *cfg, struct sink *ud)

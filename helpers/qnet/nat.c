@@ -29,14 +29,6 @@ static int network_operand(const char *cmd, const char *name)
 	return 0;
 }
 
-static void print_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg)
-{
-	if (line)
-		qnet_error("%s:%u: %s%s", file, line, is_error ? "" : "warning: ", msg);
-	else
-		qnet_error("%s: %s", file, msg);
-}
-
 int cmd_up(int argc, char **argv)
 {
 	_cleanup_config_ struct qnet_config *cfg = NULL;
@@ -47,7 +39,7 @@ int cmd_up(int argc, char **argv)
 		return CLI_PARSED_EXIT(r);
 	if (network_operand("up", argv[r]) < 0)
 		return EXIT_FAILURE;
-	if (qnet_config_load(NULL, &cfg, print_diag, NULL) < 0)
+	if (qnet_config_load(NULL, &cfg, qnet_log_diag, NULL) < 0)
 		return EXIT_FAILURE;
 	if (qnet_nat_up(cfg, argv[r], why, sizeof(why)) < 0)
 		return qnet_error("up: network %s: %s", argv[r], why), EXIT_FAILURE;
