@@ -21,13 +21,11 @@ struct args {
 	int fd;
 };
 
-/* Room for any WHY of bridge_helper_parse_args(). */
-#define BRIDGE_HELPER_WHY_SIZE 128
-
 /* S, the whole of it, as a decimal fd >= 3: no sign, no blanks, no "3abc".
  * Returns the fd, -EINVAL (not a number), -ERANGE (above INT_MAX) or
  * -EBADF (0, 1 or 2). */
 int bridge_helper_parse_fd(const char *s);
 /* Parse argv[1..ARGC-1] into A. On refusal returns -EINVAL with the line
- * to print in WHY (the usage, or why --fd= is no fd number). */
+ * to print in WHY (the usage, or why --fd= is no fd number), which always
+ * fits QNET_REASON_MAX bytes (lib/log.h). */
 int bridge_helper_parse_args(int argc, char **argv, struct args *a, char *why, size_t why_size);

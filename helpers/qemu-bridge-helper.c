@@ -42,7 +42,7 @@
  * refusal is our one line on stderr. */
 static int parse_args(int argc, char **argv, struct args *a)
 {
-	char why[BRIDGE_HELPER_WHY_SIZE];
+	char why[QNET_REASON_MAX];
 	int r = bridge_helper_parse_args(argc, argv, a, why, sizeof(why));
 
 	if (r < 0)
@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 	struct qnet_acl_subject who;
 	_cleanup_close_ int tap_fd = -1;
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
-	char tap[IFNAMSIZ], pbuf[QNET_PRINTABLE_SIZE], why_tap[256], why_bridge[256];
+	char tap[IFNAMSIZ], pbuf[QNET_PRINTABLE_SIZE], why_tap[QNET_REASON_MAX], why_bridge[QNET_REASON_MAX];
 	char requested[IFNAMSIZ + 16];
 	struct qnet_link bridge;
 	const char *real;

@@ -15,7 +15,7 @@
 static int run(int argc, char **argv, bool up)
 {
 	_cleanup_config_ struct qnet_config *cfg = NULL;
-	char why[512] = "", safe[QNET_PRINTABLE_SIZE];
+	char why[QNET_REASON_MAX] = "", safe[QNET_PRINTABLE_SIZE];
 	const char *network, *bad;
 	int r;
 

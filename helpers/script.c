@@ -112,7 +112,7 @@ static int choose_bridge(struct qnet_nl *nl, int argc, char **argv, char bridge[
 int script_ifup(int argc, char **argv)
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
-	char bridge[IFNAMSIZ], why[256];
+	char bridge[IFNAMSIZ], why[QNET_REASON_MAX];
 	struct qnet_link b;
 	int r;
 

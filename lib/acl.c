@@ -52,7 +52,7 @@ struct qnet_acl {
 	char **files;           /* every file read, for file:line in decisions */
 	size_t n_files;
 	unsigned n_errors;
-	char first_error[PATH_MAX + 160];
+	char first_error[QNET_REASON_MAX];
 	bool oom;
 };
 
@@ -495,7 +495,7 @@ static void deny_because(struct qnet_acl_decision *out, const char *fmt, ...)
 
 static void deny_because(struct qnet_acl_decision *out, const char *fmt, ...)
 {
-	char why[sizeof(out->reason) - 16];
+	char why[QNET_REASON_MAX - 16]; /* "denied: " goes before it in out->reason */
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -528,7 +528,7 @@ static bool grant_decides(struct qnet_acl_decision *out, const struct qnet_confi
 			  const struct qnet_grant *g, const struct qnet_acl_subject *who,
 			  const char *key, char **list, bool is_deny, bool groups)
 {
-	char text[64], pbuf[QNET_PRINTABLE_SIZE], why[sizeof(out->reason)];
+	char text[64], pbuf[QNET_PRINTABLE_SIZE], why[QNET_REASON_MAX];
 	const char *entry;
 	int err;
 
@@ -623,7 +623,7 @@ int qnet_acl_evaluate(const struct qnet_acl *acl, const struct qnet_config *cfg,
 }
 
 struct first_diag {
-	char text[PATH_MAX + 160];
+	char text[QNET_REASON_MAX];
 	bool seen;
 };
 
@@ -706,7 +706,7 @@ int qnet_acl_decide_link(const struct qnet_acl_subject *who, const char *request
 	}
 	if (out->allowed != as_real.allowed) {
 		const struct qnet_acl_decision *no = out->allowed ? &as_real : out;
-		char why[sizeof(out->reason)];
+		char why[QNET_REASON_MAX];
 
 		snprintf(why, sizeof(why), "%s", no->reason);
 		deny_because(out, "%s is an alternative name of bridge %s, and the rules judge them differently: %s",

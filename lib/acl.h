@@ -37,6 +37,7 @@
 #include <sys/types.h>
 
 #include "config.h"
+#include "log.h"
 
 #define QNET_ACL_MAX_DEPTH 8     /* bridge.conf itself is depth 0 */
 #define QNET_ACL_MAX_LINE 4094   /* QEMU reads lines into char[4096] with fgets */
@@ -61,7 +62,7 @@ struct qnet_acl_decision {
 	 *   "denied by /etc/qemu/qnet.conf:7 (deny-users alice)"
 	 *   "denied: /etc/qemu/bridge.conf:4: unknown command 'alow'"
 	 *   "denied: no rule allows bridge br1" */
-	char reason[PATH_MAX + 192];
+	char reason[QNET_REASON_MAX];
 };
 
 /* A parsed bridge.conf with its includes flattened in file order. */

@@ -7,8 +7,17 @@
  */
 #pragma once
 
+#include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+
+/*
+ * The size of every buffer a reason is written into: the WHY of a library
+ * function (qnet_because), an ACL decision's reason, the first error of a
+ * file. A reason may name a file, so it has room for a path of PATH_MAX
+ * bytes and the sentence around it.
+ */
+#define QNET_REASON_MAX (PATH_MAX + 192)
 
 void qnet_log_init(const char *argv0);
 const char *qnet_log_program(void);

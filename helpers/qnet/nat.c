@@ -32,7 +32,7 @@ static int network_operand(const char *cmd, const char *name)
 int cmd_up(int argc, char **argv)
 {
 	_cleanup_config_ struct qnet_config *cfg = NULL;
-	char why[512] = "";
+	char why[QNET_REASON_MAX] = "";
 	int r = cli_parse_plain("up", argc, argv, 1, NULL, NULL);
 
 	if (r < 0)
@@ -54,7 +54,7 @@ int cmd_down(int argc, char **argv)
 		{ 0 },
 	};
 	bool force = false;
-	char why[512] = "";
+	char why[QNET_REASON_MAX] = "";
 	int r = cli_parse_plain("down", argc, argv, 1, opts, &force);
 
 	if (r < 0)

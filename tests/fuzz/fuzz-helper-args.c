@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "bridge-helper-args.h"
+#include "log.h"
 
 #define MAX_ARGS 64
 
@@ -28,7 +29,7 @@ static bool from_br_argument(const char *bridge, char **argv, int argc)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	char *argv[MAX_ARGS + 2], why[BRIDGE_HELPER_WHY_SIZE];
+	char *argv[MAX_ARGS + 2], why[QNET_REASON_MAX];
 	char *buf = malloc(size + 1);
 	struct args a;
 	int argc = 0, r;
