@@ -75,49 +75,49 @@ int main(int argc, char **argv)
 
 	/* 1. Record who called us before any id changes. */
 	if (qnet_caps_capture_caller(&caller) < 0)
-		return qnet_error("cannot read caller's ids"), EXIT_FAILURE;
+		return qnet_error("cannot read caller's ids");
 	/* 2. Keep CAP_NET_ADMIN only (and, briefly, what steps 3, 4 and 8 use). */
 	r = qnet_caps_keep_net_admin();
 	if (r == -EPERM)
 		return qnet_error("needs CAP_NET_ADMIN: install with 'setcap cap_net_admin+ep "
-				  QNET_LIBEXECDIR "/" PROGRAM "' (or setuid root)"), EXIT_FAILURE;
+				  QNET_LIBEXECDIR "/" PROGRAM "' (or setuid root)");
 	if (r < 0)
-		return qnet_error("cannot drop capabilities: %s", strerror(-r)), EXIT_FAILURE;
+		return qnet_error("cannot drop capabilities: %s", strerror(-r));
 	/* 3. All ids become the caller's; a setuid-root start is undone here. */
 	if ((r = qnet_caps_switch_to_caller(&caller)) < 0)
-		return qnet_error("cannot switch to uid %u: %s", caller.uid, strerror(-r)), EXIT_FAILURE;
+		return qnet_error("cannot switch to uid %u: %s", caller.uid, strerror(-r));
 	/* 4. Nothing we could ever exec may hold more than we do. Whether
 	 * the set could be emptied changes nothing below (without
 	 * CAP_SETPCAP, step 5 is what covers exec), so the answer is not kept. */
 	if ((r = qnet_caps_clear_bounding(&(bool){ false })) < 0)
-		return qnet_error("cannot clear bounding set: %s", strerror(-r)), EXIT_FAILURE;
+		return qnet_error("cannot clear bounding set: %s", strerror(-r));
 	/* 5. Not even a setuid or file-capability program could change that. */
 	if ((r = qnet_caps_no_new_privs()) < 0)
-		return qnet_error("PR_SET_NO_NEW_PRIVS: %s", strerror(-r)), EXIT_FAILURE;
+		return qnet_error("PR_SET_NO_NEW_PRIVS: %s", strerror(-r));
 	/* 6. The caller now owns this process: no ptrace, no core dump. */
 	if ((r = qnet_caps_not_dumpable()) < 0)
-		return qnet_error("PR_SET_DUMPABLE: %s", strerror(-r)), EXIT_FAILURE;
+		return qnet_error("PR_SET_DUMPABLE: %s", strerror(-r));
 	if (parse_args(argc, argv, &args) < 0)
 		return EXIT_FAILURE;
 	/* 7. No fd of the caller's but stdio and the socket to QEMU. */
 	if ((r = qnet_caps_close_fds(args.fd)) < 0)
-		return qnet_error("cannot close inherited fds: %s", strerror(-r)), EXIT_FAILURE;
+		return qnet_error("cannot close inherited fds: %s", strerror(-r));
 	/* ---- PRIVILEGE BOUNDARY: caller's ids, CAP_NET_ADMIN in effect (and
 	 * CAP_SETGID permitted, not effective, until step 8 where we started
 	 * with it), nothing else from here. ---- */
 
 	if (!qnet_fd_is_unix_socket(args.fd))
-		return qnet_error("--fd=%d: not a Unix socket", args.fd), EXIT_FAILURE;
+		return qnet_error("--fd=%d: not a Unix socket", args.fd);
 	why = qnet_ifname_invalid(args.bridge);
 	if (why)
-		return qnet_error("--br=%s: %s", qnet_printable(args.bridge, pbuf), why), EXIT_FAILURE;
+		return qnet_error("--br=%s: %s", qnet_printable(args.bridge, pbuf), why);
 
 	/* The rules are about the bridge itself, so the kernel says which link
 	 * the name means (an alternative name resolves too) before anything is
 	 * decided; the TAP joins that ifindex and no other. */
 	r = qnet_nl_open(&nl);
 	if (r < 0)
-		return qnet_error("netlink: %s", strerror(-r)), EXIT_FAILURE;
+		return qnet_error("netlink: %s", strerror(-r));
 	found = qnet_port_find_bridge(&nl, args.bridge, true, &bridge, why_bridge, sizeof(why_bridge)) == 0;
 	real = found ? bridge.name : args.bridge;
 	/* " requested=lan0" when the caller named the bridge by another name. */
@@ -131,13 +131,13 @@ int main(int argc, char **argv)
 	};
 	r = qnet_acl_decide_link(&who, args.bridge, found ? bridge.name : NULL, &decision);
 	if (r < 0)
-		return qnet_error("%s: cannot decide: %s", args.bridge, strerror(-r)), EXIT_FAILURE;
+		return qnet_error("%s: cannot decide: %s", args.bridge, strerror(-r));
 	/* 8. The ACL files are read: the caller's groups have done their job.
 	 * Where they cannot be (cap_net_admin+ep gives no CAP_SETGID) they
 	 * stay, as they always do in QEMU's helper; nothing below depends on
 	 * which case it was, so the answer is not kept. */
 	if ((r = qnet_caps_drop_groups(&(bool){ false })) < 0)
-		return qnet_error("cannot drop supplementary groups: %s", strerror(-r)), EXIT_FAILURE;
+		return qnet_error("cannot drop supplementary groups: %s", strerror(-r));
 
 	if (!decision.allowed) {
 		qnet_audit(true, "uid=%u user=%s bridge=%s tap=-%s %s", caller.uid,
@@ -150,7 +150,7 @@ int main(int argc, char **argv)
 	if (tap_fd < 0) {
 		qnet_audit(false, "uid=%u user=%s bridge=%s tap=-%s %s, but failed: %s", caller.uid,
 			   who.user ? who.user : "?", real, requested, decision.reason, why_tap);
-		return qnet_error("%s", why_tap), EXIT_FAILURE;
+		return qnet_error("%s", why_tap);
 	}
 	/* Only the TAP's fd goes on: no netlink socket stays open beside it. */
 	qnet_nl_close(&nl);
@@ -159,6 +159,6 @@ int main(int argc, char **argv)
 	r = qnet_fd_send(args.fd, tap_fd);
 	if (r < 0)
 		return qnet_error("%s: cannot send TAP fd over --fd=%d: %s", tap, args.fd,
-				  strerror(-r)), EXIT_FAILURE;
+				  strerror(-r));
 	return EXIT_SUCCESS;
 }

@@ -23,28 +23,20 @@ static int run(int argc, char **argv, bool up)
 	r = script_options("IFNAME", argc, argv);
 	if (r >= 0)
 		return r;
-	if (argc != 2) {
-		qnet_error("usage: %s IFNAME (QEMU passes the TAP's name)", qnet_log_program());
-		return 1;
-	}
+	if (argc != 2)
+		return qnet_error("usage: %s IFNAME (QEMU passes the TAP's name)", qnet_log_program());
 	bad = qnet_ifname_invalid(argv[1]);
-	if (bad) {
-		qnet_error("interface '%s': %s", qnet_printable(argv[1], safe), bad);
-		return 1;
-	}
+	if (bad)
+		return qnet_error("interface '%s': %s", qnet_printable(argv[1], safe), bad);
 	if (qnet_config_load(NULL, &cfg, qnet_log_diag, NULL) < 0)
 		return 1;
 	network = qnet_nat_network_name(argv[0], cfg);
-	if (!qnet_network_name_valid(network)) {
-		qnet_error("network '%s': invalid name", qnet_printable(network, safe));
-		return 1;
-	}
+	if (!qnet_network_name_valid(network))
+		return qnet_error("network '%s': invalid name", qnet_printable(network, safe));
 	r = up ? qnet_nat_ifup(cfg, network, argv[1], why, sizeof(why))
 	       : qnet_nat_ifdown(cfg, network, argv[1], why, sizeof(why));
-	if (r < 0) {
-		qnet_error("%s: network %s: %s", argv[1], network, why);
-		return 1;
-	}
+	if (r < 0)
+		return qnet_error("%s: network %s: %s", argv[1], network, why);
 	return 0;
 }
 

@@ -29,15 +29,11 @@ int script_options(const char *synopsis, int argc, char **argv)
 	/* QEMU passes interface names only; "-x" is a caller's typo, never a
 	 * TAP to create a network for. */
 	for (int i = 1; i < argc; i++)
-		if (argv[i][0] == '-') {
-			qnet_error("unknown option '%s' (usage: %s %s)", qnet_printable(argv[i], safe),
-				   qnet_log_program(), synopsis);
-			return 1;
-		}
-	if (argc < 2 || argc > 3) {
-		qnet_error("usage: %s %s (QEMU passes the TAP's name)", qnet_log_program(), synopsis);
-		return 1;
-	}
+		if (argv[i][0] == '-')
+			return qnet_error("unknown option '%s' (usage: %s %s)", qnet_printable(argv[i], safe),
+				          qnet_log_program(), synopsis);
+	if (argc < 2 || argc > 3)
+		return qnet_error("usage: %s %s (QEMU passes the TAP's name)", qnet_log_program(), synopsis);
 	return -1;
 }
 
@@ -123,10 +119,8 @@ int script_ifup(int argc, char **argv)
 	if (!valid_name("interface", argv[1]))
 		return 1;
 	r = qnet_nl_open(&nl);
-	if (r < 0) {
-		qnet_error("%s: cannot open netlink: %s", argv[1], strerror(-r));
-		return 1;
-	}
+	if (r < 0)
+		return qnet_error("%s: cannot open netlink: %s", argv[1], strerror(-r));
 	if (choose_bridge(&nl, argc, argv, bridge) < 0)
 		return 1;
 	/* A bridge a user named may be an alternative name: from here on it
@@ -134,10 +128,8 @@ int script_ifup(int argc, char **argv)
 	r = qnet_port_find_bridge(&nl, bridge, true, &b, why, sizeof(why));
 	if (r == 0)
 		r = qnet_port_attach(&nl, argv[1], &b, false, why, sizeof(why));
-	if (r < 0) {
-		qnet_error("%s: %s", argv[1], why);
-		return 1;
-	}
+	if (r < 0)
+		return qnet_error("%s: %s", argv[1], why);
 	return 0;
 }
 
@@ -165,9 +157,7 @@ int script_ifdown(int argc, char **argv)
 			  "when QEMU closes the TAP", argv[1]);
 		return 0;
 	}
-	if (r < 0) {
-		qnet_error("%s: cannot detach: %s", argv[1], strerror(-r));
-		return 1;
-	}
+	if (r < 0)
+		return qnet_error("%s: cannot detach: %s", argv[1], strerror(-r));
 	return 0;
 }

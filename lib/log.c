@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
 
@@ -36,13 +37,14 @@ static void vlog(const char *prefix, const char *fmt, va_list ap)
 	fprintf(stderr, "%s: %s%s\n", program, prefix, line);
 }
 
-void qnet_error(const char *fmt, ...)
+int qnet_error(const char *fmt, ...)
 {
 	va_list ap;
 
 	va_start(ap, fmt);
 	vlog("", fmt, ap);
 	va_end(ap);
+	return EXIT_FAILURE;
 }
 
 void qnet_warn(const char *fmt, ...)

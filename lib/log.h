@@ -22,7 +22,9 @@
 void qnet_log_init(const char *argv0);
 const char *qnet_log_program(void);
 
-void qnet_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+/* An error line. Returns EXIT_FAILURE, so that a program's
+ * "return qnet_error(...);" says it and exits with it. */
+int qnet_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void qnet_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* authpriv syslog line, also echoed to stderr when it denies. */
 void qnet_audit(bool denied, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

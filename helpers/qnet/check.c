@@ -324,7 +324,7 @@ int cmd_check(int argc, char **argv)
 
 	r = check_config(stdout, &counts);
 	if (r < 0)
-		return qnet_error("check: %s", strerror(-r)), EXIT_FAILURE;
+		return qnet_error("check: %s", strerror(-r));
 	if (!bridge)
 		return counts.errors ? EXIT_FAILURE : EXIT_SUCCESS;
 
@@ -337,9 +337,9 @@ int cmd_check(int argc, char **argv)
 		snprintf(alias, sizeof(alias), " (an alternative name of %s)", real);
 	r = check_explain(user, bridge, alias[0] ? real : NULL, &d, &as_user);
 	if (r == -ESRCH)
-		return qnet_error("check: %s: no such user", user), EXIT_FAILURE;
+		return qnet_error("check: %s: no such user", user);
 	if (r < 0)
-		return qnet_error("check: %s", strerror(-r)), EXIT_FAILURE;
+		return qnet_error("check: %s", strerror(-r));
 	printf("qemu-bridge-helper, user %s, bridge %s%s: %s%s\n", user, bridge, alias, d.reason,
 	       as_user ? "" : " (files read with qnet's ids, not the user's: run as root to read them as the helper would)");
 	return d.allowed ? EXIT_SUCCESS : EXIT_FAILURE;

@@ -20,7 +20,7 @@ int cmd_doctor(int argc, char **argv)
 		return CLI_PARSED_EXIT(r);
 	r = qnet_doctor_run(stdout, &counts);
 	if (r < 0)
-		return qnet_error("doctor: %s", strerror(-r)), EXIT_FAILURE;
+		return qnet_error("doctor: %s", strerror(-r));
 	printf("%u ok, %u warnings, %u failures\n", counts.ok, counts.warn, counts.fail);
 	return counts.fail ? EXIT_FAILURE : EXIT_SUCCESS;
 }

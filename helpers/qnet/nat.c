@@ -42,7 +42,7 @@ int cmd_up(int argc, char **argv)
 	if (qnet_config_load(NULL, &cfg, qnet_log_diag, NULL) < 0)
 		return EXIT_FAILURE;
 	if (qnet_nat_up(cfg, argv[r], why, sizeof(why)) < 0)
-		return qnet_error("up: network %s: %s", argv[r], why), EXIT_FAILURE;
+		return qnet_error("up: network %s: %s", argv[r], why);
 	return EXIT_SUCCESS;
 }
 
@@ -62,7 +62,7 @@ int cmd_down(int argc, char **argv)
 	if (network_operand("down", argv[r]) < 0)
 		return EXIT_FAILURE;
 	if (qnet_nat_down(argv[r], force, why, sizeof(why)) < 0)
-		return qnet_error("down: network %s: %s", argv[r], why), EXIT_FAILURE;
+		return qnet_error("down: network %s: %s", argv[r], why);
 	return EXIT_SUCCESS;
 }
 
@@ -79,6 +79,6 @@ int cmd_gc(int argc, char **argv)
 		return CLI_PARSED_EXIT(r);
 	r = qnet_nat_gc(print_gc_action, NULL);
 	if (r < 0)
-		return qnet_error("gc: %s", strerror(-r)), EXIT_FAILURE;
+		return qnet_error("gc: %s", strerror(-r));
 	return EXIT_SUCCESS;
 }

@@ -356,6 +356,6 @@ int cmd_status(int argc, char **argv)
 	}
 	r = status_print(stdout, json);
 	if (r < 0)
-		return qnet_error("status: %s", strerror(-r)), EXIT_FAILURE;
+		return qnet_error("status: %s", strerror(-r));
 	return EXIT_SUCCESS;
 }
