@@ -69,10 +69,21 @@ struct qnet_acl_decision {
 struct qnet_acl;
 
 /*
- * Parse PATH (bridge.conf syntax, includes followed). Returns 0, -ENOENT if
- * PATH itself does not exist, -EINVAL if anything was wrong (every problem
- * goes to DIAG with file:line; the acl is still returned, and it denies),
- * or another -errno. DIAG may be NULL.
+ * Parse PATH (bridge.conf syntax, includes followed). Every problem goes to
+ * DIAG first (all of them, each with file:line); DIAG may be NULL. Returns:
+ *   0        *RET is the ACL;
+ *   -EINVAL  anything was wrong, an untrusted or unreadable PATH or include
+ *            too: *RET is set all the same, to an ACL that records its
+ *            errors and denies every request with the first of them
+ *            (qnet_acl_evaluate); free it as on success;
+ *   -ENOENT  PATH itself does not exist (no rules: QEMU denies everything):
+ *            *RET is not set;
+ *   -ENOMEM  *RET is not set.
+ * Where qnet_config_load() (lib/config.h) differs: it returns the -errno of
+ * a file it cannot trust or read, and it does not set *RET on -EINVAL. An
+ * ACL with errors fails closed by itself, so every problem is one -EINVAL,
+ * and what it holds is still wanted: the helper's denial names its first
+ * error, qnet check counts its rules, qnet doctor judges bridges by them.
  */
 int qnet_acl_load(const char *path, struct qnet_acl **ret, qnet_diag_fn diag, void *userdata);
 /* The same for a buffer (the fuzzer, qnet check on stdin); NAME is for messages. */

@@ -72,11 +72,20 @@ typedef void (*qnet_diag_fn)(void *userdata, const char *file, unsigned line,
 
 /*
  * Load PATH (NULL: QNET_CONFDIR/qnet.conf). A missing file is an empty
- * configuration. Returns -EINVAL if any error was reported (all of them are
- * reported, not only the first), -errno if the file cannot be read; *ret is
- * set only on success. DIAG may be NULL.
+ * configuration. Every problem goes to DIAG first (all of them, not only
+ * the first, each with file:line); DIAG may be NULL. Returns:
+ *   0        *RET is the configuration;
+ *   -EINVAL  the file has errors: *RET is not set;
+ *   -errno   the file cannot be trusted (DIAG got one finding about the
+ *            whole file) or read, or -ENOMEM: *RET is not set.
+ * Where qnet_acl_load() (lib/acl.h) differs: it returns -EINVAL, not the
+ * -errno, for a file it cannot trust or read, and it sets *RET on -EINVAL.
+ * A qnet.conf with errors has no safe partial meaning, so no caller gets
+ * one to act on; a caller that must go on (qnet status, qnet doctor)
+ * parses "" for the built-in defaults, explicitly.
  */
 int qnet_config_load(const char *path, struct qnet_config **ret, qnet_diag_fn diag, void *userdata);
+/* The same for a buffer (the fuzzer, the built-in defaults); NAME is for messages. */
 int qnet_config_parse_buffer(const char *name, const char *buf, size_t len,
 			     struct qnet_config **ret, qnet_diag_fn diag, void *userdata);
 void qnet_config_free(struct qnet_config *c);
