@@ -16,18 +16,12 @@ static int run(int argc, char **argv, bool up)
 {
 	_cleanup_config_ struct qnet_config *cfg = NULL;
 	char why[QNET_REASON_MAX] = "", safe[QNET_PRINTABLE_SIZE];
-	const char *network, *bad;
+	const char *network;
 	int r;
 
-	qnet_log_init(argv[0]);
-	r = script_options("IFNAME", argc, argv);
+	r = script_start("IFNAME", 1, argc, argv);
 	if (r >= 0)
 		return r;
-	if (argc != 2)
-		return qnet_error("usage: %s IFNAME (QEMU passes the TAP's name)", qnet_log_program());
-	bad = qnet_ifname_invalid(argv[1]);
-	if (bad)
-		return qnet_error("interface '%s': %s", qnet_printable(argv[1], safe), bad);
 	if (qnet_config_load(NULL, &cfg, qnet_log_diag, NULL) < 0)
 		return 1;
 	network = qnet_nat_network_name(argv[0], cfg);

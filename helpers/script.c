@@ -14,10 +14,21 @@
 #include "route.h"
 #include "script.h"
 
-int script_options(const char *synopsis, int argc, char **argv)
+static bool valid_name(const char *what, const char *name)
+{
+	char safe[QNET_PRINTABLE_SIZE];
+	const char *bad = qnet_ifname_invalid(name);
+
+	if (bad)
+		qnet_error("%s '%s': %s", what, qnet_printable(name, safe), bad);
+	return !bad;
+}
+
+int script_start(const char *synopsis, int max_operands, int argc, char **argv)
 {
 	char safe[QNET_PRINTABLE_SIZE];
 
+	qnet_log_init(argv[0]);
 	if (argc == 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
 		printf("usage: %s %s\n", qnet_log_program(), synopsis);
 		return 0;
@@ -32,19 +43,9 @@ int script_options(const char *synopsis, int argc, char **argv)
 		if (argv[i][0] == '-')
 			return qnet_error("unknown option '%s' (usage: %s %s)", qnet_printable(argv[i], safe),
 				          qnet_log_program(), synopsis);
-	if (argc < 2 || argc > 3)
+	if (argc < 2 || argc > 1 + max_operands)
 		return qnet_error("usage: %s %s (QEMU passes the TAP's name)", qnet_log_program(), synopsis);
-	return -1;
-}
-
-static bool valid_name(const char *what, const char *name)
-{
-	char safe[QNET_PRINTABLE_SIZE];
-	const char *bad = qnet_ifname_invalid(name);
-
-	if (bad)
-		qnet_error("%s '%s': %s", what, qnet_printable(name, safe), bad);
-	return !bad;
+	return valid_name("interface", argv[1]) ? -1 : 1;
 }
 
 /* The bridge carrying the default route, as Debian's /etc/qemu-ifup picks it. */
@@ -112,12 +113,9 @@ int script_ifup(int argc, char **argv)
 	struct qnet_link b;
 	int r;
 
-	qnet_log_init(argv[0]);
-	r = script_options("IFNAME [BRIDGE]", argc, argv);
+	r = script_start("IFNAME [BRIDGE]", 2, argc, argv);
 	if (r >= 0)
 		return r;
-	if (!valid_name("interface", argv[1]))
-		return 1;
 	r = qnet_nl_open(&nl);
 	if (r < 0)
 		return qnet_error("%s: cannot open netlink: %s", argv[1], strerror(-r));
@@ -138,13 +136,10 @@ int script_ifdown(int argc, char **argv)
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
 	int r;
 
-	qnet_log_init(argv[0]);
 	/* Xen's QEMU passes the bridge too; detaching does not need it. */
-	r = script_options("IFNAME [BRIDGE]", argc, argv);
+	r = script_start("IFNAME [BRIDGE]", 2, argc, argv);
 	if (r >= 0)
 		return r;
-	if (!valid_name("interface", argv[1]))
-		return 1;
 	r = qnet_nl_open(&nl);
 	if (r == 0)
 		r = qnet_port_detach(&nl, argv[1], NULL);

@@ -18,7 +18,11 @@ int script_ifdown(int argc, char **argv);
 int script_ifup_nat(int argc, char **argv);
 int script_ifdown_nat(int argc, char **argv);
 
-/* --help, --version, unknown options and the argument count of a program
- * QEMU runs: 0 or 1 is the exit status (help printed, or a one-line error),
- * -1 means go on. */
-int script_options(const char *synopsis, int argc, char **argv);
+/*
+ * What each of them does first: messages under its own name (argv[0]),
+ * --help, --version, unknown options, 1 to MAX_OPERANDS operands (the TAP,
+ * then the bridge where one may follow) and the TAP's name. 0 or 1 is the
+ * exit status (help printed, or a one-line error); -1 means go on, with
+ * argv[1] a valid interface name.
+ */
+int script_start(const char *synopsis, int max_operands, int argc, char **argv);
