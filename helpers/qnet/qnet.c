@@ -70,7 +70,7 @@ int cli_parse_plain(const char *cmd, int argc, char **argv, int n_args, const st
 	while ((c = cli_next_option(cmd, argc, argv, extra ? extra : base)) != -1) {
 		if (c == 'h')
 			return cli_show_help(cmd), -1;
-		if (c == 'f' && flag)
+		if (c != '?' && flag)
 			*flag = true;
 		else
 			return cli_usage_error(cmd), -EXIT_USAGE;

@@ -31,8 +31,8 @@ int cli_show_help(const char *cmd);
  */
 int cli_next_option(const char *cmd, int argc, char **argv, const struct option *opts);
 /*
- * Options of a command that has --help and at most one flag (EXTRA's 'f',
- * stored in *FLAG), and exactly N_ARGS operands. Returns the index of the
+ * Options of a command that has --help and at most one flag (EXTRA's
+ * option other than --help, stored in *FLAG), and exactly N_ARGS operands. Returns the index of the
  * first operand, -1 after --help, -EXIT_USAGE on a usage error (reported).
  */
 int cli_parse_plain(const char *cmd, int argc, char **argv, int n_args, const struct option *extra,

@@ -341,19 +341,10 @@ int cmd_status(int argc, char **argv)
 		{ 0 },
 	};
 	bool json = false;
-	int c, r;
+	int r = cli_parse_plain("status", argc, argv, 0, opts, &json);
 
-	optind = 0;
-	while ((c = cli_next_option("status", argc, argv, opts)) != -1)
-		switch (c) {
-		case 'h': return cli_show_help("status");
-		case 'j': json = true; break;
-		default: return cli_usage_error("status");
-		}
-	if (optind != argc) {
-		qnet_error("status: too many operands");
-		return cli_usage_error("status");
-	}
+	if (r < 0)
+		return CLI_PARSED_EXIT(r);
 	r = status_print(stdout, json);
 	if (r < 0)
 		return qnet_error("status: %s", strerror(-r));
