@@ -23,13 +23,18 @@
 #                                       qnet_hold=IP (e.g. $GUEST_LAN_HOLD) then
 #                                       powers off
 #   guest_outside                       a second namespace reached through veth
-#                                       qout0 with an HTTP server (for NAT tests)
+#                                       qout0 with an HTTP server on IPv4 and
+#                                       IPv6 (for NAT tests); with
+#                                       GUEST_OUTSIDE_RA=1 the host learns its
+#                                       IPv6 default route from a router
+#                                       advertisement there
 #   guest_cleanup                       stop everything started here
 #
 # The guest (tests/e2e/guest-init) loads virtio_net, runs udhcpc, pings the
 # router and prints QNET-BOOT, QNET-LEASE <ip/len> router=..., QNET-PING-OK
 # or QNET-PING-FAIL, QNET-DONE, then powers off. APPEND takes guest_run CMD
-# (run a command, e.g. wget through NAT), qnet_ping=IP and qnet_hold=IP.
+# (run a command, e.g. wget through NAT), qnet_ping=IP, qnet_hold=IP and
+# qnet_ipv6=SECONDS (wait for a SLAAC address: QNET-ADDR6 <ip/len> router=...).
 # Settings: GUEST_MAC, GUEST_TIMEOUT (seconds for the whole QEMU run),
 # GUEST_WRAP (array: command prefix for QEMU, e.g. setpriv to run unprivileged),
 # GUEST_QEMU, GUEST_KVER.
@@ -49,11 +54,16 @@ GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${GUEST_LAN_HOLD:=${GUEST_LAN_GW%.*}.254}"
 : "${GUEST_OUTSIDE_HOST:=198.51.100.1}"
 : "${GUEST_OUTSIDE_ADDR:=198.51.100.2}"
+# IPv6 of the outside link: the documentation prefix (RFC 3849), inside the
+# test's namespaces only
+: "${GUEST_OUTSIDE_HOST6:=2001:db8:51::1}"
+: "${GUEST_OUTSIDE_ADDR6:=2001:db8:51::2}"
 [ -n "${GUEST_WRAP+x}" ] || GUEST_WRAP=()
 GUEST_PID=
 GUEST_DNSMASQ_PID=
 GUEST_OUTSIDE_PID=
 GUEST_HTTPD_PID=
+GUEST_RA_PID=
 
 guest_die() { echo "guest.sh: $*" >&2; return 1; }
 
@@ -230,18 +240,23 @@ guest_lan() { # BR LEASEFILE
 guest_release() { ip addr add "$1/32" dev "$2"; }
 
 # A namespace "outside" the test's own, as the internet is to a NAT network:
-# veth qout0 ($GUEST_OUTSIDE_HOST/24, here) <-> qout1 ($GUEST_OUTSIDE_ADDR/24,
-# there), a default route here through it when there is none, and busybox
-# httpd there on port 80: /cgi-bin/whoami answers "QNET-HTTP-FROM <client
-# address>", so a test sees whether the guest's traffic was masqueraded.
-# GUEST_OUTSIDE_NS is the nsenter prefix to run more commands there.
+# veth qout0 ($GUEST_OUTSIDE_HOST/24 and $GUEST_OUTSIDE_HOST6/64, here) <->
+# qout1 ($GUEST_OUTSIDE_ADDR/24 and $GUEST_OUTSIDE_ADDR6/64, there), default
+# routes here through it when there are none, and busybox httpd there on
+# port 80 of both families: /cgi-bin/whoami answers "QNET-HTTP-FROM <client
+# address>" (bare, without httpd's [] or ::ffff:), so a test sees whether
+# the guest's traffic was masqueraded. GUEST_OUTSIDE_NS is the nsenter
+# prefix to run more commands there.
 guest_outside() { # [WEBROOT]
 	local root=${1:-${T_TMP:?}/outside-www} self i
 	mkdir -p "$root/cgi-bin" || return 1
 	printf 'QNET-HTTP-OK\n' >"$root/index.html"
+	# httpd on [::] reports IPv6 clients as [2001:db8::1] and IPv4 ones as
+	# [::ffff:198.51.100.1]
 	cat >"$root/cgi-bin/whoami" <<-'EOF'
 	#!/bin/sh
-	printf 'Content-Type: text/plain\r\n\r\nQNET-HTTP-FROM %s\n' "$REMOTE_ADDR"
+	from=$(printf '%s' "$REMOTE_ADDR" | sed 's/^\[//; s/\]$//; s/^::ffff://')
+	printf 'Content-Type: text/plain\r\n\r\nQNET-HTTP-FROM %s\n' "$from"
 	EOF
 	chmod 755 "$root/cgi-bin/whoami"
 	unshare --net -- sleep 3600 &
@@ -252,22 +267,47 @@ guest_outside() { # [WEBROOT]
 		sleep 0.02
 	done
 	GUEST_OUTSIDE_NS=(nsenter "--net=/proc/$GUEST_OUTSIDE_PID/ns/net" --)
+	# nodad: the addresses are usable at once, not after a second of DAD
 	if ! { ip link add qout0 type veth peer name qout1 &&
 		ip link set qout1 netns "$GUEST_OUTSIDE_PID" &&
+		# with an RA: the default route from it, but no SLAAC address
+		# beside $GUEST_OUTSIDE_HOST6 (masquerade would pick either)
+		{ [ "${GUEST_OUTSIDE_RA:-0}" != 1 ] || sysctl -qw net.ipv6.conf.qout0.autoconf=0; } &&
 		ip addr add "$GUEST_OUTSIDE_HOST/24" dev qout0 &&
+		ip addr add "$GUEST_OUTSIDE_HOST6/64" dev qout0 nodad &&
 		ip link set qout0 up &&
 		"${GUEST_OUTSIDE_NS[@]}" ip link set lo up &&
 		"${GUEST_OUTSIDE_NS[@]}" ip addr add "$GUEST_OUTSIDE_ADDR/24" dev qout1 &&
+		"${GUEST_OUTSIDE_NS[@]}" ip addr add "$GUEST_OUTSIDE_ADDR6/64" dev qout1 nodad &&
 		"${GUEST_OUTSIDE_NS[@]}" ip link set qout1 up; }; then
 		guest_die "outside namespace setup failed"; return 1
 	fi
 	if [ -z "$(ip -4 route show default)" ]; then
 		ip route add default via "$GUEST_OUTSIDE_ADDR" dev qout0 || return 1
 	fi
-	"${GUEST_OUTSIDE_NS[@]}" busybox httpd -f -p "$GUEST_OUTSIDE_ADDR:80" -h "$root" &
+	if [ "${GUEST_OUTSIDE_RA:-0}" = 1 ]; then
+		# A host whose uplink takes its IPv6 default route from the
+		# router's advertisements (accept_ra=1, forwarding off): the
+		# outside is that router, dnsmasq advertising its /64 there.
+		"${GUEST_OUTSIDE_NS[@]}" /usr/sbin/dnsmasq --conf-file=/dev/null --keep-in-foreground \
+			--pid-file= --user=root --port=0 --interface=qout1 --bind-interfaces \
+			--enable-ra --dhcp-range=::,constructor:qout1,ra-only,64 \
+			>"${T_TMP:?}/outside-ra.log" 2>&1 &
+		GUEST_RA_PID=$!
+		for ((i = 0; i < 300; i++)); do
+			[ -n "$(ip -6 route show default dev qout0 proto ra)" ] && break
+			kill -0 "$GUEST_RA_PID" 2>/dev/null || break
+			sleep 0.1
+		done
+		[ -n "$(ip -6 route show default dev qout0 proto ra)" ] ||
+			{ guest_die "no IPv6 default route from the outside's RA: $(cat "$T_TMP/outside-ra.log")"; return 1; }
+	elif [ -z "$(ip -6 route show default)" ]; then
+		ip -6 route add default via "$GUEST_OUTSIDE_ADDR6" dev qout0 || return 1
+	fi
+	"${GUEST_OUTSIDE_NS[@]}" busybox httpd -f -p '[::]:80' -h "$root" &
 	GUEST_HTTPD_PID=$!
 	for ((i = 0; i < 100; i++)); do
-		"${GUEST_OUTSIDE_NS[@]}" ss -Htln 2>/dev/null | grep -q " $GUEST_OUTSIDE_ADDR:80 " && return 0
+		"${GUEST_OUTSIDE_NS[@]}" ss -Htln 2>/dev/null | grep -Eq ' (\*|\[::\]):80 ' && return 0
 		sleep 0.05
 	done
 	guest_die "httpd in the outside namespace did not start"
@@ -283,10 +323,10 @@ guest_cleanup() {
 		wait "$GUEST_PID" 2>/dev/null
 	fi
 	GUEST_PID=
-	for p in "$GUEST_HTTPD_PID" "$GUEST_OUTSIDE_PID" "$GUEST_DNSMASQ_PID"; do
+	for p in "$GUEST_HTTPD_PID" "$GUEST_RA_PID" "$GUEST_OUTSIDE_PID" "$GUEST_DNSMASQ_PID"; do
 		[ -n "$p" ] || continue
 		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
 	done
-	GUEST_HTTPD_PID='' GUEST_OUTSIDE_PID='' GUEST_DNSMASQ_PID=
+	GUEST_HTTPD_PID='' GUEST_RA_PID='' GUEST_OUTSIDE_PID='' GUEST_DNSMASQ_PID=
 	return 0
 }
