@@ -8,6 +8,7 @@
 #include "addr.h"
 #include "macro.h"
 #include "parse.h"
+#include "sha256.h"
 
 int qnet_addr_parse_ipv4(const char *s, struct in_addr *ret)
 {
@@ -54,31 +55,120 @@ int qnet_addr_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+/* A host= name as a forward's target: not something that looks like an
+ * IPv4 address, so a mistyped one is refused rather than looked up. */
+static bool forward_name_valid(const char *s)
+{
+	bool letter = false;
+
+	if (!*s || strlen(s) >= sizeof(((struct qnet_forward *)0)->host))
+		return false;
+	for (; *s; s++) {
+		if (isalpha((unsigned char)*s) || *s == '-')
+			letter = true;
+		else if (!isdigit((unsigned char)*s) && *s != '.')
+			return false;
+	}
+	return letter;
+}
+
 int qnet_addr_parse_forward(const char *s, struct qnet_forward *ret)
 {
-	char proto[8], port[8], dest[32], extra;
-	char *colon;
+	char proto[8], port[8], dest[96], extra;
+	char *colon, *addr = dest;
 	unsigned long hp, gp;
 
-	if (sscanf(s, "%7s %7s %31s %c", proto, port, dest, &extra) != 3)
+	if (sscanf(s, "%7s %7s %95s %c", proto, port, dest, &extra) != 3)
 		return -EINVAL;
+	*ret = (struct qnet_forward){ 0 };
 	if (streq(proto, "tcp"))
 		ret->proto = IPPROTO_TCP;
 	else if (streq(proto, "udp"))
 		ret->proto = IPPROTO_UDP;
 	else
 		return -EINVAL;
-	colon = strchr(dest, ':');
+	colon = strrchr(dest, ':');
 	if (!colon)
 		return -EINVAL;
 	*colon = '\0';
 	if (qnet_parse_uint(port, 65535, &hp) < 0 || hp == 0 ||
-	    qnet_parse_uint(colon + 1, 65535, &gp) < 0 || gp == 0 ||
-	    qnet_addr_parse_ipv4(dest, &ret->guest) < 0)
+	    qnet_parse_uint(colon + 1, 65535, &gp) < 0 || gp == 0)
 		return -EINVAL;
+	if (dest[0] == '[') {
+		size_t n = strlen(dest);
+
+		if (n < 3 || dest[n - 1] != ']')
+			return -EINVAL;
+		dest[n - 1] = '\0';
+		addr = dest + 1;
+		if (qnet_addr_parse_ipv6(addr, &ret->guest6) < 0 || IN6_IS_ADDR_UNSPECIFIED(&ret->guest6))
+			return -EINVAL;
+	} else if (qnet_addr_parse_ipv4(dest, &ret->guest) < 0) {
+		if (!forward_name_valid(dest))
+			return -EINVAL;
+		snprintf(ret->host, sizeof(ret->host), "%s", dest);
+	}
 	ret->host_port = (uint16_t)hp;
 	ret->guest_port = (uint16_t)gp;
 	return 0;
+}
+
+int qnet_addr_parse_ipv6(const char *s, struct in6_addr *ret)
+{
+	return inet_pton(AF_INET6, s, ret) == 1 ? 0 : -EINVAL;
+}
+
+int qnet_addr_parse_ipv6_cidr(const char *s, struct in6_addr *net, unsigned *prefix)
+{
+	char addr[INET6_ADDRSTRLEN];
+	const char *slash = strchr(s, '/');
+	unsigned long len;
+	size_t n;
+
+	if (!slash)
+		return -EINVAL;
+	n = (size_t)(slash - s);
+	if (n == 0 || n >= sizeof(addr))
+		return -EINVAL;
+	memcpy(addr, s, n);
+	addr[n] = '\0';
+	if (qnet_addr_parse_ipv6(addr, net) < 0 || qnet_parse_uint(slash + 1, 128, &len) < 0)
+		return -EINVAL;
+	*prefix = (unsigned)len;
+	return 0;
+}
+
+bool qnet_addr_ipv6_overlap(const struct in6_addr *a, unsigned pa, const struct in6_addr *b, unsigned pb)
+{
+	unsigned bits = pa < pb ? pa : pb, bytes = bits / 8;
+	uint8_t mask = (uint8_t)(0xff00 >> (bits % 8));
+
+	if (memcmp(a->s6_addr, b->s6_addr, bytes) != 0)
+		return false;
+	return bytes == 16 || ((a->s6_addr[bytes] ^ b->s6_addr[bytes]) & mask) == 0;
+}
+
+bool qnet_addr_ipv6_is_ula(const struct in6_addr *a)
+{
+	return (a->s6_addr[0] & 0xfe) == 0xfc;
+}
+
+void qnet_addr_ipv6_ula(const uint8_t id[16], const char *name, struct in6_addr *ret)
+{
+	/* Keyed like systemd's sd_id128_get_machine_app_specific(): the
+	 * machine-id is the key, what it is used for the message. */
+	static const char what[] = "qnet network ULA prefix\n";
+	uint8_t msg[sizeof(what) + 64], mac[QNET_SHA256_SIZE];
+	size_t n = strnlen(name, 64);
+
+	memcpy(msg, what, sizeof(what) - 1);
+	memcpy(msg + sizeof(what) - 1, name, n);
+	qnet_sha256_hmac(id, 16, msg, sizeof(what) - 1 + n, mac);
+	memset(ret, 0, sizeof(*ret));
+	/* fd00::/8, then the 40-bit global ID and 16-bit subnet ID of RFC
+	 * 4193 section 3.1, all pseudo-random: one /48 per network. */
+	ret->s6_addr[0] = 0xfd;
+	memcpy(&ret->s6_addr[1], mac, 7);
 }
 
 uint32_t qnet_addr_ipv4_mask(unsigned prefix)

@@ -41,6 +41,8 @@ struct parser {
 	char section_name[256];
 	enum section section;
 	size_t index; /* current network or grant */
+	int machine_id_read;  /* 0 not yet, 1 read into machine_id, -errno unreadable */
+	uint8_t machine_id[16];
 };
 
 static void report(struct parser *p, unsigned line, bool is_error, const char *fmt, ...)
@@ -235,6 +237,100 @@ static void script_key(struct parser *p, const char *key, const char *value)
 		report(p, p->line, true, "unknown key '%s' in [script]", key);
 }
 
+/* What a /64 of subnet6 = must not be, or NULL: prefixes with a meaning of their own. */
+static const char *subnet6_reserved(const struct in6_addr *a)
+{
+	static const uint8_t zero[8];
+
+	if (a->s6_addr[0] == 0xff)
+		return "multicast";
+	if (a->s6_addr[0] == 0xfe && (a->s6_addr[1] & 0xc0) == 0x80)
+		return "link-local";
+	/* ::/64 holds ::1 and the IPv4-mapped addresses; it also is how
+	 * host = and forward = write an address inside the network's own
+	 * prefix (::10), so no network may have it. */
+	if (!memcmp(a->s6_addr, zero, 8))
+		return "reserved (::/64)";
+	return NULL;
+}
+
+/* A DUID as "xx:xx:..." (1 to QNET_DUID_MAX bytes of hex) into OUT, lower case. */
+static int parse_duid(const char *s, char out[3 * QNET_DUID_MAX])
+{
+	size_t n = 0;
+
+	for (;;) {
+		if (!isxdigit((unsigned char)s[0]) || !isxdigit((unsigned char)s[1]) || n == QNET_DUID_MAX)
+			return -EINVAL;
+		out[3 * n] = (char)tolower((unsigned char)s[0]);
+		out[3 * n + 1] = (char)tolower((unsigned char)s[1]);
+		out[3 * n + 2] = ':';
+		n++;
+		s += 2;
+		if (!*s)
+			break;
+		if (*s++ != ':')
+			return -EINVAL;
+	}
+	out[3 * n - 1] = '\0';
+	return 0;
+}
+
+/*
+ * "MAC [IPV4] [IPV6] [NAME] [duid=DUID]", the words after the MAC in any
+ * order, each at most once, at least one address. An IPv6 address whose
+ * first 64 bits are zero (::10) is inside the network's own /64, so it can
+ * be written before the prefix is known (a derived one).
+ */
+static int parse_host(struct parser *p, const char *value, struct qnet_host *h)
+{
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL, *w;
+	bool ok = true;
+
+	if (!copy) {
+		p->oom = true;
+		return -ENOMEM;
+	}
+	w = strtok_r(copy, " \t", &save);
+	if (!w || qnet_addr_parse_mac(w, h->mac) < 0)
+		ok = false;
+	while (ok && (w = strtok_r(NULL, " \t", &save))) {
+		struct in_addr a;
+
+		if (!strncmp(w, "duid=", 5)) {
+			if (h->duid[0] || parse_duid(w + 5, h->duid) < 0) {
+				report(p, p->line, true, "host: '%s' is not duid=XX:XX:... (1-%d bytes of hex)", w,
+				       QNET_DUID_MAX);
+				return -EINVAL;
+			}
+		} else if (strchr(w, ':')) {
+			if (!IN6_IS_ADDR_UNSPECIFIED(&h->ip6) || qnet_addr_parse_ipv6(w, &h->ip6) < 0 ||
+			    IN6_IS_ADDR_UNSPECIFIED(&h->ip6)) {
+				report(p, p->line, true, "host: '%s' is not an IPv6 address (or a second one)", w);
+				return -EINVAL;
+			}
+		} else if (qnet_addr_parse_ipv4(w, &a) == 0) {
+			ok = !h->ip.s_addr;
+			h->ip = a;
+		} else {
+			for (const char *c = w; *c; c++)
+				if (!isalnum((unsigned char)*c) && *c != '-' && *c != '.') {
+					report(p, p->line, true, "host: invalid host name '%s'", w);
+					return -EINVAL;
+				}
+			ok = !h->name[0] && strlen(w) < sizeof(h->name);
+			snprintf(h->name, sizeof(h->name), "%s", w);
+		}
+	}
+	if (!ok || (!h->ip.s_addr && IN6_IS_ADDR_UNSPECIFIED(&h->ip6))) {
+		report(p, p->line, true, "host: '%s' is not 'MAC IP [IPV6] [NAME] [duid=DUID]' with a unicast MAC",
+		       value);
+		return -EINVAL;
+	}
+	return 0;
+}
+
 static void network_key(struct parser *p, struct qnet_network *n, const char *key, const char *value)
 {
 	unsigned before = p->errors;
@@ -248,6 +344,25 @@ static void network_key(struct parser *p, struct qnet_network *n, const char *ke
 			report(p, p->line, true, "subnet: prefix /%u out of range (8-30)", n->prefix);
 		else if (ntohl(n->subnet.s_addr) & ~qnet_addr_ipv4_mask(n->prefix))
 			report(p, p->line, true, "subnet: '%s' has host bits set", value);
+	} else if (streq(key, "subnet6")) {
+		unsigned len;
+
+		n->subnet6_line = p->line;
+		if (streq(value, "none")) {
+			n->subnet6_from = QNET_SUBNET6_NONE;
+		} else if (qnet_addr_parse_ipv6_cidr(value, &n->subnet6, &len) < 0) {
+			report(p, p->line, true, "subnet6: '%s' is not an IPv6 prefix like fd00:76::/64, or none", value);
+		} else if (len != 64) {
+			/* SLAAC needs exactly 64 bits of interface identifier. */
+			report(p, p->line, true, "subnet6: prefix /%u: it must be a /64 (SLAAC needs one)", len);
+		} else if (memcmp(n->subnet6.s6_addr + 8, (const uint8_t[8]){ 0 }, 8) != 0) {
+			report(p, p->line, true, "subnet6: '%s' has host bits set", value);
+		} else if (subnet6_reserved(&n->subnet6)) {
+			report(p, p->line, true, "subnet6: '%s' is %s, not a prefix for a network", value,
+			       subnet6_reserved(&n->subnet6));
+		} else {
+			n->subnet6_from = QNET_SUBNET6_SET;
+		}
 	} else if (streq(key, "dhcp-range")) {
 		char a[32], b[32], extra;
 
@@ -265,21 +380,11 @@ static void network_key(struct parser *p, struct qnet_network *n, const char *ke
 		else
 			n->lease_max = (unsigned)v;
 	} else if (streq(key, "host")) {
-		char mac[32], ip[32], name[64] = "", extra;
-		struct qnet_host h = { 0 };
+		struct qnet_host h = { .line = p->line };
 		struct qnet_host *hosts;
-		int k = sscanf(value, "%31s %31s %63s %c", mac, ip, name, &extra);
 
-		if (k < 2 || k > 3 || qnet_addr_parse_mac(mac, h.mac) < 0 || qnet_addr_parse_ipv4(ip, &h.ip) < 0) {
-			report(p, p->line, true, "host: '%s' is not 'MAC IP [NAME]' with a unicast MAC", value);
+		if (parse_host(p, value, &h) < 0)
 			return;
-		}
-		for (const char *s = name; *s; s++)
-			if (!isalnum((unsigned char)*s) && *s != '-' && *s != '.') {
-				report(p, p->line, true, "host: invalid host name '%s'", name);
-				return;
-			}
-		snprintf(h.name, sizeof(h.name), "%s", name);
 		hosts = grow(n->hosts, &n->n_hosts, sizeof(*hosts));
 		if (!hosts) {
 			p->oom = true;
@@ -292,9 +397,11 @@ static void network_key(struct parser *p, struct qnet_network *n, const char *ke
 		struct qnet_forward *fw;
 
 		if (qnet_addr_parse_forward(value, &f) < 0) {
-			report(p, p->line, true, "forward: '%s' is not 'tcp|udp HOSTPORT GUESTIP:PORT'", value);
+			report(p, p->line, true, "forward: '%s' is not 'tcp|udp HOSTPORT GUESTIP:PORT', "
+			       "'tcp|udp HOSTPORT [GUESTIPV6]:PORT' or 'tcp|udp HOSTPORT HOSTNAME:PORT'", value);
 			return;
 		}
+		f.line = p->line;
 		fw = grow(n->forwards, &n->n_forwards, sizeof(*fw));
 		if (!fw) {
 			p->oom = true;
@@ -404,6 +511,137 @@ static bool in_subnet(const struct qnet_network *n, struct in_addr a)
 	return qnet_addr_ipv4_overlap(a, 32, n->subnet, n->prefix);
 }
 
+/* The host's machine-id (32 hex digits), read once per parse. */
+static int machine_id(struct parser *p)
+{
+	char buf[64];
+	int r;
+
+	if (p->machine_id_read)
+		return p->machine_id_read;
+	r = qnet_file_read_small(qnet_machine_id_path(), buf, sizeof(buf));
+	p->machine_id_read = r < 0 ? r : -EBADMSG;
+	if (r < 0 || strcspn(buf, "\n") != 32)
+		return p->machine_id_read;
+	for (int i = 0; i < 16; i++) {
+		unsigned v;
+
+		if (!isxdigit((unsigned char)buf[2 * i]) || !isxdigit((unsigned char)buf[2 * i + 1]) ||
+		    sscanf(buf + 2 * i, "%2x", &v) != 1)
+			return p->machine_id_read;
+		p->machine_id[i] = (uint8_t)v;
+	}
+	/* systemd writes "uninitialized" until first boot completes; all
+	 * zeros is no identity either. */
+	if (!memcmp(p->machine_id, (const uint8_t[16]){ 0 }, 16))
+		return p->machine_id_read;
+	return p->machine_id_read = 1;
+}
+
+static bool in_subnet6(const struct qnet_network *n, const struct in6_addr *a)
+{
+	return qnet_addr_ipv6_overlap(a, 128, &n->subnet6, 64);
+}
+
+/* A guest's address of N: in its /64, neither the subnet-router anycast
+ * address (::) nor the gateway (::1). */
+static bool guest_address6(const struct qnet_network *n, const struct in6_addr *a)
+{
+	struct in6_addr iid = *a;
+
+	memset(iid.s6_addr, 0, 8);
+	return in_subnet6(n, a) && !IN6_IS_ADDR_UNSPECIFIED(&iid) && !IN6_IS_ADDR_LOOPBACK(&iid);
+}
+
+/* ::10 (the first 64 bits zero) is N's prefix::10. */
+static void complete_address6(const struct qnet_network *n, struct in6_addr *a)
+{
+	if (!memcmp(a->s6_addr, (const uint8_t[8]){ 0 }, 8))
+		memcpy(a->s6_addr, n->subnet6.s6_addr, 8);
+}
+
+static const char *ip6(const struct in6_addr *a, char buf[INET6_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
+}
+
+/*
+ * The IPv6 half of network N: its /64 (derived unless subnet6 = set it or
+ * turned it off), gateway and DHCPv6 range; static hosts' IPv6 addresses;
+ * forwards by host name resolved to that host's addresses of both families.
+ */
+static void finish_ipv6(struct parser *p, struct qnet_network *n)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (n->subnet6_from == QNET_SUBNET6_DERIVED) {
+		if (machine_id(p) > 0)
+			qnet_addr_ipv6_ula(p->machine_id, n->name, &n->subnet6);
+		else
+			n->subnet6_from = QNET_SUBNET6_NO_MACHINE_ID;
+	}
+	n->ipv6 = n->subnet6_from == QNET_SUBNET6_DERIVED || n->subnet6_from == QNET_SUBNET6_SET;
+	if (n->ipv6) {
+		n->gateway6 = n->range6_start = n->range6_end = n->subnet6;
+		n->gateway6.s6_addr[15] = 1;
+		n->range6_start.s6_addr[14] = 0x10;
+		n->range6_end.s6_addr[14] = n->range6_end.s6_addr[15] = 0xff;
+	}
+	for (size_t i = 0; i < n->n_hosts; i++) {
+		struct qnet_host *h = &n->hosts[i];
+
+		if (IN6_IS_ADDR_UNSPECIFIED(&h->ip6)) {
+			if (h->duid[0])
+				report(p, h->line, true, "[network %s]: host with a duid= but no IPv6 address", n->name);
+			continue;
+		}
+		if (!n->ipv6) {
+			report(p, h->line, true, "[network %s]: host %s has an IPv6 address, but the network has no IPv6%s",
+			       n->name, ip6(&h->ip6, a),
+			       n->subnet6_from == QNET_SUBNET6_NONE ? " (subnet6 = none)" : " (no machine-id: set subnet6 =)");
+			continue;
+		}
+		complete_address6(n, &h->ip6);
+		if (!guest_address6(n, &h->ip6))
+			report(p, h->line, true, "[network %s]: host %s is not a guest address of subnet6 %s/64",
+			       n->name, ip6(&h->ip6, a), ip6(&n->subnet6, (char[INET6_ADDRSTRLEN]){ 0 }));
+		for (size_t j = 0; j < i; j++)
+			if (!memcmp(&n->hosts[j].ip6, &h->ip6, sizeof(h->ip6)))
+				report(p, h->line, true, "[network %s]: static IPv6 %s given twice (first at line %u)",
+				       n->name, ip6(&h->ip6, a), n->hosts[j].line);
+	}
+	for (size_t i = 0; i < n->n_forwards; i++) {
+		struct qnet_forward *f = &n->forwards[i];
+		const struct qnet_host *h = NULL;
+
+		if (f->host[0]) {
+			for (size_t j = 0; j < n->n_hosts && !h; j++)
+				if (streq(n->hosts[j].name, f->host))
+					h = &n->hosts[j];
+			if (!h) {
+				report(p, f->line, true, "[network %s]: forward to %s, which is no host = name of the network",
+				       n->name, f->host);
+				continue;
+			}
+			f->guest = h->ip;
+			if (n->ipv6)
+				f->guest6 = h->ip6;
+			continue;
+		}
+		if (IN6_IS_ADDR_UNSPECIFIED(&f->guest6))
+			continue;
+		if (!n->ipv6) {
+			report(p, f->line, true, "[network %s]: forward to an IPv6 address, but the network has no IPv6",
+			       n->name);
+			continue;
+		}
+		complete_address6(n, &f->guest6);
+		if (!guest_address6(n, &f->guest6))
+			report(p, f->line, true, "[network %s]: forward to %s, which is not a guest address of subnet6",
+			       n->name, ip6(&f->guest6, a));
+	}
+}
+
 static void finish_network(struct parser *p, struct qnet_network *n)
 {
 	uint32_t net, bcast, s, e;
@@ -446,25 +684,34 @@ static void finish_network(struct parser *p, struct qnet_network *n)
 		const struct qnet_host *h = &n->hosts[i];
 		uint32_t ip = ntohl(h->ip.s_addr);
 
-		if (!in_subnet(n, h->ip) || ip <= net + 1 || ip >= bcast)
+		if (h->ip.s_addr && (!in_subnet(n, h->ip) || ip <= net + 1 || ip >= bcast))
 			report(p, n->line, true, "[network %s]: host %s is not a guest address of the subnet",
 			       n->name, inet_ntoa(h->ip));
 		for (size_t j = 0; j < i; j++) {
-			if (n->hosts[j].ip.s_addr == h->ip.s_addr)
+			if (h->ip.s_addr && n->hosts[j].ip.s_addr == h->ip.s_addr)
 				report(p, n->line, true, "[network %s]: static IP %s given twice",
 				       n->name, inet_ntoa(h->ip));
 			if (memcmp(n->hosts[j].mac, h->mac, 6) == 0)
 				report(p, n->line, true, "[network %s]: a MAC address is given twice", n->name);
 		}
 	}
+	finish_ipv6(p, n);
 	for (size_t i = 0; i < n->n_forwards; i++) {
 		const struct qnet_forward *f = &n->forwards[i];
 
-		if (!in_subnet(n, f->guest) || ntohl(f->guest.s_addr) <= net + 1 ||
-		    ntohl(f->guest.s_addr) >= bcast)
+		if (f->guest.s_addr && (!in_subnet(n, f->guest) || ntohl(f->guest.s_addr) <= net + 1 ||
+					ntohl(f->guest.s_addr) >= bcast))
 			report(p, n->line, true, "[network %s]: forward to %s, which is not a guest address of the subnet",
 			       n->name, inet_ntoa(f->guest));
 	}
+}
+
+/* A host port is taken per family: "tcp 2222 10.0.76.10:22" and
+ * "tcp 2222 [::10]:22" together forward it over both. */
+static bool forwards_share_family(const struct qnet_forward *a, const struct qnet_forward *b)
+{
+	return (a->guest.s_addr && b->guest.s_addr) ||
+	       (!IN6_IS_ADDR_UNSPECIFIED(&a->guest6) && !IN6_IS_ADDR_UNSPECIFIED(&b->guest6));
 }
 
 static void check_across(struct parser *p)
@@ -483,6 +730,9 @@ static void check_across(struct parser *p)
 			if (a->prefix && b->prefix && qnet_addr_ipv4_overlap(a->subnet, a->prefix, b->subnet, b->prefix))
 				report(p, a->line ? a->line : b->line, true, "[network %s]: subnet overlaps network %s",
 				       a->name, b->name);
+			if (a->ipv6 && b->ipv6 && qnet_addr_ipv6_overlap(&a->subnet6, 64, &b->subnet6, 64))
+				report(p, a->subnet6_line ? a->subnet6_line : a->line ? a->line : b->subnet6_line,
+				       true, "[network %s]: subnet6 is the same as network %s's", a->name, b->name);
 		}
 		for (size_t k = 0; k < a->n_forwards; k++)
 			for (size_t j = 0; j <= i; j++) {
@@ -491,7 +741,8 @@ static void check_across(struct parser *p)
 
 				for (size_t l = 0; l < upto; l++)
 					if (b->forwards[l].proto == a->forwards[k].proto &&
-					    b->forwards[l].host_port == a->forwards[k].host_port)
+					    b->forwards[l].host_port == a->forwards[k].host_port &&
+					    forwards_share_family(&b->forwards[l], &a->forwards[k]))
 						report(p, a->line, true,
 						       "[network %s]: host port %s/%u is already forwarded by network %s",
 						       a->name, a->forwards[k].proto == IPPROTO_TCP ? "tcp" : "udp",

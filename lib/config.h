@@ -2,10 +2,12 @@
 /*
  * qnet.conf, parsed with inih. Sections:
  *   [script]          bridge=, network=        (qemu-ifup, qemu-ifup-nat)
- *   [network NAME]    bridge, subnet, dhcp-range, dns, lease-max, host, forward
+ *   [network NAME]    bridge, subnet, subnet6, dhcp-range, dns, lease-max, host, forward
  *   [bridge NAME]     allow-users, allow-groups, deny-users, deny-groups, isolated
  * An absent file is an empty configuration; the network "default" always
  * exists (qnetbr0, 10.0.76.0/24) unless qnet.conf defines it differently.
+ * Every network is dual stack unless subnet6 = none: without subnet6 its
+ * /64 is a ULA derived from its name and the host's machine-id.
  * Every problem is reported through the diagnostic callback with file:line.
  */
 #pragma once
@@ -23,10 +25,24 @@
 #define QNET_DEFAULT_SUBNET "10.0.76.0/24"
 #define QNET_NAME_MAX 32 /* network names: [A-Za-z0-9_-], used in file and table names */
 
+#define QNET_DUID_MAX 32 /* bytes of a DHCPv6 client's DUID we accept in host = */
+
 struct qnet_host {
 	uint8_t mac[6];
-	struct in_addr ip;
+	struct in_addr ip;       /* 0.0.0.0: no IPv4 address */
+	struct in6_addr ip6;     /* ::, no IPv6 address */
+	char duid[3 * QNET_DUID_MAX]; /* "00:01:...", lower case, "" if none */
 	char name[64]; /* may be empty */
+	unsigned line;
+};
+
+/* Where a network's IPv6 /64 comes from. */
+enum qnet_subnet6 {
+	QNET_SUBNET6_DERIVED,     /* no subnet6 =: a ULA from the name and the machine-id */
+	QNET_SUBNET6_SET,         /* subnet6 = PREFIX/64 */
+	QNET_SUBNET6_NONE,        /* subnet6 = none: IPv4 only */
+	QNET_SUBNET6_NO_MACHINE_ID, /* would be derived, but the machine-id is unreadable:
+				     * IPv4 only (qnet check and qnet doctor say so) */
 };
 
 struct qnet_network {
@@ -36,6 +52,12 @@ struct qnet_network {
 	unsigned prefix;         /* 8..30 */
 	struct in_addr gateway;  /* subnet + 1 */
 	struct in_addr range_start, range_end;
+	enum qnet_subnet6 subnet6_from;
+	bool ipv6;               /* dual stack: the four below are set */
+	struct in6_addr subnet6; /* the /64's network address */
+	struct in6_addr gateway6; /* subnet6::1, the bridge's */
+	struct in6_addr range6_start, range6_end; /* DHCPv6: subnet6::1000 to subnet6::ffff */
+	unsigned subnet6_line;   /* the line of subnet6 =, 0 if not written */
 	bool dns;
 	unsigned lease_max;
 	struct qnet_host *hosts;

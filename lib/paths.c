@@ -38,6 +38,11 @@ const char *qnet_libexecdir(void)
 	return relocated("QNET_LIBEXECDIR", QNET_LIBEXECDIR);
 }
 
+const char *qnet_machine_id_path(void)
+{
+	return relocated("QNET_MACHINE_ID", "/etc/machine-id");
+}
+
 int qnet_path_join(char *buf, size_t size, const char *dir, const char *name)
 {
 	int n = snprintf(buf, size, "%s/%s", dir, name);

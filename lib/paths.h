@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Compiled-in paths (meson options). Tests relocate them with QNET_CONFDIR,
- * QNET_RUNDIR, QNET_STATEDIR, QNET_DNSMASQ and QNET_LIBEXECDIR, read with secure_getenv()
+ * QNET_RUNDIR, QNET_STATEDIR, QNET_DNSMASQ, QNET_LIBEXECDIR and
+ * QNET_MACHINE_ID, read with secure_getenv()
  * only: in a setuid or file-capability process those variables do not exist,
  * so a caller can never point a privileged program at files of its choice.
  * Also what a program's own name says (its @instance).
@@ -16,6 +17,9 @@ const char *qnet_statedir(void);
 const char *qnet_dnsmasq_path(void);
 /* Where the programs QEMU runs are installed (QNET_LIBEXECDIR), for `qnet doctor`. */
 const char *qnet_libexecdir(void);
+/* The host's machine-id file, /etc/machine-id: what a NAT network's ULA
+ * prefix is derived from (QNET_MACHINE_ID). */
+const char *qnet_machine_id_path(void);
 
 /* The part after '@' in a program's own name (ARGV0, with or without a
  * directory: "/usr/libexec/qnet/qemu-ifup@br1" is "br1"), or NULL if
