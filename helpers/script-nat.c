@@ -25,6 +25,7 @@ static int run(int argc, char **argv, bool up)
 	if (qnet_config_load(NULL, &cfg, qnet_log_diag, NULL) < 0)
 		return 1;
 	network = qnet_nat_network_name(argv[0], cfg);
+	qnet_nat_set_notice(qnet_log_notice, NULL);
 	if (!qnet_network_name_valid(network))
 		return qnet_error("network '%s': invalid name", qnet_printable(network, safe));
 	r = up ? qnet_nat_ifup(cfg, network, argv[1], why, sizeof(why))

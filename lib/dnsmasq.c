@@ -78,7 +78,7 @@ pid_t qnet_dnsmasq_pid(const char *network)
 
 int qnet_dnsmasq_write_hosts(const struct qnet_network *n, bool *changed)
 {
-	char path[PATH_MAX], ip[INET_ADDRSTRLEN], old[8192];
+	char path[PATH_MAX], ip[INET6_ADDRSTRLEN], old[8192];
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0;
 	FILE *f;
@@ -94,10 +94,21 @@ int qnet_dnsmasq_write_hosts(const struct qnet_network *n, bool *changed)
 		return -ENOMEM;
 	for (size_t i = 0; i < n->n_hosts; i++) {
 		const struct qnet_host *h = &n->hosts[i];
+		bool v6 = n->ipv6 && !IN6_IS_ADDR_UNSPECIFIED(&h->ip6);
 
-		fprintf(f, "%02x:%02x:%02x:%02x:%02x:%02x,%s%s%s\n", h->mac[0], h->mac[1], h->mac[2],
-			h->mac[3], h->mac[4], h->mac[5], inet_ntop(AF_INET, &h->ip, ip, sizeof(ip)),
-			h->name[0] ? "," : "", h->name);
+		/* dnsmasq knows a directly connected DHCPv6 client's MAC, so
+		 * one line serves both families; a host = with a duid= gets
+		 * its IPv6 address by that DUID, on a line of its own. */
+		fprintf(f, "%02x:%02x:%02x:%02x:%02x:%02x", h->mac[0], h->mac[1], h->mac[2],
+			h->mac[3], h->mac[4], h->mac[5]);
+		if (h->ip.s_addr)
+			fprintf(f, ",%s", inet_ntop(AF_INET, &h->ip, ip, sizeof(ip)));
+		if (v6 && !h->duid[0])
+			fprintf(f, ",[%s]", inet_ntop(AF_INET6, &h->ip6, ip, sizeof(ip)));
+		fprintf(f, "%s%s\n", h->name[0] ? "," : "", h->name);
+		if (v6 && h->duid[0])
+			fprintf(f, "id:%s,[%s]%s%s\n", h->duid, inet_ntop(AF_INET6, &h->ip6, ip, sizeof(ip)),
+				h->name[0] ? "," : "", h->name);
 	}
 	if (fclose(f) != 0)
 		return -ENOMEM;
@@ -141,7 +152,7 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 	char pidfile[PATH_MAX], hosts[PATH_MAX], leases[PATH_MAX];
 	char o_pid[PATH_MAX + 16], o_hosts[PATH_MAX + 24], o_leases[PATH_MAX + 24];
 	char o_iface[IFNAMSIZ + 16], o_range[128], o_max[48], start[INET_ADDRSTRLEN], end[INET_ADDRSTRLEN];
-	char o_dns[64], gw[INET_ADDRSTRLEN];
+	char o_dns[64], gw[INET_ADDRSTRLEN], o_range6[160] = "", o_dns6[80] = "", a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	const char *dns_mode = "--domain-needed", *dns_option = NULL;
 	const char *exe = qnet_dnsmasq_path();
 	struct timespec t0, t;
@@ -178,13 +189,35 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 		dns_mode = "--port=0";
 		dns_option = o_dns;
 	}
+	if (n->ipv6) {
+		/* Router advertisements with the prefix's A bit (SLAAC, no client
+		 * program needed) and M bit (stateful DHCPv6 from the range for
+		 * guests that ask), and the gateway as RDNSS, where dnsmasq (or
+		 * the host's wildcard server) answers, not the link-local
+		 * address dnsmasq would advertise by default. */
+		snprintf(o_range6, sizeof(o_range6), "--dhcp-range=%s,%s,slaac,64,%u",
+			 inet_ntop(AF_INET6, &n->range6_start, a, sizeof(a)),
+			 inet_ntop(AF_INET6, &n->range6_end, b, sizeof(b)), 3600u);
+		if (n->dns)
+			snprintf(o_dns6, sizeof(o_dns6), "--dhcp-option=option6:dns-server,[%s]",
+				 inet_ntop(AF_INET6, &n->gateway6, a, sizeof(a)));
+	}
 	{
-		const char *argv[] = {
+		const char *argv[24] = {
 			exe, "--conf-file=/dev/null", "--bind-dynamic", o_iface, "--except-interface=lo",
 			o_range, "--dhcp-no-override", "--dhcp-authoritative", o_max, o_hosts, o_leases,
-			o_pid, "--strict-order", "--no-hosts", dns_mode, dns_option,
-			NULL,
+			o_pid, "--strict-order", "--no-hosts", dns_mode,
 		};
+		size_t k = 15;
+
+		if (n->ipv6) {
+			argv[k++] = "--enable-ra";
+			argv[k++] = o_range6;
+			if (o_dns6[0])
+				argv[k++] = o_dns6;
+		}
+		if (dns_option)
+			argv[k++] = dns_option;
 
 		pid = fork();
 		if (pid < 0)

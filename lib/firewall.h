@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * A NAT network's firewall: one nftables table of its own, `ip qnet-NAME`,
- * replaced in one atomic transaction (libnftables) and deleted whole. We
+ * A NAT network's firewall: one nftables table of its own for both IPv4
+ * and IPv6, `inet qnet-NAME`, replaced in one atomic transaction
+ * (libnftables) and deleted whole. We
  * never add a rule to, or read a verdict from, anybody else's table.
  */
 #pragma once

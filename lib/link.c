@@ -303,3 +303,20 @@ int qnet_link_add_ipv4(struct qnet_nl *nl, int ifindex, struct in_addr addr, uns
 		return -ENOMEM;
 	return request(nl, msg);
 }
+
+int qnet_link_add_ipv6(struct qnet_nl *nl, int ifindex, const struct in6_addr *addr, unsigned prefix)
+{
+	/* No duplicate address detection: the prefix is the network's own and
+	 * the bridge is its only router, and DAD would leave the address
+	 * tentative (dnsmasq unable to bind it) until the first port brings
+	 * the bridge's carrier up and a second has passed. */
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET6, .ifa_prefixlen = (unsigned char)prefix,
+				 .ifa_flags = IFA_F_NODAD, .ifa_index = (unsigned)ifindex };
+	_cleanup_msg_ struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWADDR, NLM_F_CREATE | NLM_F_ACK);
+
+	if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0 ||
+	    nla_put(msg, IFA_LOCAL, sizeof(*addr), addr) < 0 ||
+	    nla_put(msg, IFA_ADDRESS, sizeof(*addr), addr) < 0)
+		return -ENOMEM;
+	return request(nl, msg);
+}

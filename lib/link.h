@@ -72,3 +72,5 @@ int qnet_bridge_count_ports(struct qnet_nl *nl, int bridge);
 int qnet_bridge_port_set_isolated(struct qnet_nl *nl, int ifindex, bool isolated);
 
 int qnet_link_add_ipv4(struct qnet_nl *nl, int ifindex, struct in_addr addr, unsigned prefix);
+/* ADDR/PREFIX on the link, usable at once (no DAD); -EEXIST if it is there. */
+int qnet_link_add_ipv6(struct qnet_nl *nl, int ifindex, const struct in6_addr *addr, unsigned prefix);

@@ -56,6 +56,11 @@ void qnet_warn(const char *fmt, ...)
 	va_end(ap);
 }
 
+void qnet_log_notice(const char *line, void *userdata)
+{
+	qnet_warn("%s", line);
+}
+
 int qnet_log_format_location(char *buf, size_t size, const char *file, unsigned line,
 			     const char *fmt, ...)
 {

@@ -45,6 +45,11 @@ int qnet_log_format_location(char *buf, size_t size, const char *file, unsigned 
  */
 void qnet_log_diag(void *userdata, const char *file, unsigned line, bool is_error, const char *msg);
 
+/* A notice callback (qnet_nat_set_notice, lib/nat.h) for programs: what
+ * the library changed on the host, on stderr as one warning line,
+ * "PROGRAM: warning: LINE". USERDATA is not used. */
+void qnet_log_notice(const char *line, void *userdata);
+
 /* Write a cause into WHY, for the caller that knows the object to print
  * "PROGRAM: OBJECT: WHY", and return R (a -errno). */
 int qnet_because(char *why, size_t why_size, int r, const char *fmt, ...)

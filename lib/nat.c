@@ -19,6 +19,21 @@
  * file left) writes it back. Both happen under a lock on RUNDIR itself
  * (taken after the network's own), or a network coming up could see
  * ip_forward still 1 while the last one going down is about to restore 0.
+ * net.ipv6.conf.all.forwarding is kept the same way beside it
+ * (RUNDIR/ipv6_forward.saved), by the first dual-stack network.
+ *
+ * accept_ra: with IPv6 forwarding on, Linux ignores router advertisements
+ * on every link whose accept_ra is 1, so a host that has its own IPv6
+ * from RAs (SLAAC, a default route "proto ra") keeps it only until those
+ * expire, then silently loses it. Before turning forwarding on we set
+ * accept_ra to 2 ("accept even when forwarding") on exactly those links,
+ * recorded in RUNDIR/accept_ra.saved and put back after forwarding, and
+ * say so in one line. That, not refusing IPv6, is the default because the
+ * default network is dual stack: refusing would take IPv6 from every VM
+ * on the laptops and desktops that get their own IPv6 by SLAAC, the most
+ * common host there is, while accept_ra = 2 leaves the host's own IPv6
+ * exactly as it was (Incus does the same). A link whose accept_ra is
+ * anything else (0, or 2 already) is left alone.
  *
  * Repair, on every entry: bridge gone -> remove the rest; our table gone
  * (nft flush ruleset, nftables.service restart) -> put it back; dnsmasq
@@ -27,6 +42,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <limits.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +50,7 @@
 
 #include "dnsmasq.h"
 #include "fault.h"
+#include "ifname.h"
 #include "file.h"
 #include "firewall.h"
 #include "link.h"
@@ -48,6 +65,31 @@
 #include "sysctl.h"
 
 #define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
+#define IPV6_FORWARD "/proc/sys/net/ipv6/conf/all/forwarding"
+
+static void (*notice_fn)(const char *line, void *userdata);
+static void *notice_userdata;
+
+void qnet_nat_set_notice(void (*fn)(const char *line, void *userdata), void *userdata)
+{
+	notice_fn = fn;
+	notice_userdata = userdata;
+}
+
+static void notice(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+static void notice(const char *fmt, ...)
+{
+	char line[QNET_REASON_MAX];
+	va_list ap;
+
+	if (!notice_fn)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	notice_fn(line, notice_userdata);
+}
 
 const char *qnet_nat_network_name(const char *argv0, const struct qnet_config *cfg)
 {
@@ -69,22 +111,12 @@ static int count_other(const char *network, void *userdata)
 	return 0;
 }
 
-static int ip_forward_enable(void)
+/* Turn the forwarding sysctl PATH on, its old value recorded first in
+ * SAVED unless that is there already (from an earlier network). */
+static int forwarding_on(const char *path, const char *saved, const char *now)
 {
-	char saved[PATH_MAX], now[16];
-	_cleanup_close_ int lock = qnet_lock_rundir();
 	int r;
 
-	if (lock < 0)
-		return lock;
-	r = qnet_sysctl_read(IP_FORWARD, now, sizeof(now));
-	if (r < 0)
-		return r;
-	if (streq(now, "1"))
-		return 0;
-	r = qnet_state_ip_forward_path(saved, sizeof(saved));
-	if (r < 0)
-		return r;
 	if (access(saved, F_OK) != 0) {
 		char value[20];
 
@@ -93,28 +125,184 @@ static int ip_forward_enable(void)
 		if (r < 0)
 			return r;
 	}
-	return qnet_sysctl_write(IP_FORWARD, "1");
+	return qnet_sysctl_write(path, "1");
 }
 
-/* Put ip_forward back if we changed it and no network but LEAVING is up. */
-static void ip_forward_restore(const char *leaving)
+static int accept_ra_path(char *buf, size_t size, const char *ifname)
 {
-	char saved[PATH_MAX], value[16];
-	int others = 0;
-	const void *args[2] = { leaving, &others };
-	/* Under the shared lock, so that another network's ip_forward_enable()
-	 * cannot read our "1" between our count and our write. */
-	_cleanup_close_ int lock = qnet_lock_rundir();
+	int n = snprintf(buf, size, "/proc/sys/net/ipv6/conf/%s/accept_ra", ifname);
 
-	if (lock < 0 || qnet_state_ip_forward_path(saved, sizeof(saved)) < 0)
-		return;
-	if (qnet_state_foreach(count_other, args) < 0 || others > 0)
-		return;
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+/* Is IFNAME a line of the accept_ra.saved text LIST? */
+static bool accept_ra_listed(const char *list, const char *ifname)
+{
+	size_t n = strlen(ifname);
+
+	for (const char *p = list; p && *p; p = strchr(p, '\n') ? strchr(p, '\n') + 1 : NULL)
+		if (!strncmp(p, ifname, n) && p[n] == ' ')
+			return true;
+	return false;
+}
+
+/* The sysctl(8) name of accept_ra of IFNAME: a '.' in it is written '/'. */
+static const char *sysctl_name(const char *ifname, char buf[IFNAMSIZ + 32])
+{
+	char name[IFNAMSIZ];
+
+	snprintf(name, sizeof(name), "%s", ifname);
+	for (char *c = name; *c; c++)
+		if (*c == '.')
+			*c = '/';
+	snprintf(buf, IFNAMSIZ + 32, "net.ipv6.conf.%s.accept_ra", name);
+	return buf;
+}
+
+/*
+ * Before IPv6 forwarding goes on: accept_ra = 2 on each link that has
+ * RA-learned IPv6 and accept_ra 1 (see the top of this file), each
+ * recorded in RUNDIR/accept_ra.saved before it is changed.
+ */
+static int accept_ra_keep(struct qnet_nl *nl)
+{
+	char saved[PATH_MAX], list[4096] = "", path[PATH_MAX], value[16], name[IFNAMSIZ + 32];
+	_cleanup_free_ int *links = NULL;
+	_cleanup_free_ char *buf = NULL;
+	size_t n = 0, size = 0, changed = 0;
+	struct qnet_link *l = NULL;
+	FILE *f;
+	int r;
+
+	r = qnet_route_ipv6_ra_links(nl, &links, &n);
+	if (r < 0 || n == 0)
+		return r;
+	r = qnet_state_accept_ra_path(saved, sizeof(saved));
+	if (r < 0)
+		return r;
+	(void)qnet_file_read_small(saved, list, sizeof(list));
+	l = calloc(n, sizeof(*l));
+	f = l ? open_memstream(&buf, &size) : NULL;
+	if (!f) {
+		free(l);
+		return -ENOMEM;
+	}
+	fputs(list, f);
+	for (size_t i = 0; i < n; i++) {
+		if (qnet_link_get_by_index(nl, links[i], &l[i]) < 0 || accept_ra_path(path, sizeof(path), l[i].name) < 0 ||
+		    qnet_sysctl_read(path, value, sizeof(value)) < 0 || !streq(value, "1") ||
+		    accept_ra_listed(list, l[i].name)) {
+			l[i].name[0] = '\0';
+			continue;
+		}
+		fprintf(f, "%s 1\n", l[i].name);
+		changed++;
+	}
+	if (fclose(f) != 0) {
+		free(l);
+		return -ENOMEM;
+	}
+	r = changed ? qnet_file_write_atomic(saved, buf) : 0;
+	for (size_t i = 0; r == 0 && i < n; i++) {
+		if (!l[i].name[0])
+			continue;
+		(void)accept_ra_path(path, sizeof(path), l[i].name);
+		r = qnet_sysctl_write(path, "2");
+		if (r == 0)
+			notice("%s: accept_ra set to 2 while NAT networks forward IPv6, so this host keeps the IPv6 "
+			       "it learns from router advertisements; to keep it so, set %s = 2 in /etc/sysctl.d, "
+			       "or set subnet6 = none", l[i].name, sysctl_name(l[i].name, name));
+	}
+	free(l);
+	return r;
+}
+
+/* ip_forward, and IPv6 forwarding too if IPV6, on (see the top of this
+ * file). -EAFNOSUPPORT: the kernel has no IPv6 (ipv6.disable=1). */
+static int forwarding_enable(struct qnet_nl *nl, bool ipv6)
+{
+	char saved[PATH_MAX], now[16];
+	_cleanup_close_ int lock = qnet_lock_rundir();
+	int r;
+
+	if (lock < 0)
+		return lock;
+	r = qnet_sysctl_read(IP_FORWARD, now, sizeof(now));
+	if (r == 0 && !streq(now, "1")) {
+		r = qnet_state_ip_forward_path(saved, sizeof(saved));
+		if (r == 0)
+			r = forwarding_on(IP_FORWARD, saved, now);
+	}
+	if (r < 0 || !ipv6)
+		return r;
+	r = qnet_sysctl_read(IPV6_FORWARD, now, sizeof(now));
+	if (r == -ENOENT)
+		return -EAFNOSUPPORT;
+	if (r < 0 || streq(now, "1"))
+		return r;
+	r = accept_ra_keep(nl);
+	if (r == 0)
+		r = qnet_state_ipv6_forward_path(saved, sizeof(saved));
+	if (r == 0)
+		r = forwarding_on(IPV6_FORWARD, saved, now);
+	return r;
+}
+
+/* Write back the value saved in SAVED to the sysctl PATH, then drop SAVED. */
+static void forwarding_restore_one(const char *path, const char *saved)
+{
+	char value[16];
+
 	if (qnet_sysctl_read(saved, value, sizeof(value)) < 0)
 		return;
 	if (streq(value, "0") || streq(value, "1") || streq(value, "2"))
-		(void)qnet_sysctl_write(IP_FORWARD, value);
+		(void)qnet_sysctl_write(path, value);
 	(void)unlink(saved);
+}
+
+/* accept_ra back as it was on each link we set it on, unless someone has
+ * changed it since (then it is theirs). */
+static void accept_ra_restore(void)
+{
+	char saved[PATH_MAX], list[4096], path[PATH_MAX], now[16];
+	char *save = NULL;
+
+	if (qnet_state_accept_ra_path(saved, sizeof(saved)) < 0 || qnet_file_read_small(saved, list, sizeof(list)) < 0)
+		return;
+	for (char *line = strtok_r(list, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		char ifname[IFNAMSIZ + 1], old[4];
+
+		if (sscanf(line, "%16s %3s", ifname, old) != 2 || qnet_ifname_invalid(ifname) ||
+		    (!streq(old, "0") && !streq(old, "1")) || accept_ra_path(path, sizeof(path), ifname) < 0)
+			continue;
+		if (qnet_sysctl_read(path, now, sizeof(now)) == 0 && streq(now, "2"))
+			(void)qnet_sysctl_write(path, old);
+	}
+	(void)unlink(saved);
+}
+
+/* Put ip_forward (and IPv6 forwarding, accept_ra) back if we changed it
+ * and no network but LEAVING is up. */
+static void forwarding_restore(const char *leaving)
+{
+	char saved[PATH_MAX];
+	int others = 0;
+	const void *args[2] = { leaving, &others };
+	/* Under the shared lock, so that another network's forwarding_enable()
+	 * cannot read our "1" between our count and our write. */
+	_cleanup_close_ int lock = qnet_lock_rundir();
+
+	if (lock < 0)
+		return;
+	if (qnet_state_foreach(count_other, args) < 0 || others > 0)
+		return;
+	if (qnet_state_ip_forward_path(saved, sizeof(saved)) == 0)
+		forwarding_restore_one(IP_FORWARD, saved);
+	/* Forwarding off before accept_ra goes back to 1, or the link would
+	 * ignore RAs for the moment between. */
+	if (qnet_state_ipv6_forward_path(saved, sizeof(saved)) == 0)
+		forwarding_restore_one(IPV6_FORWARD, saved);
+	accept_ra_restore();
 }
 
 /* Remove everything of NETWORK (bridge BRIDGE); idempotent. */
@@ -132,7 +320,7 @@ static void teardown(struct qnet_nl *nl, const char *network, const char *bridge
 	qnet_fault_point("nat-down-bridge-deleted");
 	if (qnet_state_path(path, sizeof(path), network, QNET_STATE_HOSTS) == 0)
 		(void)unlink(path);
-	ip_forward_restore(network);
+	forwarding_restore(network);
 	if (qnet_state_path(path, sizeof(path), network, QNET_STATE_UP) == 0)
 		(void)unlink(path);
 }
@@ -147,9 +335,26 @@ static int route_localnet(const char *bridge)
 	return qnet_sysctl_write(path, "1");
 }
 
+/* The IPv6 gateway address on bridge B. A bridge made while
+ * net.ipv6.conf.default.disable_ipv6 is 1 has IPv6 off (-EACCES): it is
+ * ours, so it gets IPv6 on. */
+static int gateway6(struct qnet_nl *nl, const struct qnet_network *n, const struct qnet_link *b)
+{
+	char path[PATH_MAX];
+	int r = qnet_link_add_ipv6(nl, b->ifindex, &n->gateway6, 64);
+
+	if (r == -EACCES && snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", b->name) <
+					    (int)sizeof(path) &&
+	    qnet_sysctl_write(path, "0") == 0)
+		r = qnet_link_add_ipv6(nl, b->ifindex, &n->gateway6, 64);
+	if (r == -EOPNOTSUPP)
+		r = -EAFNOSUPPORT;
+	return r == -EEXIST ? 0 : r;
+}
+
 /*
  * Everything of network N after its state file and bridge B: the gateway
- * address, the bridge up, route_localnet, our table, ip_forward, dnsmasq.
+ * addresses, the bridge up, route_localnet, our table, forwarding, dnsmasq.
  * Each step is done only if it is missing, so bring-up and repair after a
  * kill -9 at any step are this one path. FRESH: the network is being
  * created, so the table is written even if one of that name is there.
@@ -158,12 +363,27 @@ static int complete(struct qnet_nl *nl, const struct qnet_network *n, const stru
 		    char *why, size_t why_size)
 {
 	char nft_why[160] = "", table[QNET_STATE_TABLE_SIZE];
+	struct qnet_network ipv4_only;
 	bool changed;
 	int r;
 
 	r = qnet_link_add_ipv4(nl, b->ifindex, n->gateway, n->prefix);
 	if (r == -EEXIST)
 		r = 0;
+	if (r == 0 && n->ipv6) {
+		r = gateway6(nl, n, b);
+		if (r == -EAFNOSUPPORT && n->subnet6_from == QNET_SUBNET6_DERIVED) {
+			/* A kernel without IPv6 (ipv6.disable=1) still gets the
+			 * default network, IPv4 only; qnet doctor says why. */
+			ipv4_only = *n;
+			ipv4_only.ipv6 = false;
+			n = &ipv4_only;
+			r = 0;
+		} else if (r == -EAFNOSUPPORT) {
+			return qnet_because(why, why_size, r, "this kernel has no IPv6 (ipv6.disable=1?): "
+					    "set subnet6 = none in [network %s]", n->name);
+		}
+	}
 	if (r == 0 && !(b->flags & IFF_UP))
 		r = qnet_link_set_up(nl, b->ifindex, true);
 	if (r == 0 && n->n_forwards)
@@ -180,9 +400,10 @@ static int complete(struct qnet_nl *nl, const struct qnet_network *n, const stru
 				    strerror(-r), nft_why[0] ? ": " : "", nft_why);
 	}
 	qnet_fault_point("nat-up-firewall-applied");
-	r = ip_forward_enable();
+	r = forwarding_enable(nl, n->ipv6);
 	if (r < 0)
-		return qnet_because(why, why_size, r, "cannot enable ip_forward: %s", strerror(-r));
+		return qnet_because(why, why_size, r, "cannot enable %s: %s", n->ipv6 ? "IPv4 and IPv6 forwarding" : "ip_forward",
+				    strerror(-r));
 	qnet_fault_point("nat-up-ip-forward-set");
 	if (qnet_dnsmasq_pid(n->name) <= 0) {
 		r = qnet_dnsmasq_start(n, why, why_size);
@@ -198,9 +419,9 @@ static int complete(struct qnet_nl *nl, const struct qnet_network *n, const stru
 /* Create network N from nothing; on failure nothing of it is left. */
 static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why, size_t why_size)
 {
-	char state[PATH_MAX], dev[IFNAMSIZ] = "?", net[INET_ADDRSTRLEN];
+	char state[PATH_MAX], dev[IFNAMSIZ] = "?", net[INET6_ADDRSTRLEN];
 	struct qnet_link existing, l;
-	int ifindex, r;
+	int ifindex, family, r;
 
 	/* Resolved as a user's name would be: a link that merely has our
 	 * bridge's name as an alternative name blocks it as much. */
@@ -213,12 +434,17 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why,
 		return qnet_because(why, why_size, -EEXIST,
 			    "bridge %s exists but qnet did not create it; remove it or set bridge= in [network %s]",
 			    n->bridge, n->name);
-	r = qnet_route_find_overlap(nl, n->subnet, n->prefix, 0, &ifindex);
+	r = qnet_route_find_overlap_dual(nl, n->subnet, n->prefix, n->ipv6 ? &n->subnet6 : NULL, 64, 0,
+					 &ifindex, &family);
 	if (r < 0)
 		return qnet_because(why, why_size, r, "cannot read the routing table: %s", strerror(-r));
 	if (r > 0) {
 		if (ifindex && qnet_link_get_by_index(nl, ifindex, &l) == 0)
 			memcpy(dev, l.name, sizeof(dev));
+		if (family == AF_INET6)
+			return qnet_because(why, why_size, -EADDRINUSE,
+				    "subnet6 %s/64 overlaps a route on %s; choose another subnet6= (or subnet6 = none)",
+				    inet_ntop(AF_INET6, &n->subnet6, net, sizeof(net)), dev);
 		return qnet_because(why, why_size, -EADDRINUSE, "subnet %s/%u overlaps a route on %s; choose another subnet=",
 			    inet_ntop(AF_INET, &n->subnet, net, sizeof(net)), n->prefix, dev);
 	}

@@ -16,6 +16,11 @@
  * else QNET_NETWORK, else [script] network= of CFG, else "default". */
 const char *qnet_nat_network_name(const char *argv0, const struct qnet_config *cfg);
 
+/* Where bring-up says what it changed on the host that its user should
+ * hear of (accept_ra set to 2, see nat.c): one line each, without the
+ * program's name. Without it (NULL) nobody hears. */
+void qnet_nat_set_notice(void (*fn)(const char *line, void *userdata), void *userdata);
+
 /* qemu-ifup-nat: bring NETWORK up if it is not, then attach TAP. */
 int qnet_nat_ifup(const struct qnet_config *cfg, const char *network, const char *tap,
 		  char *why, size_t why_size);

@@ -5,6 +5,8 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "addr.h"
 #include "macro.h"
@@ -37,12 +39,18 @@ int qnet_route_from_msg(struct nl_msg *msg, struct qnet_route *rt)
 		return 0;
 	rtm = nlmsg_data(h);
 	table = tb[RTA_TABLE] ? nla_get_u32(tb[RTA_TABLE]) : rtm->rtm_table;
-	if (rtm->rtm_family != AF_INET || table != RT_TABLE_MAIN || rtm->rtm_type != RTN_UNICAST ||
-	    rtm->rtm_dst_len > 32)
+	if ((rtm->rtm_family != AF_INET && rtm->rtm_family != AF_INET6) || table != RT_TABLE_MAIN ||
+	    rtm->rtm_type != RTN_UNICAST || rtm->rtm_dst_len > (rtm->rtm_family == AF_INET ? 32 : 128))
 		return 0;
-	*rt = (struct qnet_route){ .dst_len = rtm->rtm_dst_len };
-	if (tb[RTA_DST])
+	*rt = (struct qnet_route){ .dst_len = rtm->rtm_dst_len, .family = rtm->rtm_family,
+				   .protocol = rtm->rtm_protocol };
+	if (tb[RTA_DST] && rtm->rtm_family == AF_INET6) {
+		if (nla_len(tb[RTA_DST]) != sizeof(rt->dst6))
+			return 0;
+		memcpy(&rt->dst6, nla_data(tb[RTA_DST]), sizeof(rt->dst6));
+	} else if (tb[RTA_DST]) {
 		rt->dst = nla_get_u32(tb[RTA_DST]);
+	}
 	if (tb[RTA_PRIORITY])
 		rt->priority = nla_get_u32(tb[RTA_PRIORITY]);
 	if (tb[RTA_OIF])
@@ -60,9 +68,10 @@ static int route_msg(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-static int route_foreach(struct qnet_nl *nl, route_fn fn, void *userdata)
+/* FAMILY AF_UNSPEC: both, in one dump. */
+static int route_foreach(struct qnet_nl *nl, int family, route_fn fn, void *userdata)
 {
-	struct rtmsg rtm = { .rtm_family = AF_INET, .rtm_table = RT_TABLE_MAIN };
+	struct rtmsg rtm = { .rtm_family = (unsigned char)family, .rtm_table = RT_TABLE_MAIN };
 	struct route_walk w = { fn, userdata };
 	struct nl_msg *msg;
 	int r;
@@ -88,7 +97,7 @@ static void pick_default(const struct qnet_route *rt, void *userdata)
 {
 	struct best_default *b = userdata;
 
-	if (rt->dst_len != 0 || rt->oif <= 0)
+	if (rt->family != AF_INET || rt->dst_len != 0 || rt->oif <= 0)
 		return;
 	if (b->ifindex == 0 || rt->priority < b->priority) {
 		b->ifindex = rt->oif;
@@ -99,7 +108,7 @@ static void pick_default(const struct qnet_route *rt, void *userdata)
 int qnet_route_default_ifindex(struct qnet_nl *nl, int *ifindex)
 {
 	struct best_default b = { 0 };
-	int r = route_foreach(nl, pick_default, &b);
+	int r = route_foreach(nl, AF_INET, pick_default, &b);
 
 	if (r < 0)
 		return r;
@@ -111,13 +120,20 @@ int qnet_route_default_ifindex(struct qnet_nl *nl, int *ifindex)
 
 bool qnet_route_overlaps(const struct qnet_route *rt, struct in_addr net, unsigned prefix)
 {
-	return qnet_addr_ipv4_overlap((struct in_addr){ rt->dst }, rt->dst_len, net, prefix);
+	return rt->family == AF_INET && qnet_addr_ipv4_overlap((struct in_addr){ rt->dst }, rt->dst_len, net, prefix);
+}
+
+bool qnet_route_overlaps6(const struct qnet_route *rt, const struct in6_addr *net6, unsigned prefix)
+{
+	return rt->family == AF_INET6 && qnet_addr_ipv6_overlap(&rt->dst6, rt->dst_len, net6, prefix);
 }
 
 struct overlap {
 	struct in_addr net;
 	unsigned prefix;
-	int ignore, found;
+	const struct in6_addr *net6;
+	unsigned prefix6;
+	int ignore, found, family;
 };
 
 static void check_overlap(const struct qnet_route *rt, void *userdata)
@@ -126,8 +142,11 @@ static void check_overlap(const struct qnet_route *rt, void *userdata)
 
 	if (o->found || rt->dst_len == 0 || rt->oif == o->ignore)
 		return;
-	if (qnet_route_overlaps(rt, o->net, o->prefix))
+	if ((o->prefix && qnet_route_overlaps(rt, o->net, o->prefix)) ||
+	    (o->net6 && qnet_route_overlaps6(rt, o->net6, o->prefix6))) {
 		o->found = rt->oif ? rt->oif : -1;
+		o->family = rt->family;
+	}
 }
 
 int qnet_route_find_overlap(struct qnet_nl *nl, struct in_addr net, unsigned prefix,
@@ -136,11 +155,104 @@ int qnet_route_find_overlap(struct qnet_nl *nl, struct in_addr net, unsigned pre
 	struct overlap o = { .net = net, .prefix = prefix, .ignore = ignore_ifindex };
 	int r;
 
-	r = route_foreach(nl, check_overlap, &o);
+	r = route_foreach(nl, AF_INET, check_overlap, &o);
 	if (r < 0)
 		return r;
 	if (!o.found)
 		return 0;
 	*ifindex = o.found > 0 ? o.found : 0;
 	return 1;
+}
+
+int qnet_route_find_overlap_dual(struct qnet_nl *nl, struct in_addr net, unsigned prefix,
+				 const struct in6_addr *net6, unsigned prefix6, int ignore_ifindex,
+				 int *ifindex, int *family)
+{
+	struct overlap o = { .net = net, .prefix = prefix, .net6 = net6, .prefix6 = prefix6,
+			     .ignore = ignore_ifindex };
+	int r;
+
+	r = route_foreach(nl, !net6 ? AF_INET : prefix ? AF_UNSPEC : AF_INET6, check_overlap, &o);
+	if (r < 0)
+		return r;
+	if (!o.found)
+		return 0;
+	*ifindex = o.found > 0 ? o.found : 0;
+	*family = o.family;
+	return 1;
+}
+
+struct ra_links {
+	int *ifindex;
+	size_t n;
+	bool oom;
+};
+
+static void ra_link_add(struct ra_links *l, int ifindex)
+{
+	int *v;
+
+	if (ifindex <= 0 || l->oom)
+		return;
+	for (size_t i = 0; i < l->n; i++)
+		if (l->ifindex[i] == ifindex)
+			return;
+	v = reallocarray(l->ifindex, l->n + 1, sizeof(*v));
+	if (!v) {
+		l->oom = true;
+		return;
+	}
+	l->ifindex = v;
+	v[l->n++] = ifindex;
+}
+
+static void ra_route(const struct qnet_route *rt, void *userdata)
+{
+	if (rt->family == AF_INET6 && rt->protocol == RTPROT_RA)
+		ra_link_add(userdata, rt->oif);
+}
+
+static int ra_address(struct nl_msg *msg, void *arg)
+{
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *tb[IFA_MAX + 1];
+	static struct nla_policy policy[IFA_MAX + 1] = {
+		[IFA_PROTO] = { .type = NLA_U8 },
+	};
+	struct ifaddrmsg *ifa;
+
+	if (h->nlmsg_type != RTM_NEWADDR || !nlmsg_valid_hdr(h, sizeof(*ifa)) ||
+	    nlmsg_parse(h, sizeof(*ifa), tb, IFA_MAX, policy) < 0)
+		return NL_OK;
+	ifa = nlmsg_data(h);
+	if (ifa->ifa_family == AF_INET6 && tb[IFA_PROTO] && nla_get_u8(tb[IFA_PROTO]) == IFAPROT_KERNEL_RA)
+		ra_link_add(arg, (int)ifa->ifa_index);
+	return NL_OK;
+}
+
+int qnet_route_ipv6_ra_links(struct qnet_nl *nl, int **ret, size_t *n)
+{
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET6 };
+	struct ra_links l = { 0 };
+	struct nl_msg *msg;
+	int r;
+
+	r = route_foreach(nl, AF_INET6, ra_route, &l);
+	if (r == 0) {
+		msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
+		if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0)
+			r = -ENOMEM;
+		else
+			r = qnet_nl_query(nl, msg, ra_address, &l);
+		nlmsg_free(msg);
+	}
+	if (r == 0 && l.oom)
+		r = -ENOMEM;
+	if (r < 0) {
+		free(l.ifindex);
+		return r;
+	}
+	*ret = l.ifindex;
+	*n = l.n;
+	return 0;
 }

@@ -52,6 +52,16 @@ int qnet_state_ip_forward_path(char *buf, size_t size)
 	return qnet_path_join(buf, size, qnet_rundir(), "ip_forward.saved");
 }
 
+int qnet_state_ipv6_forward_path(char *buf, size_t size)
+{
+	return qnet_path_join(buf, size, qnet_rundir(), "ipv6_forward.saved");
+}
+
+int qnet_state_accept_ra_path(char *buf, size_t size)
+{
+	return qnet_path_join(buf, size, qnet_rundir(), "accept_ra.saved");
+}
+
 /* The first LEN bytes of S, if they are a network name, into NETWORK (may be NULL). */
 static bool network_part(const char *s, size_t len, char network[QNET_NAME_MAX + 1])
 {

@@ -28,6 +28,12 @@ int qnet_state_path(char *buf, size_t size, const char *network, enum qnet_state
 /* RUNDIR/ip_forward.saved: ip_forward as it was before the first network
  * turned it on, shared by all networks. */
 int qnet_state_ip_forward_path(char *buf, size_t size);
+/* The same for IPv6: RUNDIR/ipv6_forward.saved, net.ipv6.conf.all.forwarding
+ * before the first dual-stack network turned it on; and RUNDIR/accept_ra.saved,
+ * "IFNAME VALUE" lines: the links whose accept_ra qnet set to 2 at the same
+ * time (see nat.c), to be put back with it. */
+int qnet_state_ipv6_forward_path(char *buf, size_t size);
+int qnet_state_accept_ra_path(char *buf, size_t size);
 /* Is NAME, an entry of RUNDIR or STATEDIR, one of our files? Then which
  * (*WHAT) of which network (NETWORK); either may be NULL. */
 bool qnet_state_file_of(const char *name, enum qnet_state_file *what, char network[QNET_NAME_MAX + 1]);
@@ -41,7 +47,7 @@ int qnet_state_bridge(const char *network, char bridge[IFNAMSIZ]);
  * non-zero (which is returned). No RUNDIR is no network. */
 int qnet_state_foreach(int (*fn)(const char *network, void *userdata), void *userdata);
 
-/* nftables table names: "qnet-NAME", in family ip (firewall.c). */
+/* nftables table names: "qnet-NAME", in family inet (firewall.c). */
 #define QNET_STATE_TABLE_SIZE (sizeof("qnet-") + QNET_NAME_MAX)
 int qnet_state_table_name(char *buf, size_t size, const char *network);
 /* Is TABLE the table of a network of ours? Then which (NETWORK, may be NULL). */

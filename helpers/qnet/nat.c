@@ -41,6 +41,7 @@ int cmd_up(int argc, char **argv)
 		return EXIT_FAILURE;
 	if (qnet_config_load(NULL, &cfg, qnet_log_diag, NULL) < 0)
 		return EXIT_FAILURE;
+	qnet_nat_set_notice(qnet_log_notice, NULL);
 	if (qnet_nat_up(cfg, argv[r], why, sizeof(why)) < 0)
 		return qnet_error("up: network %s: %s", argv[r], why);
 	return EXIT_SUCCESS;

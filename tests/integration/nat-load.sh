@@ -12,7 +12,7 @@ command -v nft >/dev/null || t_skip_all "nft missing (tools/deps.sh test install
 UP=$QNET_BUILD/helpers/qemu-ifup-nat
 DOWN=$QNET_BUILD/helpers/qemu-ifdown-nat
 N=100
-has_table() { nft list table ip qnet-default >/dev/null 2>&1; }
+has_table() { nft list table inet qnet-default >/dev/null 2>&1; }
 echo 0 >/proc/sys/net/ipv4/ip_forward
 for i in $(seq 1 $N); do echo "tuntap add dev nl$i mode tap"; done >"$T_TMP/batch"
 ip -batch "$T_TMP/batch"

@@ -164,10 +164,10 @@ t_eq "outside cannot open a connection to a guest's address" "" \
 
 # --- down: nothing gets through any more ---
 t_check "qemu-ifdown-nat vg1" "$DOWN" vg1
-t_check "network still up while vg2 is attached" nft list table ip qnet-default
+t_check "network still up while vg2 is attached" nft list table inet qnet-default
 t_check "qemu-ifdown-nat vg2 (last port: network down)" "$DOWN" vg2
 t_check_fail "no qnetbr0" link_exists qnetbr0
-t_check_fail "no nft table" nft list table ip qnet-default
+t_check_fail "no nft table" nft list table inet qnet-default
 t_eq "ip_forward restored to 0" 0 "$(cat /proc/sys/net/ipv4/ip_forward)"
 # Put the guest's end back on a bridge with the gateway address by hand:
 # without qnet's table and ip_forward, nothing reaches outside.

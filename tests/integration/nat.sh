@@ -12,8 +12,8 @@ command -v nft >/dev/null || t_skip_all "nft missing (tools/deps.sh test install
 UP=$QNET_BUILD/helpers/qemu-ifup-nat
 DOWN=$QNET_BUILD/helpers/qemu-ifdown-nat
 tap() { ip tuntap add dev "$1" mode tap; }
-table_json() { nft -j list table ip "qnet-$1" 2>/dev/null; }
-has_table() { nft list table ip "qnet-$1" >/dev/null 2>&1; }
+table_json() { nft -j list table inet "qnet-$1" 2>/dev/null; }
+has_table() { nft list table inet "qnet-$1" >/dev/null 2>&1; }
 # live (not zombie) dnsmasq processes serving bridge $1
 dnsmasq_count() { t_ns_pids "dnsmasq .*--interface=$1( |$)" | wc -l; }
 dnsmasq_pid() { cat "$QNET_RUNDIR/$1.dnsmasq.pid" 2>/dev/null; }
@@ -118,7 +118,7 @@ tap a1; tap b1
 "$UP" a1
 QNET_NETWORK=lab "$UP" b1
 t_eq "default and lab are up side by side" "qnetbr0 labbr0" "$(link_master a1) $(link_master b1)"
-t_check "two tables" sh -c "nft list table ip qnet-default >/dev/null && nft list table ip qnet-lab >/dev/null"
+t_check "two tables" sh -c "nft list table inet qnet-default >/dev/null && nft list table inet qnet-lab >/dev/null"
 t_eq "two dnsmasqs" "1 1" "$(dnsmasq_count qnetbr0) $(dnsmasq_count labbr0)"
 t_match "lab's dnsmasq: its own range, DNS off" '--dhcp-range=10.0.77.100,10.0.77.150,.*--port=0' \
 	"$(tr '\0' ' ' < /proc/$(dnsmasq_pid lab)/cmdline)"

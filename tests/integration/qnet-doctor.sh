@@ -246,14 +246,14 @@ rm -f "$QNET_RUNDIR"/*.pid
 t_check "qnet up default made its bridge (ip link)" link_exists qnetbr0
 doctor
 t_eq "a network that is whole is not stale" "ok" "$(level 'stale state')"
-nft delete table ip qnet-default # what nft flush ruleset does to it
+nft delete table inet qnet-default # what nft flush ruleset does to it
 doctor
 t_match "network up without its nftables table: warn, fix named" \
 	'^warn +stale state: network default is up, but its nftables table qnet-default is gone .*; fix: qnet up default ' \
 	"$(cat "$O")"
 "$Q" up default >/dev/null 2>&1
 t_check "qnet up (as the next qemu-ifup-nat would) put the table back (nft list)" \
-	nft list table ip qnet-default
+	nft list table inet qnet-default
 ip link del qnetbr0
 doctor
 t_match "state of a network whose bridge is gone: warn" \
