@@ -12,21 +12,69 @@
 #include "addr.h"
 #include "leases.h"
 #include "macro.h"
+#include "parse.h"
 #include "state.h"
 
-static bool parse_line(const char *line, size_t len, struct qnet_lease *l)
+/* A guest's host name, every byte outside [A-Za-z0-9._-] made '?'; "*" is none. */
+static void copy_hostname(char out[64], const char *name)
 {
-	char copy[512], *save = NULL, *f[4];
+	size_t i = 0;
+
+	if (!streq(name, "*"))
+		for (; name[i] && i < 63; i++) {
+			unsigned char c = (unsigned char)name[i];
+
+			out[i] = isalnum(c) || c == '-' || c == '.' || c == '_' ? (char)c : '?';
+		}
+	out[i] = '\0';
+}
+
+/* A DUID as dnsmasq writes it ("00:03:00:01:52:54:..."), kept if well
+ * formed; a DUID-LL or DUID-LLT of an Ethernet address names the MAC. */
+static void copy_duid(struct qnet_lease *l, const char *duid)
+{
+	uint8_t b[128];
+	size_t n = 0;
+
+	for (const char *p = duid; n < sizeof(b); p += 3) {
+		unsigned v;
+
+		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) || sscanf(p, "%2x", &v) != 1)
+			return;
+		b[n++] = (uint8_t)v;
+		if (!p[2])
+			break;
+		if (p[2] != ':')
+			return;
+	}
+	if (n == 0 || n == sizeof(b) || strlen(duid) >= sizeof(l->duid))
+		return;
+	snprintf(l->duid, sizeof(l->duid), "%s", duid);
+	/* type 3: type, hardware type, address; type 1: the same with a time between */
+	if (n == 10 && b[0] == 0 && b[1] == 3 && b[2] == 0 && b[3] == 1)
+		memcpy(l->mac, b + 4, 6);
+	else if (n == 14 && b[0] == 0 && b[1] == 1 && b[2] == 0 && b[3] == 1)
+		memcpy(l->mac, b + 8, 6);
+	else
+		return;
+	l->has_mac = !(l->mac[0] & 1);
+}
+
+/* One line; V6: after the "duid" line, where the DHCPv6 leases are. */
+static bool parse_line(const char *line, size_t len, bool v6, struct qnet_lease *l)
+{
+	char copy[768], *save = NULL, *f[5];
 	unsigned long long expiry;
+	unsigned long iaid;
 	char *end;
 
 	if (len >= sizeof(copy) || memchr(line, '\0', len))
 		return false;
 	memcpy(copy, line, len);
 	copy[len] = '\0';
-	for (int i = 0; i < 4; i++) {
+	for (int i = 0; i < 5; i++) {
 		f[i] = strtok_r(i ? NULL : copy, " \t", &save);
-		if (!f[i])
+		if (!f[i] && i < 4)
 			return false;
 	}
 	if (!isdigit((unsigned char)f[0][0]))
@@ -37,21 +85,25 @@ static bool parse_line(const char *line, size_t len, struct qnet_lease *l)
 		return false;
 	memset(l, 0, sizeof(*l));
 	l->expiry = (int64_t)expiry;
-	/* Guests choose their hardware type; only Ethernet MACs are ours. */
-	if (qnet_addr_parse_mac(f[1], l->mac) < 0)
-		return false;
-	if (inet_pton(AF_INET, f[2], &l->ip) != 1)
-		return false;
-	if (!streq(f[3], "*")) {
-		size_t i;
+	if (v6) {
+		const char *ia = f[1][0] == 'T' ? f[1] + 1 : f[1];
 
-		for (i = 0; f[3][i] && i < sizeof(l->hostname) - 1; i++) {
-			unsigned char c = (unsigned char)f[3][i];
-
-			l->hostname[i] = isalnum(c) || c == '-' || c == '.' || c == '_' ? (char)c : '?';
-		}
-		l->hostname[i] = '\0';
+		l->family = AF_INET6;
+		if (qnet_parse_uint(ia, UINT32_MAX, &iaid) < 0 || inet_pton(AF_INET6, f[2], &l->ip6) != 1)
+			return false;
+		l->iaid = (uint32_t)iaid;
+		if (f[4])
+			copy_duid(l, f[4]);
+	} else {
+		l->family = AF_INET;
+		/* Guests choose their hardware type; only Ethernet MACs are ours. */
+		if (qnet_addr_parse_mac(f[1], l->mac) < 0)
+			return false;
+		l->has_mac = true;
+		if (inet_pton(AF_INET, f[2], &l->ip) != 1)
+			return false;
 	}
+	copy_hostname(l->hostname, f[3]);
 	return true;
 }
 
@@ -60,13 +112,16 @@ int qnet_leases_parse(const char *buf, size_t len, struct qnet_lease **ret, size
 	struct qnet_lease *v = NULL;
 	size_t count = 0;
 	const char *p = buf, *end = buf + len;
+	bool v6 = false;
 
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		size_t l = nl ? (size_t)(nl - p) : (size_t)(end - p);
 		struct qnet_lease lease;
 
-		if (parse_line(p, l, &lease)) {
+		if (l > 5 && !memcmp(p, "duid ", 5))
+			v6 = true;
+		else if (parse_line(p, l, v6, &lease)) {
 			struct qnet_lease *nv = reallocarray(v, count + 1, sizeof(*v));
 
 			if (!nv) {

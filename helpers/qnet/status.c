@@ -79,6 +79,23 @@ static const char *ipv4(struct in_addr a, char out[INET_ADDRSTRLEN])
 	return inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN);
 }
 
+/* ADDR as text, or NULL (JSON null) for "none": 0.0.0.0 and :: are never a guest's. */
+static const char *ipv4_or_null(struct in_addr a, char out[INET6_ADDRSTRLEN])
+{
+	return a.s_addr ? inet_ntop(AF_INET, &a, out, INET6_ADDRSTRLEN) : NULL;
+}
+
+static const char *ipv6_or_null(const struct in6_addr *a, char out[INET6_ADDRSTRLEN])
+{
+	return IN6_IS_ADDR_UNSPECIFIED(a) ? NULL : inet_ntop(AF_INET6, a, out, INET6_ADDRSTRLEN);
+}
+
+static const char *lease_ip(const struct qnet_lease *l, char out[INET6_ADDRSTRLEN])
+{
+	return l->family == AF_INET6 ? inet_ntop(AF_INET6, &l->ip6, out, INET6_ADDRSTRLEN)
+				     : inet_ntop(AF_INET, &l->ip, out, INET6_ADDRSTRLEN);
+}
+
 static int print_port(const struct qnet_link *port, void *userdata)
 {
 	struct status *s = userdata;
@@ -154,10 +171,26 @@ static const char *proto_name(uint8_t proto)
 	return proto == IPPROTO_UDP ? "udp" : "tcp";
 }
 
+/* qnet status --json's "subnet6_from": where the network's IPv6 comes from. */
+static const char *subnet6_from_name(enum qnet_subnet6 from)
+{
+	switch (from) {
+	case QNET_SUBNET6_DERIVED:
+		return "derived";
+	case QNET_SUBNET6_SET:
+		return "config";
+	case QNET_SUBNET6_NONE:
+		return "none";
+	case QNET_SUBNET6_NO_MACHINE_ID:
+		return "no-machine-id";
+	}
+	return "none";
+}
+
 static void print_network_json(struct status *s, const struct qnet_network *n, bool up, pid_t pid,
 			       const struct qnet_lease *leases, size_t n_leases)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4], mac[18];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], cidr[INET6_ADDRSTRLEN + 4], mac[18];
 	struct qnet_json *j = &s->j;
 
 	snprintf(cidr, sizeof(cidr), "%s/%u", ipv4(n->subnet, a), n->prefix);
@@ -178,11 +211,15 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 	qnet_json_key(j, "hosts");
 	qnet_json_array_begin(j);
 	for (size_t i = 0; i < n->n_hosts; i++) {
-		format_mac(n->hosts[i].mac, mac);
+		const struct qnet_host *h = &n->hosts[i];
+
+		format_mac(h->mac, mac);
 		qnet_json_object_begin(j);
 		qnet_json_member_string(j, "mac", mac);
-		qnet_json_member_string(j, "ip", ipv4(n->hosts[i].ip, a));
-		qnet_json_member_string(j, "hostname", n->hosts[i].name[0] ? n->hosts[i].name : NULL);
+		qnet_json_member_string(j, "ip", ipv4_or_null(h->ip, a));
+		qnet_json_member_string(j, "hostname", h->name[0] ? h->name : NULL);
+		qnet_json_member_string(j, "ip6", n->ipv6 ? ipv6_or_null(&h->ip6, b) : NULL);
+		qnet_json_member_string(j, "duid", h->duid[0] ? h->duid : NULL);
 		qnet_json_object_end(j);
 	}
 	qnet_json_array_end(j);
@@ -194,46 +231,81 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 		qnet_json_object_begin(j);
 		qnet_json_member_string(j, "proto", proto_name(f->proto));
 		qnet_json_member_int(j, "host_port", f->host_port);
-		qnet_json_member_string(j, "guest", ipv4(f->guest, a));
+		qnet_json_member_string(j, "guest", ipv4_or_null(f->guest, a));
 		qnet_json_member_int(j, "guest_port", f->guest_port);
+		qnet_json_member_string(j, "guest6", n->ipv6 ? ipv6_or_null(&f->guest6, b) : NULL);
+		qnet_json_member_string(j, "host", f->host[0] ? f->host : NULL);
 		qnet_json_object_end(j);
 	}
 	qnet_json_array_end(j);
 	qnet_json_key(j, "leases");
 	qnet_json_array_begin(j);
 	for (size_t i = 0; i < n_leases; i++) {
-		format_mac(leases[i].mac, mac);
+		const struct qnet_lease *l = &leases[i];
+
+		format_mac(l->mac, mac);
 		qnet_json_object_begin(j);
-		qnet_json_member_string(j, "mac", mac);
-		qnet_json_member_string(j, "ip", ipv4(leases[i].ip, a));
-		qnet_json_member_string(j, "hostname", leases[i].hostname[0] ? leases[i].hostname : NULL);
-		qnet_json_member_int_or_null(j, "expires", leases[i].expiry != 0, leases[i].expiry);
+		qnet_json_member_string(j, "mac", l->has_mac ? mac : NULL);
+		qnet_json_member_string(j, "ip", lease_ip(l, a));
+		qnet_json_member_string(j, "hostname", l->hostname[0] ? l->hostname : NULL);
+		qnet_json_member_int_or_null(j, "expires", l->expiry != 0, l->expiry);
+		qnet_json_member_int(j, "family", l->family == AF_INET6 ? 6 : 4);
+		qnet_json_member_string(j, "duid", l->duid[0] ? l->duid : NULL);
+		qnet_json_member_int_or_null(j, "iaid", l->family == AF_INET6, l->iaid);
 		qnet_json_object_end(j);
 	}
 	qnet_json_array_end(j);
+	if (n->ipv6)
+		snprintf(cidr, sizeof(cidr), "%s/64", inet_ntop(AF_INET6, &n->subnet6, a, sizeof(a)));
+	qnet_json_member_string(j, "subnet6", n->ipv6 ? cidr : NULL);
+	qnet_json_member_string(j, "gateway6", n->ipv6 ? inet_ntop(AF_INET6, &n->gateway6, a, sizeof(a)) : NULL);
+	qnet_json_key(j, "dhcp_range6");
+	if (n->ipv6) {
+		qnet_json_object_begin(j);
+		qnet_json_member_string(j, "start", inet_ntop(AF_INET6, &n->range6_start, a, sizeof(a)));
+		qnet_json_member_string(j, "end", inet_ntop(AF_INET6, &n->range6_end, b, sizeof(b)));
+		qnet_json_object_end(j);
+	} else {
+		qnet_json_null(j);
+	}
+	qnet_json_member_string(j, "subnet6_from", subnet6_from_name(n->subnet6_from));
 	qnet_json_object_end(j);
 }
 
 static void print_network_text(struct status *s, const struct qnet_network *n, bool up, pid_t pid,
 			       const struct qnet_lease *leases, size_t n_leases)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], mac[18];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], mac[18];
 
 	fprintf(s->out, "network %s: %s, bridge %s, subnet %s/%u, gateway %s", n->name, up ? "up" : "down",
 		n->bridge, ipv4(n->subnet, a), n->prefix, ipv4(n->gateway, b));
+	if (n->ipv6)
+		fprintf(s->out, ", subnet6 %s/64, gateway6 %s", inet_ntop(AF_INET6, &n->subnet6, a, sizeof(a)),
+			inet_ntop(AF_INET6, &n->gateway6, b, sizeof(b)));
 	if (pid > 0)
 		fprintf(s->out, ", dnsmasq pid %d\n", (int)pid);
 	else
 		fprintf(s->out, up ? ", dnsmasq not running\n" : "\n");
 	for (size_t i = 0; i < n->n_hosts; i++) {
-		format_mac(n->hosts[i].mac, mac);
-		fprintf(s->out, "  host %s %s %s\n", mac, ipv4(n->hosts[i].ip, a), n->hosts[i].name);
+		const struct qnet_host *h = &n->hosts[i];
+
+		format_mac(h->mac, mac);
+		fprintf(s->out, "  host %s", mac);
+		if (h->ip.s_addr)
+			fprintf(s->out, " %s", ipv4(h->ip, a));
+		if (n->ipv6 && ipv6_or_null(&h->ip6, a))
+			fprintf(s->out, " %s", a);
+		fprintf(s->out, " %s\n", h->name);
 	}
 	for (size_t i = 0; i < n->n_forwards; i++) {
 		const struct qnet_forward *f = &n->forwards[i];
 
-		fprintf(s->out, "  forward %s %u -> %s:%u\n", proto_name(f->proto), f->host_port,
-			ipv4(f->guest, a), f->guest_port);
+		if (f->guest.s_addr)
+			fprintf(s->out, "  forward %s %u -> %s:%u\n", proto_name(f->proto), f->host_port,
+				ipv4(f->guest, a), f->guest_port);
+		if (n->ipv6 && ipv6_or_null(&f->guest6, a))
+			fprintf(s->out, "  forward %s %u -> [%s]:%u\n", proto_name(f->proto), f->host_port, a,
+				f->guest_port);
 	}
 	for (size_t i = 0; i < n_leases; i++) {
 		time_t t = (time_t)leases[i].expiry;
@@ -243,7 +315,7 @@ static void print_network_text(struct status *s, const struct qnet_network *n, b
 		if (leases[i].expiry && gmtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
 		format_mac(leases[i].mac, mac);
-		fprintf(s->out, "  lease %s %s %s expires %s\n", mac, ipv4(leases[i].ip, a),
+		fprintf(s->out, "  lease %s %s %s expires %s\n", leases[i].has_mac ? mac : "-", lease_ip(&leases[i], a),
 			leases[i].hostname[0] ? leases[i].hostname : "-", when);
 	}
 }
