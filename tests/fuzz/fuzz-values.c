@@ -19,6 +19,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char printable[QNET_PRINTABLE_SIZE];
 	struct qnet_forward f;
 	struct in_addr a;
+	struct in6_addr a6;
 	unsigned prefix;
 	unsigned long n;
 	uint8_t mac[6];
@@ -36,6 +37,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 		(void)qnet_addr_ipv4_clash(a, prefix, &cidr);
 	}
+	if (qnet_addr_parse_ipv6_cidr(s, &a6, &prefix) == 0)
+		(void)qnet_addr_ipv6_overlap(&a6, prefix, &a6, 64);
+	(void)qnet_addr_parse_ipv6(s, &a6);
 	(void)qnet_addr_parse_mac(s, mac);
 	(void)qnet_addr_parse_forward(s, &f);
 	(void)qnet_parse_bool(s, &b);

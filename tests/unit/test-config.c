@@ -2,10 +2,18 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include "config.h"
 #include "macro.h"
 #include "../tap.h"
+
+static const char *ip6(const struct in6_addr *a)
+{
+	static char buf[INET6_ADDRSTRLEN];
+
+	return inet_ntop(AF_INET6, a, buf, sizeof(buf));
+}
 
 struct diags {
 	unsigned n, errors;
@@ -56,6 +64,14 @@ int main(void)
 	struct diags d;
 	char big[4096];
 
+	/* The derived IPv6 prefixes come from this machine-id, not the host's. */
+	char idfile[] = "/tmp/qnet-test-machine-id.XXXXXX";
+	int fd = mkstemp(idfile);
+
+	ok(fd >= 0 && write(fd, "0123456789abcdef0123456789abcdef\n", 33) == 33, "a machine-id for the test");
+	close(fd);
+	setenv("QNET_MACHINE_ID", idfile, 1);
+
 	is_int(parse("", &c, &d), 0, "empty file is a valid configuration");
 	n = qnet_config_network(c, "default");
 	ok(n != NULL, "default network exists without being configured");
@@ -66,6 +82,11 @@ int main(void)
 	is_str(ip(n->range_start), "10.0.76.2", "range starts at .2");
 	is_str(ip(n->range_end), "10.0.76.254", "range ends at .254");
 	ok(n->dns, "dns on by default");
+	ok(n->ipv6 && n->subnet6_from == QNET_SUBNET6_DERIVED, "dual stack by default, a derived prefix");
+	is_str(ip6(&n->subnet6), "fd5d:2f7d:daee:4eec::", "the ULA /64 of the name and the machine-id");
+	is_str(ip6(&n->gateway6), "fd5d:2f7d:daee:4eec::1", "its gateway ::1");
+	is_str(ip6(&n->range6_start), "fd5d:2f7d:daee:4eec::1000", "DHCPv6 from ::1000");
+	is_str(ip6(&n->range6_end), "fd5d:2f7d:daee:4eec::ffff", "to ::ffff");
 	is_str(c->script_network, "default", "[script] network defaults to default");
 	is_str(c->script_bridge, "", "[script] bridge unset");
 	qnet_config_free(c);
@@ -145,6 +166,66 @@ int main(void)
 		ok(qnet_config_parse_buffer("t", nul, sizeof(nul) - 1, &c, NULL, NULL) == -EINVAL,
 		   "NUL byte in a line is refused");
 	}
+
+	/* ---- IPv6 ---- */
+	is_int(parse("[network lab]\nsubnet = 10.9.0.0/24\nsubnet6 = fd00:9::/64\n"
+		     "host = 52:54:00:12:34:56 10.9.0.5 ::5 web\n"
+		     "host = 52:54:00:12:34:57 fd00:9::6 duid=00:03:00:01:52:54:00:12:34:57 v6only\n"
+		     "forward = tcp 2222 web:22\nforward = tcp 2223 [::6]:22\nforward = tcp 2224 10.9.0.5:22\n"
+		     "forward = tcp 2224 [fd00:9::6]:22\n"
+		     "[network off]\nsubnet = 10.8.0.0/24\nsubnet6 = none\n", &c, &d), 0, "IPv6 keys parse");
+	is_int(d.n, 0, "without diagnostics");
+	n = qnet_config_network(c, "lab");
+	ok(n && n->ipv6 && n->subnet6_from == QNET_SUBNET6_SET && streq(ip6(&n->subnet6), "fd00:9::"), "subnet6 =");
+	ok(n && streq(ip6(&n->hosts[0].ip6), "fd00:9::5"), "::5 is inside the network's prefix");
+	ok(n && !n->hosts[1].ip.s_addr && streq(ip6(&n->hosts[1].ip6), "fd00:9::6") &&
+	   streq(n->hosts[1].duid, "00:03:00:01:52:54:00:12:34:57") && streq(n->hosts[1].name, "v6only"),
+	   "an IPv6-only host with a DUID");
+	ok(n && n->forwards[0].guest.s_addr == htonl(0x0a090005) && streq(ip6(&n->forwards[0].guest6), "fd00:9::5"),
+	   "a forward to a host name reaches both of its addresses");
+	ok(n && !n->forwards[1].guest.s_addr && streq(ip6(&n->forwards[1].guest6), "fd00:9::6"), "forward to [::6]");
+	ok(n && n->forwards[2].host_port == n->forwards[3].host_port, "one host port, once per family");
+	n = qnet_config_network(c, "off");
+	ok(n && !n->ipv6 && n->subnet6_from == QNET_SUBNET6_NONE, "subnet6 = none: IPv4 only");
+	qnet_config_free(c);
+
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nsubnet6 = fd00:9::/48\n", 3, "/64", "a /48");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nsubnet6 = fd00:9::/80\n", 3, "/64", "a /80");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nsubnet6 = fd00:9::1/64\n", 3, "host bits", "host bits");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nsubnet6 = fe80::/64\n", 3, "link-local", "link-local");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nsubnet6 = ::/64\n", 3, "reserved", "::/64");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nsubnet6 = fd00:9::\n", 3, "IPv6 prefix", "no length");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nsubnet6 = fd00:9::/64\nhost = 52:54:00:12:34:56 fd00:8::5\n",
+	    4, "not a guest address", "a host outside the prefix");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nsubnet6 = fd00:9::/64\nhost = 52:54:00:12:34:56 ::1\n",
+	    4, "not a guest address", "a host on the gateway");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nsubnet6 = fd00:9::/64\nhost = 52:54:00:12:34:56 ::5\n"
+	    "host = 52:54:00:12:34:57 fd00:9::5\n", 5, "twice", "a duplicate IPv6 address");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nsubnet6 = none\nhost = 52:54:00:12:34:56 ::5\n",
+	    4, "no IPv6", "an IPv6 host on a network without IPv6");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nhost = 52:54:00:12:34:56 10.9.0.5 duid=0g\n", 3, "duid",
+	    "a DUID that is not hex");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nhost = 52:54:00:12:34:56 10.9.0.5 duid=00:01\n", 3, "duid",
+	    "a DUID without an IPv6 address");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nhost = 52:54:00:12:34:56 ::5 ::6\n", 3, "IPv6",
+	    "two IPv6 addresses");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nforward = tcp 2222 web:22\n", 3, "no host", "a forward to no host");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nsubnet6 = fd00:9::/64\nforward = tcp 22 [fd00:8::5]:22\n",
+	    4, "not a guest address", "a forward outside the prefix");
+	bad("[network a]\nsubnet = 10.9.0.0/24\nsubnet6 = fd00:9::/64\n"
+	    "[network b]\nsubnet = 10.8.0.0/24\nsubnet6 = fd00:9::/64\n", 6, "same", "two networks, one prefix");
+	bad("[network a]\nsubnet = 10.9.0.0/24\nforward = tcp 2222 [::5]:22\n"
+	    "[network b]\nsubnet = 10.8.0.0/24\nforward = tcp 2222 [::5]:22\n", 4, "already forwarded",
+	    "a host port forwarded over IPv6 by two networks");
+
+	setenv("QNET_MACHINE_ID", "/nonexistent/machine-id", 1);
+	is_int(parse("", &c, &d), 0, "without a machine-id the configuration still loads");
+	n = qnet_config_network(c, "default");
+	ok(n && !n->ipv6 && n->subnet6_from == QNET_SUBNET6_NO_MACHINE_ID, "and a derived network is IPv4 only");
+	qnet_config_free(c);
+	bad("[network default]\nhost = 52:54:00:12:34:56 ::5\n", 2, "machine-id",
+	    "an IPv6 host where no prefix can be derived");
+	unlink(idfile);
 
 	is_int(qnet_config_load("/nonexistent/qnet.conf", &c, NULL, NULL), 0, "missing file is empty config");
 	qnet_config_free(c);
