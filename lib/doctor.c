@@ -758,6 +758,173 @@ static int check_stale_state(struct doctor *d)
 	return 0;
 }
 
+/* ---- IPv6 of the NAT networks ----
+ *
+ * Kept apart from the IPv4 checks above: the kernel's IPv6, the derived
+ * prefixes' machine-id, IPv6 forwarding, the accept_ra of links whose own
+ * IPv6 comes from router advertisements (lib/nat.c sets those to 2 while
+ * it forwards), and prefixes that clash with a route. */
+
+/* Is a network's IPv6 FROM (QNET_SUBNET6_SET), or on at all (-1)? */
+static bool any_ipv6_network(const struct doctor *d, int from)
+{
+	for (size_t i = 0; i < d->cfg->n_networks; i++)
+		if (d->cfg->networks[i].ipv6 && (from < 0 || (int)d->cfg->networks[i].subnet6_from == from))
+			return true;
+	return false;
+}
+
+/* A dual-stack network whose bridge is up, in *NAME; false if none. */
+static bool any_ipv6_network_up(struct doctor *d, const char **name)
+{
+	for (size_t i = 0; i < d->cfg->n_networks; i++) {
+		struct qnet_link l;
+
+		if (d->cfg->networks[i].ipv6 && qnet_link_get(&d->nl, d->cfg->networks[i].bridge, &l) == 0 &&
+		    l.is_bridge) {
+			*name = d->cfg->networks[i].name;
+			return true;
+		}
+	}
+	return false;
+}
+
+static void check_ipv6_machine_id(struct doctor *d)
+{
+	char fix[QNET_NAME_MAX + 96];
+
+	for (size_t i = 0; i < d->cfg->n_networks; i++) {
+		const struct qnet_network *n = &d->cfg->networks[i];
+
+		if (n->subnet6_from != QNET_SUBNET6_NO_MACHINE_ID)
+			continue;
+		snprintf(fix, sizeof(fix), "systemd-machine-id-setup, or set subnet6 = in [network %s]", n->name);
+		report(d, WARN, "ipv6 prefix", fix, "%s cannot be read: network %s has no derived IPv6 prefix and is IPv4 only",
+		       qnet_machine_id_path(), n->name);
+	}
+}
+
+/* 0 and the value of net.ipv6.conf.all.forwarding, -ENOENT without IPv6. */
+static int ipv6_forwarding(unsigned long *v)
+{
+	char buf[16];
+	int r = qnet_sysctl_read("/proc/sys/net/ipv6/conf/all/forwarding", buf, sizeof(buf));
+
+	if (r < 0)
+		return r;
+	return qnet_parse_uint(buf, 2, v);
+}
+
+static void check_ipv6_forwarding(struct doctor *d, int forwarding)
+{
+	const char *up = NULL;
+
+	if (forwarding == 1)
+		report(d, OK, "ipv6 forwarding", NULL, "1");
+	else if (any_ipv6_network_up(d, &up))
+		report(d, FAIL, "ipv6 forwarding",
+		       "sysctl -w net.ipv6.conf.all.forwarding=1 (something reset it after qnet set it)",
+		       "%d while network %s is up: its guests reach nothing beyond the host over IPv6", forwarding, up);
+	else
+		report(d, OK, "ipv6 forwarding", NULL,
+		       "%d (qemu-ifup-nat turns it on while a dual-stack NAT network is up)", forwarding);
+}
+
+/* Links whose own IPv6 comes from router advertisements: with forwarding
+ * on and accept_ra 1, Linux ignores their RAs and the host loses that
+ * IPv6 when it expires. */
+static void check_ipv6_accept_ra(struct doctor *d, int forwarding)
+{
+	_cleanup_free_ int *links = NULL;
+	char check[IFNAMSIZ + 16], path[PATH_MAX], value[16], name[IFNAMSIZ + 32], fix[IFNAMSIZ + 96];
+	size_t n = 0;
+	unsigned found = 0;
+	int r = qnet_route_ipv6_ra_links(&d->nl, &links, &n);
+
+	if (r < 0) {
+		report(d, WARN, "accept_ra", NULL, "cannot read IPv6 routes and addresses: %s", strerror(-r));
+		return;
+	}
+	for (size_t i = 0; i < n; i++) {
+		struct qnet_link l;
+
+		if (qnet_link_get_by_index(&d->nl, links[i], &l) < 0)
+			continue;
+		if (qnet_sysctl_ipv6_conf_path(path, sizeof(path), l.name, "accept_ra") < 0 ||
+		    qnet_sysctl_read(path, value, sizeof(value)) < 0 ||
+		    qnet_sysctl_ipv6_conf_name(name, sizeof(name), l.name, "accept_ra") < 0)
+			continue;
+		found++;
+		snprintf(check, sizeof(check), "accept_ra %s", l.name);
+		snprintf(fix, sizeof(fix), "sysctl -w %s=2 (and in /etc/sysctl.d)", name);
+		if (!streq(value, "1"))
+			report(d, OK, check, NULL, "%s, its IPv6 from router advertisements survives forwarding", value);
+		else if (forwarding == 1)
+			report(d, FAIL, check, fix, "1 while IPv6 forwarding is on: this host ignores the router "
+			       "advertisements on %s and loses the IPv6 it learnt from them when it expires", l.name);
+		else
+			report(d, OK, check, NULL, "1, IPv6 from router advertisements: qemu-ifup-nat sets it to 2 "
+			       "while NAT networks forward IPv6, and back to 1 after");
+	}
+	if (!found)
+		report(d, OK, "accept_ra", NULL, "no link has its IPv6 from router advertisements");
+}
+
+static void check_ipv6_subnets(struct doctor *d)
+{
+	for (size_t i = 0; i < d->cfg->n_networks; i++) {
+		const struct qnet_network *n = &d->cfg->networks[i];
+		char check[QNET_NAME_MAX + 16], fix[QNET_NAME_MAX + 80], net[INET6_ADDRSTRLEN];
+		struct qnet_link br, dev;
+		int ignore = 0, ifindex = 0, family, r;
+
+		if (!n->ipv6)
+			continue;
+		snprintf(check, sizeof(check), "subnet6 %s", n->name);
+		snprintf(fix, sizeof(fix), "set another subnet6 = /64 (or subnet6 = none) in [network %s]", n->name);
+		inet_ntop(AF_INET6, &n->subnet6, net, sizeof(net));
+		if (qnet_link_get(&d->nl, n->bridge, &br) == 0)
+			ignore = br.ifindex;
+		r = qnet_route_find_overlap_dual(&d->nl, (struct in_addr){ 0 }, 0, &n->subnet6, 64, ignore,
+						 &ifindex, &family);
+		if (r < 0) {
+			report(d, WARN, check, NULL, "cannot read routes: %s", strerror(-r));
+		} else if (r > 0) {
+			if (qnet_link_get_by_index(&d->nl, ifindex, &dev) < 0)
+				snprintf(dev.name, sizeof(dev.name), "ifindex %d", ifindex);
+			report(d, FAIL, check, fix, "%s/64 overlaps a route on %s: guests could not reach that network",
+			       net, dev.name);
+		} else {
+			report(d, OK, check, NULL, "%s/64 (%s) overlaps no host route", net,
+			       n->subnet6_from == QNET_SUBNET6_DERIVED ? "derived" : "subnet6 =");
+		}
+	}
+}
+
+static void check_ipv6(struct doctor *d)
+{
+	unsigned long v = 0;
+	int r;
+
+	check_ipv6_machine_id(d);
+	if (!any_ipv6_network(d, -1))
+		return;
+	r = ipv6_forwarding(&v);
+	if (r == -ENOENT) {
+		report(d, any_ipv6_network(d, QNET_SUBNET6_SET) ? FAIL : WARN, "ipv6",
+		       "boot without ipv6.disable=1, or set subnet6 = none in the networks' sections",
+		       "the kernel has no IPv6: networks with subnet6 = fail to start, derived ones are IPv4 only");
+		return;
+	}
+	if (r < 0) {
+		report(d, WARN, "ipv6 forwarding", NULL, "cannot read /proc/sys/net/ipv6/conf/all/forwarding");
+		return;
+	}
+	check_ipv6_forwarding(d, (int)v);
+	check_ipv6_accept_ra(d, (int)v);
+	check_ipv6_subnets(d);
+}
+
 int qnet_doctor_run(FILE *out, struct qnet_doctor_counts *counts)
 {
 	struct doctor d = { .out = out, .counts = counts };
@@ -780,6 +947,7 @@ int qnet_doctor_run(FILE *out, struct qnet_doctor_counts *counts)
 		check_bridge_macs(&d);
 		check_subnets(&d);
 		check_ip_forward(&d);
+		check_ipv6(&d);
 	}
 	check_dnsmasq(&d);
 	check_firewall(&d);

@@ -128,13 +128,6 @@ static int forwarding_on(const char *path, const char *saved, const char *now)
 	return qnet_sysctl_write(path, "1");
 }
 
-static int accept_ra_path(char *buf, size_t size, const char *ifname)
-{
-	int n = snprintf(buf, size, "/proc/sys/net/ipv6/conf/%s/accept_ra", ifname);
-
-	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
-}
-
 /* Is IFNAME a line of the accept_ra.saved text LIST? */
 static bool accept_ra_listed(const char *list, const char *ifname)
 {
@@ -144,19 +137,6 @@ static bool accept_ra_listed(const char *list, const char *ifname)
 		if (!strncmp(p, ifname, n) && p[n] == ' ')
 			return true;
 	return false;
-}
-
-/* The sysctl(8) name of accept_ra of IFNAME: a '.' in it is written '/'. */
-static const char *sysctl_name(const char *ifname, char buf[IFNAMSIZ + 32])
-{
-	char name[IFNAMSIZ];
-
-	snprintf(name, sizeof(name), "%s", ifname);
-	for (char *c = name; *c; c++)
-		if (*c == '.')
-			*c = '/';
-	snprintf(buf, IFNAMSIZ + 32, "net.ipv6.conf.%s.accept_ra", name);
-	return buf;
 }
 
 /*
@@ -189,7 +169,7 @@ static int accept_ra_keep(struct qnet_nl *nl)
 	}
 	fputs(list, f);
 	for (size_t i = 0; i < n; i++) {
-		if (qnet_link_get_by_index(nl, links[i], &l[i]) < 0 || accept_ra_path(path, sizeof(path), l[i].name) < 0 ||
+		if (qnet_link_get_by_index(nl, links[i], &l[i]) < 0 || qnet_sysctl_ipv6_conf_path(path, sizeof(path), l[i].name, "accept_ra") < 0 ||
 		    qnet_sysctl_read(path, value, sizeof(value)) < 0 || !streq(value, "1") ||
 		    accept_ra_listed(list, l[i].name)) {
 			l[i].name[0] = '\0';
@@ -206,12 +186,12 @@ static int accept_ra_keep(struct qnet_nl *nl)
 	for (size_t i = 0; r == 0 && i < n; i++) {
 		if (!l[i].name[0])
 			continue;
-		(void)accept_ra_path(path, sizeof(path), l[i].name);
+		(void)qnet_sysctl_ipv6_conf_path(path, sizeof(path), l[i].name, "accept_ra");
 		r = qnet_sysctl_write(path, "2");
-		if (r == 0)
+		if (r == 0 && qnet_sysctl_ipv6_conf_name(name, sizeof(name), l[i].name, "accept_ra") == 0)
 			notice("%s: accept_ra set to 2 while NAT networks forward IPv6, so this host keeps the IPv6 "
 			       "it learns from router advertisements; to keep it so, set %s = 2 in /etc/sysctl.d, "
-			       "or set subnet6 = none", l[i].name, sysctl_name(l[i].name, name));
+			       "or set subnet6 = none", l[i].name, name);
 	}
 	free(l);
 	return r;
@@ -273,7 +253,7 @@ static void accept_ra_restore(void)
 		char ifname[IFNAMSIZ + 1], old[4];
 
 		if (sscanf(line, "%16s %3s", ifname, old) != 2 || qnet_ifname_invalid(ifname) ||
-		    (!streq(old, "0") && !streq(old, "1")) || accept_ra_path(path, sizeof(path), ifname) < 0)
+		    (!streq(old, "0") && !streq(old, "1")) || qnet_sysctl_ipv6_conf_path(path, sizeof(path), ifname, "accept_ra") < 0)
 			continue;
 		if (qnet_sysctl_read(path, now, sizeof(now)) == 0 && streq(now, "2"))
 			(void)qnet_sysctl_write(path, old);

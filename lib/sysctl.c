@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -30,5 +31,25 @@ int qnet_sysctl_write(const char *path, const char *value)
 		return qnet_negerrno();
 	if (write(fd, value, len) != (ssize_t)len)
 		return qnet_negerrno();
+	return 0;
+}
+
+int qnet_sysctl_ipv6_conf_path(char *buf, size_t size, const char *ifname, const char *key)
+{
+	int n = snprintf(buf, size, "/proc/sys/net/ipv6/conf/%s/%s", ifname, key);
+
+	return n < 0 || (size_t)n >= size ? -ENAMETOOLONG : 0;
+}
+
+int qnet_sysctl_ipv6_conf_name(char *buf, size_t size, const char *ifname, const char *key)
+{
+	int n = snprintf(buf, size, "net.ipv6.conf.%s.%s", ifname, key);
+	size_t start = strlen("net.ipv6.conf."), len = strlen(ifname);
+
+	if (n < 0 || (size_t)n >= size)
+		return -ENAMETOOLONG;
+	for (size_t i = start; i < start + len; i++)
+		if (buf[i] == '.')
+			buf[i] = '/';
 	return 0;
 }

@@ -52,12 +52,37 @@ static void print_diag(void *userdata, const char *file, unsigned line, bool is_
 	fprintf(s->out, "%s\n", text);
 }
 
+/* IPv6 findings that are allowed but deserve a word: a prefix that is not
+ * a ULA, and a derived one that cannot be derived. */
+static void check_network_ipv6(const struct qnet_config *cfg, const struct qnet_network *n, struct sink *ud)
+{
+	char msg[512], a[INET6_ADDRSTRLEN];
+
+	if (n->subnet6_from == QNET_SUBNET6_NO_MACHINE_ID) {
+		snprintf(msg, sizeof(msg), "[network %s]: %s cannot be read, so no IPv6 prefix can be derived: "
+			 "the network is IPv4 only; set subnet6 = a /64, or subnet6 = none", n->name,
+			 qnet_machine_id_path());
+		print_diag(ud, cfg->path, n->line, false, msg);
+	}
+	if (n->subnet6_from != QNET_SUBNET6_SET || qnet_addr_ipv6_is_ula(&n->subnet6))
+		return;
+	/* Guests leave by NAT66 all the same; what breaks is reaching the
+	 * prefix's real holders, and being reached, unless it is routed here. */
+	snprintf(msg, sizeof(msg), "[network %s]: subnet6 %s/64 is not a unique local address (fd00::/8): "
+		 "unless your router routes it to this host there is no route back to it, and guests cannot "
+		 "reach whoever holds it elsewhere; a ULA is safe", n->name,
+		 inet_ntop(AF_INET6, &n->subnet6, a, sizeof(a)));
+	print_diag(ud, cfg->path, n->subnet6_line, false, msg);
+}
+
 static void check_networks(const struct qnet_config *cfg, struct sink *ud)
 {
 	char msg[256];
 
 	for (size_t i = 0; i < cfg->n_networks; i++) {
 		const struct qnet_network *n = &cfg->networks[i];
+
+		check_network_ipv6(cfg, n, ud);
 
 		const char *cidr, *owner = n->prefix ? qnet_addr_ipv4_clash(n->subnet, n->prefix, &cidr) : NULL;
 

@@ -192,6 +192,21 @@ t_eq "qnet status --json lists the IPv6 leases, MAC from the DUID-LL" \
 	"$(jq -r '[.networks[0].leases[] | select(.family == 6) | "\(.mac) \(.ip)"] | sort | join(",")' <<<"$st")"
 t_match "qnet status (text) shows them" "lease $G1_MAC $PREFIX::10 " "$("$QNET" status)"
 
+# --- qnet doctor ---
+doc=$("$QNET" doctor 2>&1)
+t_match "doctor: IPv6 forwarding ok" '(^|\n)ok +ipv6 forwarding: 1' "$doc"
+t_match "doctor: qout0 keeps its RA-learned IPv6 (accept_ra 2)" 'ok +accept_ra qout0: 2,' "$doc"
+t_match "doctor: the derived prefix clashes with no route" "ok +subnet6 default: $PREFIX::/64 \(derived\)" "$doc"
+echo 1 >/proc/sys/net/ipv6/conf/qout0/accept_ra
+t_match "doctor: accept_ra put back to 1 under forwarding fails, with the fix" \
+	'fail +accept_ra qout0: 1 while IPv6 forwarding is on: .*fix: sysctl -w net\.ipv6\.conf\.qout0\.accept_ra=2' \
+	"$("$QNET" doctor 2>&1)"
+echo 2 >/proc/sys/net/ipv6/conf/qout0/accept_ra
+echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
+t_match "doctor: IPv6 forwarding reset while the network is up fails" \
+	'fail +ipv6 forwarding: 0 while network default is up' "$("$QNET" doctor 2>&1)"
+echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
+
 # --- port forwards over IPv6 ---
 in_ns "$G1" ip addr add 10.0.76.10/24 dev eth0 # (no DHCPv4 client here: its static lease by hand)
 serve "$G1" TCP6-LISTEN:80,ipv6only=0,fork,reuseaddr SYSTEM:'echo "vm1 $SOCAT_PEERADDR"'
@@ -256,5 +271,9 @@ bad "a host outside the prefix is refused" \
 	"^qemu-ifup-nat: $QNET_CONFDIR/qnet.conf:3: \[network default\]: host fd00:77::5 is not a guest address" \
 	"$(printf '[network default]\nsubnet6 = fd00:76::/64\nhost = 52:54:00:00:00:01 fd00:77::5')"
 t_check_fail "nothing was created" link_exists qnetbr0
+printf '[network default]\nsubnet6 = 2001:db8:76::/64\n' >"$QNET_CONFDIR/qnet.conf"
+t_match "qnet check warns of a prefix that is not a ULA, with its line" \
+	"qnet.conf:2: warning: \[network default\]: subnet6 2001:db8:76::/64 is not a unique local address" \
+	"$("$QNET" check 2>&1)"
 t_eq "nothing left in the run directory" "" "$(ls -A "$QNET_RUNDIR")"
 t_done
