@@ -29,6 +29,10 @@
 #                                       IPv6 default route from a router
 #                                       advertisement there
 #   guest_cleanup                       stop everything started here
+#   guest_eui64 MAC                     the interface identifier SLAAC makes
+#                                       of MAC (5054:00ff:fe12:3456)
+#   guest_ip6_full ADDR                 ADDR with all eight groups, four
+#                                       digits each (to compare spellings)
 #
 # The guest (tests/e2e/guest-init) loads virtio_net, runs udhcpc, pings the
 # router and prints QNET-BOOT, QNET-LEASE <ip/len> router=..., QNET-PING-OK
@@ -311,6 +315,29 @@ guest_outside() { # [WEBROOT]
 		sleep 0.05
 	done
 	guest_die "httpd in the outside namespace did not start"
+}
+
+# RFC 4291 2.5.1: the MAC with the universal/local bit flipped, ff:fe inside.
+guest_eui64() {
+	local m
+	IFS=: read -ra m <<<"$1"
+	printf '%02x%s:%sff:fe%s:%s%s\n' $((0x${m[0]} ^ 2)) "${m[1]}" "${m[2]}" "${m[3]}" "${m[4]}" "${m[5]}"
+}
+
+guest_ip6_full() {
+	local a=${1%%/*} head tail i n out=''
+	local -a h=() t=()
+	case $a in
+	*::*) head=${a%%::*} tail=${a#*::} ;;
+	*) head=$a tail='' ;;
+	esac
+	[ -n "$head" ] && IFS=: read -ra h <<<"$head"
+	[ -n "$tail" ] && IFS=: read -ra t <<<"$tail"
+	n=$((8 - ${#h[@]} - ${#t[@]}))
+	for i in ${h[@]+"${h[@]}"}; do out+=$(printf '%04x:' "0x$i"); done
+	for ((i = 0; i < n; i++)); do out+='0000:'; done
+	for i in ${t[@]+"${t[@]}"}; do out+=$(printf '%04x:' "0x$i"); done
+	echo "${out%:}"
 }
 
 # Stops what this file started, by pid. QEMU gets SIGTERM first: it then
