@@ -332,6 +332,21 @@ static int gateway6(struct qnet_nl *nl, const struct qnet_network *n, const stru
 	return r == -EEXIST ? 0 : r;
 }
 
+/* The host never takes router advertisements from guests: a guest's RA
+ * on the bridge would otherwise give the host an address and a default
+ * route through that guest whenever IPv6 forwarding is off (subnet6 =
+ * none) or the default accept_ra is 2. Before the bridge is up, so before
+ * any RA can arrive; no IPv6 in the kernel is nothing to do. */
+static int bridge_no_ra(const struct qnet_link *b)
+{
+	char path[PATH_MAX];
+	int r = qnet_sysctl_ipv6_conf_path(path, sizeof(path), b->name, "accept_ra");
+
+	if (r == 0)
+		r = qnet_sysctl_write(path, "0");
+	return r == -ENOENT ? 0 : r;
+}
+
 /*
  * Everything of network N after its state file and bridge B: the gateway
  * addresses, the bridge up, route_localnet, our table, forwarding, dnsmasq.
@@ -364,6 +379,8 @@ static int complete(struct qnet_nl *nl, const struct qnet_network *n, const stru
 					    "set subnet6 = none in [network %s]", n->name);
 		}
 	}
+	if (r == 0)
+		r = bridge_no_ra(b);
 	if (r == 0 && !(b->flags & IFF_UP))
 		r = qnet_link_set_up(nl, b->ifindex, true);
 	if (r == 0 && n->n_forwards)

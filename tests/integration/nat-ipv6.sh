@@ -254,9 +254,22 @@ t_eq "subnet6 = none: no IPv6 address on the bridge" "" \
 	"$(ip -j -6 addr show dev qnetbr0 scope global | jq -r '.[0].addr_info[]?.local')"
 t_eq "and IPv6 forwarding not turned on, accept_ra not touched, nothing said" "0 1 " \
 	"$(cat /proc/sys/net/ipv6/conf/all/forwarding) $(cat /proc/sys/net/ipv6/conf/qout0/accept_ra) $(cat "$T_TMP/up.err")"
+t_eq "the bridge takes no router advertisements from guests (accept_ra 0)" 0 \
+	"$(cat /proc/sys/net/ipv6/conf/qnetbr0/accept_ra)"
 t_eq "no IPv6 rules in the table" 0 \
 	"$(nft -j list table inet qnet-default | jq '[.nftables[] | select(.rule) | .rule.expr[] | select(.match?.left.payload.protocol? == "ip6")] | length')"
-"$QNET" down default
+# A rogue guest advertises itself as a router: with IPv6 forwarding off
+# the host would take an address and a default route through it.
+make_guest 4 52:54:00:00:76:0d
+in_ns "$G4" ip addr add 2001:db8:bad::2/64 dev eth0 nodad
+nsenter "--net=/proc/$G4/ns/net" -- /usr/sbin/dnsmasq --conf-file=/dev/null --keep-in-foreground \
+	--no-resolv --no-hosts --pid-file= --user=root --port=0 --interface=eth0 --enable-ra \
+	--dhcp-range=2001:db8:bad::,ra-only,64 </dev/null >>"$T_TMP/rogue.log" 2>&1 &
+t_on_exit "kill $!"
+rogue() { ip -6 addr show dev qnetbr0 | grep -q 2001:db8:bad || ip -6 route show default dev qnetbr0 | grep -q .; }
+t_check_fail "a guest's router advertisement gives the host no address or route" t_wait 5 rogue
+"$DOWN" vg4
+"$QNET" down default 2>/dev/null
 
 # --- bad input: one line naming file:line, nothing created ---
 bad() { # DESC REGEX CONF
