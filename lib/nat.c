@@ -323,8 +323,7 @@ static int gateway6(struct qnet_nl *nl, const struct qnet_network *n, const stru
 	char path[PATH_MAX];
 	int r = qnet_link_add_ipv6(nl, b->ifindex, &n->gateway6, 64);
 
-	if (r == -EACCES && snprintf(path, sizeof(path), "/proc/sys/net/ipv6/conf/%s/disable_ipv6", b->name) <
-					    (int)sizeof(path) &&
+	if (r == -EACCES && qnet_sysctl_ipv6_conf_path(path, sizeof(path), b->name, "disable_ipv6") == 0 &&
 	    qnet_sysctl_write(path, "0") == 0)
 		r = qnet_link_add_ipv6(nl, b->ifindex, &n->gateway6, 64);
 	if (r == -EOPNOTSUPP)
