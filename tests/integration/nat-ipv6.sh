@@ -93,15 +93,22 @@ ip link set qout1 netns "$OUTSIDE"
 ip link set qout0 up
 in_ns "$OUTSIDE" ip addr add "$OUT/64" dev qout1 nodad
 in_ns "$OUTSIDE" ip link set qout1 up
-router() { # start the outside's RA daemon (it sends a burst of RAs at start)
+# Both ends' link-local addresses past DAD before the router starts: a
+# router advertises from its link-local address, and a host takes RAs
+# only once its own is usable. Then an RA every 5 s, not only at start.
+ll_ready() { ! in_ns "$1" ip -6 addr show dev "$2" tentative | grep -q inet6 &&
+	in_ns "$1" ip -6 addr show dev "$2" scope link | grep -q inet6; }
+t_wait 20 ll_ready $$ qout0
+t_wait 20 ll_ready "$OUTSIDE" qout1
+router() { # start the outside's RA daemon
 	nsenter "--net=/proc/$OUTSIDE/ns/net" -- /usr/sbin/dnsmasq --conf-file=/dev/null --keep-in-foreground \
 		--no-resolv --no-hosts --pid-file= --user=root --port=0 --interface=qout1 --enable-ra \
-		--dhcp-range=2001:db8:ff::,ra-only,64 </dev/null >>"$T_TMP/router.log" 2>&1 &
+		--dhcp-range=2001:db8:ff::,ra-only,64 --ra-param=qout1,5,1800 </dev/null >>"$T_TMP/router.log" 2>&1 &
 	ROUTER=$!
 	t_on_exit "kill $ROUTER"
 }
 router
-t_check "the host learns its default route from the outside's RA (proto ra)" t_wait 20 has_ra_default
+t_check "the host learns its default route from the outside's RA (proto ra)" t_wait 30 has_ra_default
 HOST6=$(ip -j -6 addr show dev qout0 scope global | jq -r '[.[0].addr_info[] | .local // "" | select(startswith("2001:db8:ff:"))][0] // empty')
 t_match "and a SLAAC address" '^2001:db8:ff:0:' "$HOST6"
 t_eq "the uplink's accept_ra is 1 (the kernel's default)" 1 "$(cat /proc/sys/net/ipv6/conf/qout0/accept_ra)"
@@ -143,7 +150,7 @@ t_wait 5 t_pid_dead "$ROUTER"
 ip -6 route flush dev qout0 proto ra
 t_check_fail "(the RA default route removed by hand)" has_ra_default
 router
-t_check "a new RA from upstream is still accepted: the default route is back" t_wait 20 has_ra_default
+t_check "a new RA from upstream is still accepted: the default route is back" t_wait 30 has_ra_default
 
 # --- SLAAC, ping, NAT66 ---
 slaac() { addr6 "$G1" eth0 | grep -q "^$PREFIX:"; }
