@@ -13,8 +13,10 @@
 #            spawn floor (bench-nothing), each attaching a detached TAP; and
 #            "start", qemu-ifup --version: our start-up alone, no work
 #   scale    qemu-ifup with 0, 1000 and 4000 other links in the namespace
-#   nat      qemu-ifup-nat cold (first VM: bridge, nft table, dnsmasq) and
-#            warm (another VM already up) vs plain qemu-ifup
+#   nat      qemu-ifup-nat cold (first VM: bridge, nft table, dnsmasq) on
+#            the default network, dual-stack (its ULA /64, RA, DHCPv6,
+#            NAT66), vs the same bring-up IPv4-only (subnet6 = none), and
+#            warm (another VM already up), each vs plain qemu-ifup
 # Built with -Dbuildtype=release in build-bench/ unless QNET_BUILD is set.
 set -u
 # t_netns re-runs "$0" after the cd below: make it absolute first.
@@ -54,7 +56,7 @@ B=$QNET_BUILD
 SPAWN=$B/bench/bench-spawn
 IP=$(command -v ip)
 if [ "$QUICK" = 1 ]; then N_HELPER=10 N_IFUP=20 N_SCALE=20 N_COLD=3 N_WARM=10 SCALE=(0 100)
-else N_HELPER=200 N_IFUP=300 N_SCALE=200 N_COLD=20 N_WARM=200 SCALE=(0 1000 4000); fi
+else N_HELPER=200 N_IFUP=300 N_SCALE=200 N_COLD=50 N_WARM=200 SCALE=(0 1000 4000); fi
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 for f in "$SPAWN" "$B/bench/bench-nothing" "$B/bench/bench-tapfloor" "$B/helpers/qemu-ifup" \
@@ -101,12 +103,33 @@ run ifup -n "$N_IFUP" -r "$DETACH" \
 	debian="/etc/qemu-ifup bq0" tutorial="$TUTORIAL bq0" \
 	start="$B/helpers/qemu-ifup --version"
 
-echo "bench/run.sh: nat cold ($N_COLD) and warm ($N_WARM)" >&2
-ip tuntap add dev bq1 mode tap && ip tuntap add dev bq2 mode tap || die "cannot create TAPs"
+echo "bench/run.sh: nat cold ($N_COLD, dual-stack and IPv4-only) and warm ($N_WARM)" >&2
+ip tuntap add dev bq1 mode tap && ip tuntap add dev bq2 mode tap && ip tuntap add dev bq3 mode tap ||
+	die "cannot create TAPs"
 UPNAT=$B/helpers/qemu-ifup-nat DOWNNAT=$B/helpers/qemu-ifdown-nat
+# The default network is dual-stack (no qnet.conf says otherwise); its ULA
+# comes from the machine-id, so a host without one gets one of ours.
+if [ ! -r /etc/machine-id ]; then
+	echo 0123456789abcdef0123456789abcdef >"$T_TMP/machine-id"
+	export QNET_MACHINE_ID=$T_TMP/machine-id
+fi
+# The IPv4-only twin: the default network's settings but subnet6 = none, on
+# a subnet and bridge of its own (two networks never share them), picked by
+# instance name as a user would (qemu-ifup-nat@v4only).
+printf '[network v4only]\nsubnet = 10.0.79.0/24\nsubnet6 = none\n' >"$QNET_CONFDIR/qnet.conf"
+UP4=$T_TMP/qemu-ifup-nat@v4only DOWN4=$T_TMP/qemu-ifdown-nat@v4only
+ln -s "$UPNAT" "$UP4" && ln -s "$DOWNNAT" "$DOWN4" || die "cannot link the v4only instances"
+# Measure what the names say: one has an IPv6 gateway, the other none.
+has6() { [ -n "$(ip -6 -o addr show dev "$1" scope global 2>/dev/null)" ]; }
+"$UPNAT" bq1 || die "qemu-ifup-nat bq1 failed"
+has6 qnetbr0 || die "the default network came up without IPv6: no dual-stack bring-up to measure"
+"$DOWNNAT" bq1 || die "qemu-ifdown-nat bq1 failed"
+"$UP4" bq3 || die "qemu-ifup-nat@v4only bq3 failed"
+! has6 qnet-v4only || die "the subnet6 = none network came up with IPv6"
+"$DOWN4" bq3 || die "qemu-ifdown-nat@v4only bq3 failed"
 # cold: every call brings the network up; its reset takes it down again.
 run nat-cold -n "$N_COLD" -w 1 \
-	cold="$UPNAT bq1|$DOWNNAT bq1" ifup="$B/helpers/qemu-ifup bq0|$DETACH"
+	cold="$UPNAT bq1|$DOWNNAT bq1" cold-ipv4="$UP4 bq3|$DOWN4 bq3" ifup="$B/helpers/qemu-ifup bq0|$DETACH"
 "$UPNAT" bq2 || die "qemu-ifup-nat bq2 failed"
 run nat-warm -n "$N_WARM" \
 	warm="$UPNAT bq1|$IP link set dev bq1 nomaster down" ifup="$B/helpers/qemu-ifup bq0|$DETACH"
@@ -147,7 +170,7 @@ printf '%s' "$JSON" | jq -r 'def ms: . / 1000 * 100 | round / 100;
 	(.targets[] | "| \(.name) | \(.value * 100 | round / 100) | \(.op) \(.limit) | \(if .met then "met" else "NOT met" end) |"),
 	"",
 	"Beyond the spawn floor, median ms: qemu-ifup start-up alone \(.info.ifup_ms_beyond_floor.start * 100 | round / 100), qemu-ifup \(.info.ifup_ms_beyond_floor.ours * 100 | round / 100), tutorial \(.info.ifup_ms_beyond_floor.tutorial * 100 | round / 100), Debian'"'"'s \(.info.ifup_ms_beyond_floor.debian * 100 | round / 100).",
-	"NAT cold bring-up \(.info.nat_cold_ms * 100 | round / 100) ms (\(.info.nat_cold_over_ifup * 10 | round / 10)x plain qemu-ifup), warm attach \(.info.nat_warm_ms * 100 | round / 100) ms."'
+	"NAT cold bring-up \(.info.nat_cold_ms * 100 | round / 100) ms dual-stack (\(.info.nat_cold_over_ifup * 10 | round / 10)x plain qemu-ifup), \(.info.nat_cold_ipv4_ms * 100 | round / 100) ms IPv4-only; warm attach \(.info.nat_warm_ms * 100 | round / 100) ms."'
 echo
 if [ -n "$JSON_OUT" ]; then
 	printf '%s\n' "$JSON" >"$JSON_OUT"
