@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 	struct qnet_acl_subject who;
 	_cleanup_close_ int tap_fd = -1;
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
-	char tap[IFNAMSIZ], pbuf[QNET_PRINTABLE_SIZE], why_tap[QNET_REASON_MAX], why_bridge[QNET_REASON_MAX];
+	char tap[IFNAMSIZ], pbuf[QNET_IFNAME_PRINTABLE_SIZE], why_tap[QNET_REASON_MAX], why_bridge[QNET_REASON_MAX];
 	char requested[IFNAMSIZ + 16];
 	struct qnet_link bridge;
 	const char *real;
@@ -106,11 +106,11 @@ int main(int argc, char **argv)
 	 * CAP_SETGID permitted, not effective, until step 8 where we started
 	 * with it), nothing else from here. ---- */
 
-	if (!qnet_fd_is_unix_socket(args.fd))
+	if (!qnet_fdpass_is_unix_socket(args.fd))
 		return qnet_error("--fd=%d: not a Unix socket", args.fd);
 	why = qnet_ifname_invalid(args.bridge);
 	if (why)
-		return qnet_error("--br=%s: %s", qnet_printable(args.bridge, pbuf), why);
+		return qnet_error("--br=%s: %s", qnet_ifname_printable(args.bridge, pbuf), why);
 
 	/* The rules are about the bridge itself, so the kernel says which link
 	 * the name means (an alternative name resolves too) before anything is
@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 	qnet_nl_close(&nl);
 	qnet_audit(false, "uid=%u user=%s bridge=%s tap=%s%s %s", caller.uid,
 		   who.user ? who.user : "?", real, tap, requested, decision.reason);
-	r = qnet_fd_send(args.fd, tap_fd);
+	r = qnet_fdpass_send(args.fd, tap_fd);
 	if (r < 0)
 		return qnet_error("%s: cannot send TAP fd over --fd=%d: %s", tap, args.fd,
 				  strerror(-r));

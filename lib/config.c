@@ -65,7 +65,7 @@ static void report(struct parser *p, unsigned line, bool is_error, const char *f
 
 /* ---- names ---- */
 
-bool qnet_network_name_valid(const char *name)
+bool qnet_config_network_name_valid(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -167,7 +167,7 @@ static void enter_section(struct parser *p, const char *section)
 	while (*arg == ' ')
 		arg++;
 	if (strncmp(section, "network ", 8) == 0) {
-		if (!qnet_network_name_valid(arg)) {
+		if (!qnet_config_network_name_valid(arg)) {
 			report(p, p->section_line, true, "invalid network name '%s' (1-%d of A-Z a-z 0-9 - _)",
 			       arg, QNET_NAME_MAX);
 			return;
@@ -229,7 +229,7 @@ static void script_key(struct parser *p, const char *key, const char *value)
 	if (streq(key, "bridge"))
 		set_ifname(p, c->script_bridge, key, value);
 	else if (streq(key, "network")) {
-		if (!qnet_network_name_valid(value))
+		if (!qnet_config_network_name_valid(value))
 			report(p, p->line, true, "network: invalid network name '%s'", value);
 		else
 			snprintf(c->script_network, sizeof(c->script_network), "%s", value);
@@ -808,7 +808,7 @@ int qnet_config_load(const char *path, struct qnet_config **ret, qnet_diag_fn di
 	int r;
 
 	if (!path) {
-		r = qnet_path_join(def, sizeof(def), qnet_confdir(), "qnet.conf");
+		r = qnet_paths_join(def, sizeof(def), qnet_paths_confdir(), "qnet.conf");
 		if (r < 0)
 			return r;
 		path = def;

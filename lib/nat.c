@@ -93,7 +93,7 @@ static void notice(const char *fmt, ...)
 
 const char *qnet_nat_network_name(const char *argv0, const struct qnet_config *cfg)
 {
-	const char *name = qnet_program_instance(argv0);
+	const char *name = qnet_paths_program_instance(argv0);
 
 	if (!name)
 		name = secure_getenv("QNET_NETWORK");
@@ -451,7 +451,7 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why,
 	}
 	qnet_fault_point("nat-up-state-written");
 
-	r = qnet_bridge_create(nl, n->bridge, &ifindex);
+	r = qnet_link_bridge_create(nl, n->bridge, &ifindex);
 	if (r == 0)
 		r = qnet_link_get_by_index(nl, ifindex, &l);
 	if (r < 0)
@@ -515,7 +515,7 @@ static int lock_network(const char *network, char *why, size_t why_size)
 	int lock = qnet_lock_network(network);
 
 	if (lock < 0)
-		return qnet_because(why, why_size, lock, "cannot lock network %s in %s: %s", network, qnet_rundir(),
+		return qnet_because(why, why_size, lock, "cannot lock network %s in %s: %s", network, qnet_paths_rundir(),
 				    strerror(-lock));
 	return lock;
 }
@@ -564,7 +564,7 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 		return 0;
 	}
 	if (qnet_link_get(nl, bridge, &b) == 0 && b.is_bridge) {
-		ports = qnet_bridge_count_ports(nl, b.ifindex);
+		ports = qnet_link_bridge_count_ports(nl, b.ifindex);
 		if (ports < 0) {
 			qnet_lock_release(lock);
 			return qnet_because(why, why_size, ports, "cannot read ports of %s: %s", bridge, strerror(-ports));
@@ -580,7 +580,7 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 			 * same socket. */
 			struct port_names p = { NULL, 0 };
 
-			(void)qnet_bridge_foreach_port(nl, b.ifindex, collect_port, &p);
+			(void)qnet_link_bridge_foreach_port(nl, b.ifindex, collect_port, &p);
 			for (size_t i = 0; i < p.n; i++)
 				(void)qnet_port_detach(nl, p.name[i], NULL);
 			free(p.name);

@@ -2,7 +2,7 @@
 /*
  * Theory of operation. A NAT network's files are NAME.SUFFIX in RUNDIR (or
  * STATEDIR for what must survive a reboot), its table is qnet-NAME; NAME
- * is a valid network name (qnet_network_name_valid: no '/', no '.'), so a
+ * is a valid network name (qnet_config_network_name_valid: no '/', no '.'), so a
  * name is built from exactly one network and read back by splitting at
  * its first '.'. Recognising is the same rule run backwards: an entry or
  * table whose NAME is not a valid network name, or whose suffix is not one
@@ -43,23 +43,23 @@ static const struct {
 
 int qnet_state_path(char *buf, size_t size, const char *network, enum qnet_state_file what)
 {
-	return fitted(snprintf(buf, size, "%s/%s.%s", files[what].statedir ? qnet_statedir() : qnet_rundir(),
+	return fitted(snprintf(buf, size, "%s/%s.%s", files[what].statedir ? qnet_paths_statedir() : qnet_paths_rundir(),
 			       network, files[what].suffix), size);
 }
 
 int qnet_state_ip_forward_path(char *buf, size_t size)
 {
-	return qnet_path_join(buf, size, qnet_rundir(), "ip_forward.saved");
+	return qnet_paths_join(buf, size, qnet_paths_rundir(), "ip_forward.saved");
 }
 
 int qnet_state_ipv6_forward_path(char *buf, size_t size)
 {
-	return qnet_path_join(buf, size, qnet_rundir(), "ipv6_forward.saved");
+	return qnet_paths_join(buf, size, qnet_paths_rundir(), "ipv6_forward.saved");
 }
 
 int qnet_state_accept_ra_path(char *buf, size_t size)
 {
-	return qnet_path_join(buf, size, qnet_rundir(), "accept_ra.saved");
+	return qnet_paths_join(buf, size, qnet_paths_rundir(), "accept_ra.saved");
 }
 
 /* The first LEN bytes of S, if they are a network name, into NETWORK (may be NULL). */
@@ -71,7 +71,7 @@ static bool network_part(const char *s, size_t len, char network[QNET_NAME_MAX +
 		return false;
 	memcpy(name, s, len);
 	name[len] = '\0';
-	if (!qnet_network_name_valid(name))
+	if (!qnet_config_network_name_valid(name))
 		return false;
 	if (network)
 		memcpy(network, name, len + 1);
@@ -129,7 +129,7 @@ int qnet_state_bridge(const char *network, char bridge[IFNAMSIZ])
 
 int qnet_state_foreach(int (*fn)(const char *network, void *userdata), void *userdata)
 {
-	DIR *d = opendir(qnet_rundir());
+	DIR *d = opendir(qnet_paths_rundir());
 	struct dirent *e;
 	int r = 0;
 

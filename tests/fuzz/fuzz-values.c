@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1);
-	char printable[QNET_PRINTABLE_SIZE];
+	char printable[QNET_IFNAME_PRINTABLE_SIZE];
 	struct qnet_forward f;
 	struct in_addr a;
 	struct in6_addr a6;
@@ -30,7 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	(void)qnet_ifname_invalid(s);
-	(void)qnet_printable(s, printable);
+	(void)qnet_ifname_printable(s, printable);
 	(void)qnet_addr_parse_ipv4(s, &a);
 	if (qnet_addr_parse_ipv4_cidr(s, &a, &prefix) == 0) {
 		const char *cidr;
@@ -44,7 +44,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)qnet_addr_parse_forward(s, &f);
 	(void)qnet_parse_bool(s, &b);
 	(void)qnet_parse_uint(s, ULONG_MAX, &n);
-	(void)qnet_network_name_valid(s);
+	(void)qnet_config_network_name_valid(s);
 	free(s);
 	return 0;
 }
