@@ -37,6 +37,11 @@ int qnet_addr_parse_mac(const char *s, uint8_t mac[6]);
 /* "tcp|udp HOSTPORT GUESTIP:PORT", blank-separated, ports 1..65535. */
 int qnet_addr_parse_forward(const char *s, struct qnet_forward *ret);
 
+/* MAC as "xx:xx:xx:xx:xx:xx", lower case, the way sysfs, ip(8) and
+ * dnsmasq's files write it, into OUT; returns OUT. */
+#define QNET_ADDR_MAC_SIZE 18
+const char *qnet_addr_format_mac(const uint8_t mac[6], char out[QNET_ADDR_MAC_SIZE]);
+
 /* The netmask of a PREFIX (0..32) bit prefix, in host byte order. */
 uint32_t qnet_addr_ipv4_mask(unsigned prefix);
 /* Do A/PA and B/PB share any address? */

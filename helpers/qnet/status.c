@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
 #include "config.h"
 #include "dnsmasq.h"
 #include "json.h"
@@ -69,11 +70,6 @@ static int add_bridge(struct status *s, const char *name, unsigned role)
 	return 0;
 }
 
-static void format_mac(const uint8_t m[6], char out[18])
-{
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
 static const char *ipv4(struct in_addr a, char out[INET_ADDRSTRLEN])
 {
 	return inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN);
@@ -82,13 +78,13 @@ static const char *ipv4(struct in_addr a, char out[INET_ADDRSTRLEN])
 static int print_port(const struct qnet_link *port, void *userdata)
 {
 	struct status *s = userdata;
-	char mac[18];
+	char mac[QNET_ADDR_MAC_SIZE];
 
 	if (!s->json) {
 		fprintf(s->out, " %s", port->name);
 		return 0;
 	}
-	format_mac(port->mac, mac);
+	qnet_addr_format_mac(port->mac, mac);
 	qnet_json_object_begin(&s->j);
 	qnet_json_member_string(&s->j, "name", port->name);
 	qnet_json_member_int(&s->j, "ifindex", port->ifindex);
@@ -157,7 +153,7 @@ static const char *proto_name(uint8_t proto)
 static void print_network_json(struct status *s, const struct qnet_network *n, bool up, pid_t pid,
 			       const struct qnet_lease *leases, size_t n_leases)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4], mac[18];
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], cidr[INET_ADDRSTRLEN + 4], mac[QNET_ADDR_MAC_SIZE];
 	struct qnet_json *j = &s->j;
 
 	snprintf(cidr, sizeof(cidr), "%s/%u", ipv4(n->subnet, a), n->prefix);
@@ -178,7 +174,7 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 	qnet_json_key(j, "hosts");
 	qnet_json_array_begin(j);
 	for (size_t i = 0; i < n->n_hosts; i++) {
-		format_mac(n->hosts[i].mac, mac);
+		qnet_addr_format_mac(n->hosts[i].mac, mac);
 		qnet_json_object_begin(j);
 		qnet_json_member_string(j, "mac", mac);
 		qnet_json_member_string(j, "ip", ipv4(n->hosts[i].ip, a));
@@ -202,7 +198,7 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 	qnet_json_key(j, "leases");
 	qnet_json_array_begin(j);
 	for (size_t i = 0; i < n_leases; i++) {
-		format_mac(leases[i].mac, mac);
+		qnet_addr_format_mac(leases[i].mac, mac);
 		qnet_json_object_begin(j);
 		qnet_json_member_string(j, "mac", mac);
 		qnet_json_member_string(j, "ip", ipv4(leases[i].ip, a));
@@ -217,7 +213,7 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 static void print_network_text(struct status *s, const struct qnet_network *n, bool up, pid_t pid,
 			       const struct qnet_lease *leases, size_t n_leases)
 {
-	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], mac[18];
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], mac[QNET_ADDR_MAC_SIZE];
 
 	fprintf(s->out, "network %s: %s, bridge %s, subnet %s/%u, gateway %s", n->name, up ? "up" : "down",
 		n->bridge, ipv4(n->subnet, a), n->prefix, ipv4(n->gateway, b));
@@ -226,7 +222,7 @@ static void print_network_text(struct status *s, const struct qnet_network *n, b
 	else
 		fprintf(s->out, up ? ", dnsmasq not running\n" : "\n");
 	for (size_t i = 0; i < n->n_hosts; i++) {
-		format_mac(n->hosts[i].mac, mac);
+		qnet_addr_format_mac(n->hosts[i].mac, mac);
 		fprintf(s->out, "  host %s %s %s\n", mac, ipv4(n->hosts[i].ip, a), n->hosts[i].name);
 	}
 	for (size_t i = 0; i < n->n_forwards; i++) {
@@ -242,7 +238,7 @@ static void print_network_text(struct status *s, const struct qnet_network *n, b
 
 		if (leases[i].expiry && gmtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		format_mac(leases[i].mac, mac);
+		qnet_addr_format_mac(leases[i].mac, mac);
 		fprintf(s->out, "  lease %s %s %s expires %s\n", mac, ipv4(leases[i].ip, a),
 			leases[i].hostname[0] ? leases[i].hostname : "-", when);
 	}
