@@ -3,8 +3,9 @@
  * The privilege sequence of a program that needs CAP_NET_ADMIN and nothing
  * else (qemu-bridge-helper; DESIGN §5). Call the stages in this order, each
  * exactly once; each one returns 0 or -errno and the program must exit on
- * failure. See caps.c for the theory of operation. At the end: reading a
- * file's capabilities, for `qnet doctor`.
+ * failure. See caps.c for the theory of operation. At the end: running a
+ * function as another user, for `qnet check`, and reading a file's
+ * capabilities, for `qnet doctor`.
  */
 #pragma once
 
@@ -47,6 +48,18 @@ int qnet_caps_close_fds(int keep);
  *    supplementary groups and CAP_SETGID where we hold it. *dropped says
  *    whether it was possible (not with only cap_net_admin+ep). */
 int qnet_caps_drop_groups(bool *dropped);
+
+/*
+ * Not a stage of the above, and not for the helper: run FN(OUT, USERDATA)
+ * in a child process whose real, effective and saved ids and supplementary
+ * groups are WHO's, with no capability left, so that what FN reads it
+ * reads exactly as that user would (`qnet check --user`, run by root). FN
+ * fills the SIZE bytes at OUT and returns 0 or -errno; they come back
+ * through a pipe. Returns 0 with OUT filled, -EPERM if the child could not
+ * take WHO's ids, -EIO if FN failed or the child died, or -errno.
+ */
+int qnet_caps_run_as(const struct qnet_caller *who, int (*fn)(void *out, void *userdata), void *userdata,
+		     void *out, size_t size);
 
 /* What a file's security.capability attribute grants, as `qnet doctor`
  * judges how the helper is installed. */
