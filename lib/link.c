@@ -240,7 +240,7 @@ int qnet_link_delete(struct qnet_nl *nl, int ifindex)
 	return request(nl, msg);
 }
 
-int qnet_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex)
+int qnet_link_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex)
 {
 	_cleanup_msg_ struct nl_msg *msg =
 		link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, AF_UNSPEC, 0);
@@ -267,7 +267,7 @@ int qnet_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex)
 
 struct port_walk {
 	int bridge;
-	qnet_port_fn fn;
+	qnet_link_port_fn fn;
 	void *userdata;
 	int result;
 };
@@ -289,7 +289,7 @@ static int port_msg(struct nl_msg *msg, void *arg)
 	return w->result ? NL_STOP : NL_OK;
 }
 
-int qnet_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_port_fn fn, void *userdata)
+int qnet_link_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_link_port_fn fn, void *userdata)
 {
 	_cleanup_msg_ struct nl_msg *msg = link_msg(RTM_GETLINK, NLM_F_DUMP, AF_UNSPEC, 0);
 	struct port_walk w = { .bridge = bridge, .fn = fn, .userdata = userdata };
@@ -308,15 +308,15 @@ static int count_one(const struct qnet_link *port, void *userdata)
 	return 0;
 }
 
-int qnet_bridge_count_ports(struct qnet_nl *nl, int bridge)
+int qnet_link_bridge_count_ports(struct qnet_nl *nl, int bridge)
 {
 	int n = 0, r;
 
-	r = qnet_bridge_foreach_port(nl, bridge, count_one, &n);
+	r = qnet_link_bridge_foreach_port(nl, bridge, count_one, &n);
 	return r < 0 ? r : n;
 }
 
-int qnet_bridge_port_set_isolated(struct qnet_nl *nl, int ifindex, bool isolated)
+int qnet_link_bridge_port_set_isolated(struct qnet_nl *nl, int ifindex, bool isolated)
 {
 	_cleanup_msg_ struct nl_msg *msg = link_msg(RTM_SETLINK, NLM_F_ACK, AF_BRIDGE, ifindex);
 	struct nlattr *protinfo;

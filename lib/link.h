@@ -74,11 +74,11 @@ int qnet_link_set_mac(struct qnet_nl *nl, int ifindex, const uint8_t mac[6]);
 int qnet_link_delete(struct qnet_nl *nl, int ifindex);
 
 /* Create bridge NAME (down, no ports). -EEXIST if a link of that name exists. */
-int qnet_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex);
+int qnet_link_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex);
 /* Ports of a bridge, from the kernel (a dump filtered by IFLA_MASTER). */
-typedef int (*qnet_port_fn)(const struct qnet_link *port, void *userdata);
-int qnet_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_port_fn fn, void *userdata);
-int qnet_bridge_count_ports(struct qnet_nl *nl, int bridge);
-int qnet_bridge_port_set_isolated(struct qnet_nl *nl, int ifindex, bool isolated);
+typedef int (*qnet_link_port_fn)(const struct qnet_link *port, void *userdata);
+int qnet_link_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_link_port_fn fn, void *userdata);
+int qnet_link_bridge_count_ports(struct qnet_nl *nl, int bridge);
+int qnet_link_bridge_port_set_isolated(struct qnet_nl *nl, int ifindex, bool isolated);
 
 int qnet_link_add_ipv4(struct qnet_nl *nl, int ifindex, struct in_addr addr, unsigned prefix);

@@ -229,7 +229,7 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why,
 	}
 	qnet_fault_point("nat-up-state-written");
 
-	r = qnet_bridge_create(nl, n->bridge, &ifindex);
+	r = qnet_link_bridge_create(nl, n->bridge, &ifindex);
 	if (r == 0)
 		r = qnet_link_get_by_index(nl, ifindex, &l);
 	if (r < 0)
@@ -342,7 +342,7 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 		return 0;
 	}
 	if (qnet_link_get(nl, bridge, &b) == 0 && b.is_bridge) {
-		ports = qnet_bridge_count_ports(nl, b.ifindex);
+		ports = qnet_link_bridge_count_ports(nl, b.ifindex);
 		if (ports < 0) {
 			qnet_lock_release(lock);
 			return qnet_because(why, why_size, ports, "cannot read ports of %s: %s", bridge, strerror(-ports));
@@ -358,7 +358,7 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 			 * same socket. */
 			struct port_names p = { NULL, 0 };
 
-			(void)qnet_bridge_foreach_port(nl, b.ifindex, collect_port, &p);
+			(void)qnet_link_bridge_foreach_port(nl, b.ifindex, collect_port, &p);
 			for (size_t i = 0; i < p.n; i++)
 				(void)qnet_port_detach(nl, p.name[i], NULL);
 			free(p.name);

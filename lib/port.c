@@ -98,7 +98,7 @@ int qnet_port_attach(struct qnet_nl *nl, const char *tap, const struct qnet_link
 	}
 	qnet_fault_point("port-attached-down");
 	if (isolated) {
-		r = qnet_bridge_port_set_isolated(nl, t.ifindex, true);
+		r = qnet_link_bridge_port_set_isolated(nl, t.ifindex, true);
 		if (r < 0) {
 			restore(nl, &t);
 			return qnet_because(why, why_size, r, "cannot isolate port on %s: %s", bridge->name,

@@ -279,7 +279,7 @@ static int check_one_bridge(struct doctor *d, const char *name, const char *role
 		       l.kind[0] ? l.kind : "non-bridge", role);
 		return 0;
 	}
-	ports = qnet_bridge_count_ports(&d->nl, l.ifindex);
+	ports = qnet_link_bridge_count_ports(&d->nl, l.ifindex);
 	if (!(l.flags & IFF_UP)) {
 		snprintf(fix, sizeof(fix), "ip link set %s up", name);
 		report(d, WARN, check, fix, "is down (%s)", role);
@@ -333,7 +333,7 @@ static void check_bridges(struct doctor *d)
 			       l.kind[0] ? l.kind : "non-bridge");
 		else
 			report(d, OK, check, NULL, "up on bridge %s, %d ports", n->bridge,
-			       qnet_bridge_count_ports(&d->nl, l.ifindex));
+			       qnet_link_bridge_count_ports(&d->nl, l.ifindex));
 	}
 }
 

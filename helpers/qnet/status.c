@@ -134,7 +134,7 @@ static int print_bridge(struct status *s, const struct bridge_entry *b)
 		else
 			fprintf(s->out, "): %s, mtu %u, ports:", l.flags & IFF_UP ? "up" : "down", l.mtu);
 	}
-	r = is_bridge ? qnet_bridge_foreach_port(&s->nl, l.ifindex, print_port, s) : 0;
+	r = is_bridge ? qnet_link_bridge_foreach_port(&s->nl, l.ifindex, print_port, s) : 0;
 	if (s->json) {
 		qnet_json_array_end(&s->j);
 		qnet_json_object_end(&s->j);
