@@ -42,13 +42,13 @@ int bridge_helper_parse_args(int argc, char **argv, struct args *a, char *why, s
 		} else if (!strncmp(arg, "--br=", 5) && !a->bridge) {
 			a->bridge = arg + 5;
 		} else if (!strncmp(arg, "--fd=", 5) && !seen_fd) {
-			char pbuf[QNET_PRINTABLE_SIZE];
+			char pbuf[QNET_IFNAME_PRINTABLE_SIZE];
 
 			seen_fd = true;
 			a->fd = bridge_helper_parse_fd(arg + 5);
 			if (a->fd < 0)
 				return qnet_because(why, why_size, -EINVAL, "--fd=%s: not a file descriptor number >= 3",
-						    qnet_printable(arg + 5, pbuf));
+						    qnet_ifname_printable(arg + 5, pbuf));
 		} else {
 			return qnet_because(why, why_size, -EINVAL, USAGE);
 		}

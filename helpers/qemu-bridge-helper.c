@@ -57,7 +57,7 @@ int main(int argc, char **argv)
 	struct qnet_acl_subject who;
 	_cleanup_close_ int tap_fd = -1;
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
-	char tap[IFNAMSIZ], pbuf[QNET_PRINTABLE_SIZE], why_tap[QNET_REASON_MAX], why_bridge[QNET_REASON_MAX];
+	char tap[IFNAMSIZ], pbuf[QNET_IFNAME_PRINTABLE_SIZE], why_tap[QNET_REASON_MAX], why_bridge[QNET_REASON_MAX];
 	char requested[IFNAMSIZ + 16];
 	struct qnet_link bridge;
 	const char *real;
@@ -110,7 +110,7 @@ int main(int argc, char **argv)
 		return qnet_error("--fd=%d: not a Unix socket", args.fd);
 	why = qnet_ifname_invalid(args.bridge);
 	if (why)
-		return qnet_error("--br=%s: %s", qnet_printable(args.bridge, pbuf), why);
+		return qnet_error("--br=%s: %s", qnet_ifname_printable(args.bridge, pbuf), why);
 
 	/* The rules are about the bridge itself, so the kernel says which link
 	 * the name means (an alternative name resolves too) before anything is

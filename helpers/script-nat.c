@@ -15,7 +15,7 @@
 static int run(int argc, char **argv, bool up)
 {
 	_cleanup_config_ struct qnet_config *cfg = NULL;
-	char why[QNET_REASON_MAX] = "", safe[QNET_PRINTABLE_SIZE];
+	char why[QNET_REASON_MAX] = "", safe[QNET_IFNAME_PRINTABLE_SIZE];
 	const char *network;
 	int r;
 
@@ -26,7 +26,7 @@ static int run(int argc, char **argv, bool up)
 		return 1;
 	network = qnet_nat_network_name(argv[0], cfg);
 	if (!qnet_network_name_valid(network))
-		return qnet_error("network '%s': invalid name", qnet_printable(network, safe));
+		return qnet_error("network '%s': invalid name", qnet_ifname_printable(network, safe));
 	r = up ? qnet_nat_ifup(cfg, network, argv[1], why, sizeof(why))
 	       : qnet_nat_ifdown(cfg, network, argv[1], why, sizeof(why));
 	if (r < 0)

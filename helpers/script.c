@@ -16,17 +16,17 @@
 
 static bool valid_name(const char *what, const char *name)
 {
-	char safe[QNET_PRINTABLE_SIZE];
+	char safe[QNET_IFNAME_PRINTABLE_SIZE];
 	const char *bad = qnet_ifname_invalid(name);
 
 	if (bad)
-		qnet_error("%s '%s': %s", what, qnet_printable(name, safe), bad);
+		qnet_error("%s '%s': %s", what, qnet_ifname_printable(name, safe), bad);
 	return !bad;
 }
 
 int script_start(const char *synopsis, int max_operands, int argc, char **argv)
 {
-	char safe[QNET_PRINTABLE_SIZE];
+	char safe[QNET_IFNAME_PRINTABLE_SIZE];
 
 	qnet_log_init(argv[0]);
 	if (argc == 2 && (streq(argv[1], "--help") || streq(argv[1], "-h"))) {
@@ -41,7 +41,7 @@ int script_start(const char *synopsis, int max_operands, int argc, char **argv)
 	 * TAP to create a network for. */
 	for (int i = 1; i < argc; i++)
 		if (argv[i][0] == '-')
-			return qnet_error("unknown option '%s' (usage: %s %s)", qnet_printable(argv[i], safe),
+			return qnet_error("unknown option '%s' (usage: %s %s)", qnet_ifname_printable(argv[i], safe),
 				          qnet_log_program(), synopsis);
 	if (argc < 2 || argc > 1 + max_operands)
 		return qnet_error("usage: %s %s (QEMU passes the TAP's name)", qnet_log_program(), synopsis);

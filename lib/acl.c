@@ -142,7 +142,7 @@ static int parse_file(struct parser *p, const char *path, const char *from, unsi
 static int parse_line(struct parser *p, char *line, const char *file, size_t file_index,
 		      unsigned lineno)
 {
-	char pbuf[QNET_PRINTABLE_SIZE];
+	char pbuf[QNET_IFNAME_PRINTABLE_SIZE];
 	char *cmd, *arg, *end;
 	const char *why;
 
@@ -157,7 +157,7 @@ static int parse_line(struct parser *p, char *line, const char *file, size_t fil
 	if (!arg)
 		arg = strchr(cmd, '\t');
 	if (!arg) {
-		acl_error(p, file, lineno, "'%s' has no argument", qnet_printable(cmd, pbuf));
+		acl_error(p, file, lineno, "'%s' has no argument", qnet_ifname_printable(cmd, pbuf));
 		return 0;
 	}
 	*arg++ = '\0';
@@ -177,14 +177,14 @@ static int parse_line(struct parser *p, char *line, const char *file, size_t fil
 		 * which the caller chooses. */
 		if (arg[0] != '/') {
 			acl_error(p, file, lineno, "include %s: path must be absolute",
-				  qnet_printable(arg, pbuf));
+				  qnet_ifname_printable(arg, pbuf));
 			return 0;
 		}
 		return parse_file(p, arg, file, lineno);
 	}
 
 	if (!streq(cmd, "allow") && !streq(cmd, "deny")) {
-		acl_error(p, file, lineno, "unknown command '%s'", qnet_printable(cmd, pbuf));
+		acl_error(p, file, lineno, "unknown command '%s'", qnet_ifname_printable(cmd, pbuf));
 		return 0;
 	}
 	if (!*arg) {
@@ -197,7 +197,7 @@ static int parse_line(struct parser *p, char *line, const char *file, size_t fil
 				file_index, lineno);
 	why = qnet_ifname_invalid(arg);
 	if (why) {
-		acl_error(p, file, lineno, "%s '%s': %s", cmd, qnet_printable(arg, pbuf), why);
+		acl_error(p, file, lineno, "%s '%s': %s", cmd, qnet_ifname_printable(arg, pbuf), why);
 		return 0;
 	}
 	return add_rule(p->acl, streq(cmd, "allow") ? RULE_ALLOW : RULE_DENY, arg, file_index,
@@ -246,7 +246,7 @@ static int parse_stream(struct parser *p, FILE *f, const char *file)
 /* FROM:FROM_LINE is the include line that named PATH (NULL for bridge.conf). */
 static int parse_file(struct parser *p, const char *path, const char *from, unsigned from_line)
 {
-	char pbuf[QNET_PRINTABLE_SIZE], dbuf[QNET_PRINTABLE_SIZE];
+	char pbuf[QNET_IFNAME_PRINTABLE_SIZE], dbuf[QNET_IFNAME_PRINTABLE_SIZE];
 	_cleanup_fclose_ FILE *f = NULL;
 	struct qnet_file_refusal why;
 	struct stat st;
@@ -254,7 +254,7 @@ static int parse_file(struct parser *p, const char *path, const char *from, unsi
 
 	if (from && p->depth >= QNET_ACL_MAX_DEPTH) {
 		acl_error(p, from, from_line, "include %s: nested deeper than %d",
-			  qnet_printable(path, pbuf), QNET_ACL_MAX_DEPTH);
+			  qnet_ifname_printable(path, pbuf), QNET_ACL_MAX_DEPTH);
 		return 0;
 	}
 	r = qnet_file_open_trusted(path, &f, &why);
@@ -265,10 +265,10 @@ static int parse_file(struct parser *p, const char *path, const char *from, unsi
 			return -ENOENT;
 		/* A directory at fault is named: it is what the admin must fix. */
 		if (from && why.dir)
-			acl_error(p, from, from_line, "include %s: %s: %s", qnet_printable(path, pbuf),
-				  qnet_printable(why.where, dbuf), qnet_file_refusal_reason(&why, r));
+			acl_error(p, from, from_line, "include %s: %s: %s", qnet_ifname_printable(path, pbuf),
+				  qnet_ifname_printable(why.where, dbuf), qnet_file_refusal_reason(&why, r));
 		else if (from)
-			acl_error(p, from, from_line, "include %s: %s", qnet_printable(path, pbuf),
+			acl_error(p, from, from_line, "include %s: %s", qnet_ifname_printable(path, pbuf),
 				  qnet_file_refusal_reason(&why, r));
 		else
 			acl_error(p, why.where, 0, "%s", qnet_file_refusal_reason(&why, r));
@@ -281,7 +281,7 @@ static int parse_file(struct parser *p, const char *path, const char *from, unsi
 	for (unsigned i = 0; from && i <= p->depth; i++)
 		if (p->open[i].dev == st.st_dev && p->open[i].ino == st.st_ino) {
 			acl_error(p, from, from_line, "include %s: include loop",
-				  qnet_printable(path, pbuf));
+				  qnet_ifname_printable(path, pbuf));
 			return 0;
 		}
 	if (from)
@@ -480,14 +480,14 @@ static const char *grant_match(char **list, const struct qnet_acl_subject *who, 
 static void decide(struct qnet_acl_decision *out, bool allowed, const char *file, unsigned line,
 		   const char *rule)
 {
-	char pbuf[QNET_PRINTABLE_SIZE];
+	char pbuf[QNET_IFNAME_PRINTABLE_SIZE];
 
 	out->allowed = allowed;
 	snprintf(out->file, sizeof(out->file), "%s", file);
 	out->line = line;
 	snprintf(out->rule, sizeof(out->rule), "%s", rule);
 	snprintf(out->reason, sizeof(out->reason), "%s by %s:%u (%s)",
-		 allowed ? "allowed" : "denied", file, line, qnet_printable(rule, pbuf));
+		 allowed ? "allowed" : "denied", file, line, qnet_ifname_printable(rule, pbuf));
 }
 
 static void deny_because(struct qnet_acl_decision *out, const char *fmt, ...)
@@ -528,7 +528,7 @@ static bool grant_decides(struct qnet_acl_decision *out, const struct qnet_confi
 			  const struct qnet_grant *g, const struct qnet_acl_subject *who,
 			  const char *key, char **list, bool is_deny, bool groups)
 {
-	char text[64], pbuf[QNET_PRINTABLE_SIZE], why[QNET_REASON_MAX];
+	char text[64], pbuf[QNET_IFNAME_PRINTABLE_SIZE], why[QNET_REASON_MAX];
 	const char *entry;
 	int err;
 
@@ -537,7 +537,7 @@ static bool grant_decides(struct qnet_acl_decision *out, const struct qnet_confi
 		return false;
 	if (err < 0) {
 		qnet_log_format_location(why, sizeof(why), cfg->path, g->line, "%s %s: cannot look it up: %s",
-					 key, qnet_printable(entry, pbuf), strerror(-err));
+					 key, qnet_ifname_printable(entry, pbuf), strerror(-err));
 		deny_because(out, "%s", why);
 		return true;
 	}
@@ -568,7 +568,7 @@ int qnet_acl_evaluate(const struct qnet_acl *acl, const struct qnet_config *cfg,
 		      const struct qnet_acl_subject *who, const char *bridge,
 		      struct qnet_acl_decision *out)
 {
-	char pbuf[QNET_PRINTABLE_SIZE], text[64];
+	char pbuf[QNET_IFNAME_PRINTABLE_SIZE], text[64];
 	const struct qnet_grant *g = NULL;
 	const struct rule *allow = NULL;
 	const char *why;
@@ -582,7 +582,7 @@ int qnet_acl_evaluate(const struct qnet_acl *acl, const struct qnet_config *cfg,
 	}
 	why = qnet_ifname_invalid(bridge);
 	if (why) {
-		deny_because(out, "bridge '%s': %s", qnet_printable(bridge, pbuf), why);
+		deny_because(out, "bridge '%s': %s", qnet_ifname_printable(bridge, pbuf), why);
 		return 0;
 	}
 	if (acl && acl->n_errors) {
@@ -681,7 +681,7 @@ int qnet_acl_decide_link(const struct qnet_acl_subject *who, const char *request
 	_cleanup_config_ struct qnet_config *cfg = NULL;
 	_cleanup_acl_ struct qnet_acl *acl = NULL;
 	struct qnet_acl_decision as_real;
-	char pbuf[QNET_PRINTABLE_SIZE];
+	char pbuf[QNET_IFNAME_PRINTABLE_SIZE];
 	bool isolated;
 	int r;
 
@@ -710,7 +710,7 @@ int qnet_acl_decide_link(const struct qnet_acl_subject *who, const char *request
 
 		snprintf(why, sizeof(why), "%s", no->reason);
 		deny_because(out, "%s is an alternative name of bridge %s, and the rules judge them differently: %s",
-			     qnet_printable(requested, pbuf), real, why);
+			     qnet_ifname_printable(requested, pbuf), real, why);
 		return 0;
 	}
 	isolated = out->isolated || as_real.isolated;

@@ -25,18 +25,18 @@ const char *qnet_ifname_invalid(const char *name)
 	return NULL;
 }
 
-const char *qnet_printable(const char *in, char out[QNET_PRINTABLE_SIZE])
+const char *qnet_ifname_printable(const char *in, char out[QNET_IFNAME_PRINTABLE_SIZE])
 {
 	size_t i = 0;
 
 	if (!in)
 		in = "(null)";
 	/* The last 4 bytes are for "..." and the NUL. */
-	for (; i < QNET_PRINTABLE_SIZE - 4 && in[i]; i++) {
+	for (; i < QNET_IFNAME_PRINTABLE_SIZE - 4 && in[i]; i++) {
 		unsigned char c = (unsigned char)in[i];
 		out[i] = (c < ' ' || c >= 0x7f) ? '?' : (char)c;
 	}
-	if (i == QNET_PRINTABLE_SIZE - 4 && in[i]) {
+	if (i == QNET_IFNAME_PRINTABLE_SIZE - 4 && in[i]) {
 		memcpy(out + i, "...", 3);
 		i += 3;
 	}

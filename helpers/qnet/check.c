@@ -72,7 +72,7 @@ static void check_networks(const struct qnet_config *cfg, struct sink *ud)
 static void check_deny_list(const struct qnet_config *cfg, const struct qnet_grant *g, const char *key,
 			    char **list, const unsigned *lines, bool groups, struct sink *ud)
 {
-	char msg[256], pbuf[QNET_PRINTABLE_SIZE];
+	char msg[256], pbuf[QNET_IFNAME_PRINTABLE_SIZE];
 
 	for (size_t i = 0; list && list[i]; i++) {
 		int r = qnet_acl_entry_resolves(list[i], groups);
@@ -81,11 +81,11 @@ static void check_deny_list(const struct qnet_config *cfg, const struct qnet_gra
 			continue;
 		if (r == 0)
 			snprintf(msg, sizeof(msg), "[bridge %s]: %s %s: no such %s: this entry denies nobody",
-				 g->bridge, key, qnet_printable(list[i], pbuf), groups ? "group" : "user");
+				 g->bridge, key, qnet_ifname_printable(list[i], pbuf), groups ? "group" : "user");
 		else
 			snprintf(msg, sizeof(msg), "[bridge %s]: %s %s: cannot look it up (%s): the helper denies "
 				 "everyone on this bridge while that lasts", g->bridge, key,
-				 qnet_printable(list[i], pbuf), strerror(-r));
+				 qnet_ifname_printable(list[i], pbuf), strerror(-r));
 		print_diag(ud, cfg->path, lines ? lines[i] : g->line, false, msg);
 	}
 }

@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	char *s = malloc(size + 1);
-	char printable[QNET_PRINTABLE_SIZE];
+	char printable[QNET_IFNAME_PRINTABLE_SIZE];
 	struct qnet_forward f;
 	struct in_addr a;
 	unsigned prefix;
@@ -29,7 +29,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	memcpy(s, data, size);
 	s[size] = '\0';
 	(void)qnet_ifname_invalid(s);
-	(void)qnet_printable(s, printable);
+	(void)qnet_ifname_printable(s, printable);
 	(void)qnet_addr_parse_ipv4(s, &a);
 	if (qnet_addr_parse_ipv4_cidr(s, &a, &prefix) == 0) {
 		const char *cidr;

@@ -5,7 +5,7 @@
 
 int main(void)
 {
-	char buf[QNET_PRINTABLE_SIZE];
+	char buf[QNET_IFNAME_PRINTABLE_SIZE];
 
 	ok(qnet_ifname_invalid("tap0") == NULL, "tap0 is valid");
 	ok(qnet_ifname_invalid("abcdefghijklmno") == NULL, "15 bytes is valid");
@@ -22,8 +22,8 @@ int main(void)
 	ok(qnet_ifname_invalid(".") != NULL && qnet_ifname_invalid("..") != NULL, ". and .. are refused");
 	ok(qnet_ifname_invalid("tap-1_x.y") == NULL, "- _ . are allowed");
 
-	is_str(qnet_printable("a\nb", buf), "a?b", "control bytes print as ?");
-	is_str(qnet_printable("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", buf),
+	is_str(qnet_ifname_printable("a\nb", buf), "a?b", "control bytes print as ?");
+	is_str(qnet_ifname_printable("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", buf),
 	       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...", "long input is cut with ...");
 
 	is_str(qnet_program_instance("/usr/libexec/qnet/qemu-ifup@br1"), "br1", "instance from program name");
