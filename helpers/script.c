@@ -83,7 +83,7 @@ static int default_route_bridge(struct qnet_nl *nl, const char *tap, char bridge
 static int choose_bridge(struct qnet_nl *nl, int argc, char **argv, char bridge[IFNAMSIZ])
 {
 	_cleanup_config_ struct qnet_config *cfg = NULL;
-	const char *choice = argc > 2 ? argv[2] : qnet_program_instance(argv[0]);
+	const char *choice = argc > 2 ? argv[2] : qnet_paths_program_instance(argv[0]);
 
 	/* An empty QNET_BRIDGE is unset; an empty BRIDGE argument is an error. */
 	if (!choice) {

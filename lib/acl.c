@@ -646,9 +646,9 @@ static int load_rules(struct qnet_acl **acl, struct qnet_config **cfg, struct qn
 	char path[PATH_MAX];
 	int r;
 
-	r = qnet_path_join(path, sizeof(path), qnet_confdir(), "bridge.conf");
+	r = qnet_paths_join(path, sizeof(path), qnet_paths_confdir(), "bridge.conf");
 	if (r < 0) {
-		deny_because(out, "%s/bridge.conf: %s", qnet_confdir(), strerror(-r));
+		deny_because(out, "%s/bridge.conf: %s", qnet_paths_confdir(), strerror(-r));
 		return 1;
 	}
 	r = qnet_acl_load(path, acl, NULL, NULL);
@@ -663,7 +663,7 @@ static int load_rules(struct qnet_acl **acl, struct qnet_config **cfg, struct qn
 		if (cfg_error.seen)
 			deny_because(out, "%s", cfg_error.text);
 		else
-			deny_because(out, "%s/qnet.conf: %s", qnet_confdir(), strerror(-r));
+			deny_because(out, "%s/qnet.conf: %s", qnet_paths_confdir(), strerror(-r));
 		return 1;
 	}
 	return 0;

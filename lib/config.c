@@ -557,7 +557,7 @@ int qnet_config_load(const char *path, struct qnet_config **ret, qnet_diag_fn di
 	int r;
 
 	if (!path) {
-		r = qnet_path_join(def, sizeof(def), qnet_confdir(), "qnet.conf");
+		r = qnet_paths_join(def, sizeof(def), qnet_paths_confdir(), "qnet.conf");
 		if (r < 0)
 			return r;
 		path = def;

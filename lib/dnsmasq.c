@@ -141,7 +141,7 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 	char o_iface[IFNAMSIZ + 16], o_range[128], o_max[48], start[INET_ADDRSTRLEN], end[INET_ADDRSTRLEN];
 	char o_dns[64], gw[INET_ADDRSTRLEN];
 	const char *dns_mode = "--domain-needed", *dns_option = NULL;
-	const char *exe = qnet_dnsmasq_path();
+	const char *exe = qnet_paths_dnsmasq();
 	struct timespec t0, t;
 	bool changed;
 	pid_t pid;

@@ -35,9 +35,9 @@ static int mkdir_p(const char *path)
 
 int qnet_lock_make_dirs(void)
 {
-	int r = mkdir_p(qnet_rundir());
+	int r = mkdir_p(qnet_paths_rundir());
 
-	return r < 0 ? r : mkdir_p(qnet_statedir());
+	return r < 0 ? r : mkdir_p(qnet_paths_statedir());
 }
 
 /* flock(FD, LOCK_EX), giving up 60 s after START: a holder's work takes
@@ -97,7 +97,7 @@ int qnet_lock_rundir(void)
 	r = qnet_lock_make_dirs();
 	if (r < 0)
 		return r;
-	fd = open(qnet_rundir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	fd = open(qnet_paths_rundir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
 	if (fd < 0)
 		return qnet_negerrno();
 	clock_gettime(CLOCK_MONOTONIC, &start);

@@ -51,7 +51,7 @@
 
 const char *qnet_nat_network_name(const char *argv0, const struct qnet_config *cfg)
 {
-	const char *name = qnet_program_instance(argv0);
+	const char *name = qnet_paths_program_instance(argv0);
 
 	if (!name)
 		name = secure_getenv("QNET_NETWORK");
@@ -293,8 +293,8 @@ static int lock_network(const char *network, char *why, size_t why_size)
 	int lock = qnet_lock_network(network);
 
 	if (lock < 0)
-		return qnet_because(why, why_size, lock, "cannot lock network %s in %s: %s", network, qnet_rundir(),
-				    strerror(-lock));
+		return qnet_because(why, why_size, lock, "cannot lock network %s in %s: %s", network,
+				    qnet_paths_rundir(), strerror(-lock));
 	return lock;
 }
 

@@ -13,32 +13,32 @@ static const char *relocated(const char *var, const char *compiled)
 	return v && v[0] == '/' ? v : compiled;
 }
 
-const char *qnet_confdir(void)
+const char *qnet_paths_confdir(void)
 {
 	return relocated("QNET_CONFDIR", QNET_CONFDIR);
 }
 
-const char *qnet_rundir(void)
+const char *qnet_paths_rundir(void)
 {
 	return relocated("QNET_RUNDIR", QNET_RUNDIR);
 }
 
-const char *qnet_statedir(void)
+const char *qnet_paths_statedir(void)
 {
 	return relocated("QNET_STATEDIR", QNET_STATEDIR);
 }
 
-const char *qnet_dnsmasq_path(void)
+const char *qnet_paths_dnsmasq(void)
 {
 	return relocated("QNET_DNSMASQ", QNET_DNSMASQ);
 }
 
-const char *qnet_libexecdir(void)
+const char *qnet_paths_libexecdir(void)
 {
 	return relocated("QNET_LIBEXECDIR", QNET_LIBEXECDIR);
 }
 
-int qnet_path_join(char *buf, size_t size, const char *dir, const char *name)
+int qnet_paths_join(char *buf, size_t size, const char *dir, const char *name)
 {
 	int n = snprintf(buf, size, "%s/%s", dir, name);
 
@@ -49,7 +49,7 @@ int qnet_path_join(char *buf, size_t size, const char *dir, const char *name)
 	return 0;
 }
 
-const char *qnet_program_instance(const char *argv0)
+const char *qnet_paths_program_instance(const char *argv0)
 {
 	const char *base = strrchr(argv0, '/');
 	const char *at;

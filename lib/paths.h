@@ -10,18 +10,18 @@
 
 #include <stddef.h>
 
-const char *qnet_confdir(void);
-const char *qnet_rundir(void);
-const char *qnet_statedir(void);
-const char *qnet_dnsmasq_path(void);
+const char *qnet_paths_confdir(void);
+const char *qnet_paths_rundir(void);
+const char *qnet_paths_statedir(void);
+const char *qnet_paths_dnsmasq(void);
 /* Where the programs QEMU runs are installed (QNET_LIBEXECDIR), for `qnet doctor`. */
-const char *qnet_libexecdir(void);
+const char *qnet_paths_libexecdir(void);
 
 /* The part after '@' in a program's own name (ARGV0, with or without a
  * directory: "/usr/libexec/qnet/qemu-ifup@br1" is "br1"), or NULL if
  * there is none or it is empty. qemu-ifup@BRIDGE and qemu-ifup-nat@NETWORK
  * are how a symlink picks what a program works on. */
-const char *qnet_program_instance(const char *argv0);
+const char *qnet_paths_program_instance(const char *argv0);
 
 /* DIR/NAME into BUF; -ENAMETOOLONG instead of truncating. */
-int qnet_path_join(char *buf, size_t size, const char *dir, const char *name);
+int qnet_paths_join(char *buf, size_t size, const char *dir, const char *name);

@@ -43,13 +43,14 @@ static const struct {
 
 int qnet_state_path(char *buf, size_t size, const char *network, enum qnet_state_file what)
 {
-	return fitted(snprintf(buf, size, "%s/%s.%s", files[what].statedir ? qnet_statedir() : qnet_rundir(),
+	return fitted(snprintf(buf, size, "%s/%s.%s",
+			       files[what].statedir ? qnet_paths_statedir() : qnet_paths_rundir(),
 			       network, files[what].suffix), size);
 }
 
 int qnet_state_ip_forward_path(char *buf, size_t size)
 {
-	return qnet_path_join(buf, size, qnet_rundir(), "ip_forward.saved");
+	return qnet_paths_join(buf, size, qnet_paths_rundir(), "ip_forward.saved");
 }
 
 /* The first LEN bytes of S, if they are a network name, into NETWORK (may be NULL). */
@@ -119,7 +120,7 @@ int qnet_state_bridge(const char *network, char bridge[IFNAMSIZ])
 
 int qnet_state_foreach(int (*fn)(const char *network, void *userdata), void *userdata)
 {
-	DIR *d = opendir(qnet_rundir());
+	DIR *d = opendir(qnet_paths_rundir());
 	struct dirent *e;
 	int r = 0;
 

@@ -115,9 +115,9 @@ static int check_config(FILE *out, struct check_counts *counts)
 	int r;
 
 	*counts = (struct check_counts){ 0 };
-	if (qnet_path_join(qnet_conf, sizeof(qnet_conf), qnet_confdir(), "qnet.conf") < 0 ||
-	    qnet_path_join(bridge_conf, sizeof(bridge_conf), qnet_confdir(), "bridge.conf") < 0) {
-		print_diag(ud, qnet_confdir(), 0, true, "path too long");
+	if (qnet_paths_join(qnet_conf, sizeof(qnet_conf), qnet_paths_confdir(), "qnet.conf") < 0 ||
+	    qnet_paths_join(bridge_conf, sizeof(bridge_conf), qnet_paths_confdir(), "bridge.conf") < 0) {
+		print_diag(ud, qnet_paths_confdir(), 0, true, "path too long");
 		return 0;
 	}
 

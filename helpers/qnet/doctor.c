@@ -115,8 +115,8 @@ static int check_helper(struct doctor *d)
 	struct stat st;
 	int r;
 
-	if (qnet_path_join(path, sizeof(path), qnet_libexecdir(), HELPER) < 0)
-		return report(d, FAIL, "helper", NULL, "%s/%s: path too long", qnet_libexecdir(), HELPER);
+	if (qnet_paths_join(path, sizeof(path), qnet_paths_libexecdir(), HELPER) < 0)
+		return report(d, FAIL, "helper", NULL, "%s/%s: path too long", qnet_paths_libexecdir(), HELPER);
 	fd = open(path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	if (fd < 0) {
 		if (errno == ENOENT)
@@ -233,9 +233,9 @@ static int check_config(struct doctor *d)
 	unsigned errors = 0;
 	int r;
 
-	if (qnet_path_join(qnet_conf, sizeof(qnet_conf), qnet_confdir(), "qnet.conf") < 0 ||
-	    qnet_path_join(bridge_conf, sizeof(bridge_conf), qnet_confdir(), "bridge.conf") < 0)
-		return report(d, FAIL, "config", NULL, "%s: path too long", qnet_confdir()), 0;
+	if (qnet_paths_join(qnet_conf, sizeof(qnet_conf), qnet_paths_confdir(), "qnet.conf") < 0 ||
+	    qnet_paths_join(bridge_conf, sizeof(bridge_conf), qnet_paths_confdir(), "bridge.conf") < 0)
+		return report(d, FAIL, "config", NULL, "%s: path too long", qnet_paths_confdir()), 0;
 
 	check_file_trust(d, "bridge.conf", bridge_conf, true);
 	check_file_trust(d, "qnet.conf", qnet_conf, false);
@@ -399,7 +399,7 @@ static void check_bridge_macs(struct doctor *d)
 
 static void check_dnsmasq(struct doctor *d)
 {
-	const char *path = qnet_dnsmasq_path();
+	const char *path = qnet_paths_dnsmasq();
 	struct stat st;
 
 	if (stat(path, &st) < 0 || !S_ISREG(st.st_mode) || access(path, X_OK) < 0)
@@ -610,7 +610,7 @@ static unsigned check_pid_file(struct doctor *d, const char *dir, const char *na
 	pid_t pid;
 	int r;
 
-	if (qnet_path_join(path, sizeof(path), dir, name) < 0)
+	if (qnet_paths_join(path, sizeof(path), dir, name) < 0)
 		return 0;
 	r = qnet_proc_read_pid_file(path, &pid);
 	if (r == -EBADMSG) {
@@ -682,7 +682,7 @@ static unsigned scan_state_dir(struct doctor *d, const char *dir)
 
 static int check_stale_state(struct doctor *d)
 {
-	const char *dir = qnet_rundir();
+	const char *dir = qnet_paths_rundir();
 
 	if (access(dir, F_OK) < 0)
 		return report(d, OK, "stale state", NULL, "%s does not exist: nothing is running", dir);

@@ -26,9 +26,9 @@ int main(void)
 	is_str(qnet_ifname_printable("xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx", buf),
 	       "xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx...", "long input is cut with ...");
 
-	is_str(qnet_program_instance("/usr/libexec/qnet/qemu-ifup@br1"), "br1", "instance from program name");
-	ok(qnet_program_instance("qemu-ifup") == NULL, "no instance without @");
-	ok(qnet_program_instance("qemu-ifup@") == NULL, "empty instance is none");
-	ok(qnet_program_instance("/a@b/qemu-ifup") == NULL, "@ in a directory does not count");
+	is_str(qnet_paths_program_instance("/usr/libexec/qnet/qemu-ifup@br1"), "br1", "instance from program name");
+	ok(qnet_paths_program_instance("qemu-ifup") == NULL, "no instance without @");
+	ok(qnet_paths_program_instance("qemu-ifup@") == NULL, "empty instance is none");
+	ok(qnet_paths_program_instance("/a@b/qemu-ifup") == NULL, "@ in a directory does not count");
 	return tap_done();
 }
