@@ -25,7 +25,7 @@ static int run(int argc, char **argv, bool up)
 	if (qnet_config_load(NULL, &cfg, qnet_log_diag, NULL) < 0)
 		return 1;
 	network = qnet_nat_network_name(argv[0], cfg);
-	if (!qnet_network_name_valid(network))
+	if (!qnet_config_network_name_valid(network))
 		return qnet_error("network '%s': invalid name", qnet_ifname_printable(network, safe));
 	r = up ? qnet_nat_ifup(cfg, network, argv[1], why, sizeof(why))
 	       : qnet_nat_ifdown(cfg, network, argv[1], why, sizeof(why));

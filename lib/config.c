@@ -63,7 +63,7 @@ static void report(struct parser *p, unsigned line, bool is_error, const char *f
 
 /* ---- names ---- */
 
-bool qnet_network_name_valid(const char *name)
+bool qnet_config_network_name_valid(const char *name)
 {
 	size_t n = strlen(name);
 
@@ -165,7 +165,7 @@ static void enter_section(struct parser *p, const char *section)
 	while (*arg == ' ')
 		arg++;
 	if (strncmp(section, "network ", 8) == 0) {
-		if (!qnet_network_name_valid(arg)) {
+		if (!qnet_config_network_name_valid(arg)) {
 			report(p, p->section_line, true, "invalid network name '%s' (1-%d of A-Z a-z 0-9 - _)",
 			       arg, QNET_NAME_MAX);
 			return;
@@ -227,7 +227,7 @@ static void script_key(struct parser *p, const char *key, const char *value)
 	if (streq(key, "bridge"))
 		set_ifname(p, c->script_bridge, key, value);
 	else if (streq(key, "network")) {
-		if (!qnet_network_name_valid(value))
+		if (!qnet_config_network_name_valid(value))
 			report(p, p->line, true, "network: invalid network name '%s'", value);
 		else
 			snprintf(c->script_network, sizeof(c->script_network), "%s", value);

@@ -96,4 +96,4 @@ const struct qnet_network *qnet_config_network(const struct qnet_config *c, cons
 const struct qnet_grant *qnet_config_grant(const struct qnet_config *c, const char *bridge);
 
 /* 1 to QNET_NAME_MAX of A-Z a-z 0-9 - _: a network name, safe in file and table names. */
-bool qnet_network_name_valid(const char *name);
+bool qnet_config_network_name_valid(const char *name);

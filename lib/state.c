@@ -2,7 +2,7 @@
 /*
  * Theory of operation. A NAT network's files are NAME.SUFFIX in RUNDIR (or
  * STATEDIR for what must survive a reboot), its table is qnet-NAME; NAME
- * is a valid network name (qnet_network_name_valid: no '/', no '.'), so a
+ * is a valid network name (qnet_config_network_name_valid: no '/', no '.'), so a
  * name is built from exactly one network and read back by splitting at
  * its first '.'. Recognising is the same rule run backwards: an entry or
  * table whose NAME is not a valid network name, or whose suffix is not one
@@ -62,7 +62,7 @@ static bool network_part(const char *s, size_t len, char network[QNET_NAME_MAX +
 		return false;
 	memcpy(name, s, len);
 	name[len] = '\0';
-	if (!qnet_network_name_valid(name))
+	if (!qnet_config_network_name_valid(name))
 		return false;
 	if (network)
 		memcpy(network, name, len + 1);

@@ -21,7 +21,7 @@ static int network_operand(const char *cmd, const char *name)
 {
 	char safe[QNET_IFNAME_PRINTABLE_SIZE];
 
-	if (!qnet_network_name_valid(name)) {
+	if (!qnet_config_network_name_valid(name)) {
 		qnet_error("%s: '%s': not a network name (1-%d of A-Z a-z 0-9 - _)", cmd,
 			   qnet_ifname_printable(name, safe), QNET_NAME_MAX);
 		return -EINVAL;

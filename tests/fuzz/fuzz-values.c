@@ -40,7 +40,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)qnet_addr_parse_forward(s, &f);
 	(void)qnet_parse_bool(s, &b);
 	(void)qnet_parse_uint(s, ULONG_MAX, &n);
-	(void)qnet_network_name_valid(s);
+	(void)qnet_config_network_name_valid(s);
 	free(s);
 	return 0;
 }
