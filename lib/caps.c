@@ -51,7 +51,7 @@
 #include "caps.h"
 #include "macro.h"
 
-void qnet_caller_done(struct qnet_caller *c)
+void qnet_caps_caller_done(struct qnet_caller *c)
 {
 	free(c->groups);
 	c->groups = NULL;
@@ -73,7 +73,7 @@ int qnet_caps_capture_caller(struct qnet_caller *c)
 	if (n < 0) {
 		int r = qnet_negerrno();
 
-		qnet_caller_done(c);
+		qnet_caps_caller_done(c);
 		return r;
 	}
 	c->n_groups = (size_t)n;

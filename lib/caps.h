@@ -20,8 +20,8 @@ struct qnet_caller {
 	size_t n_groups;
 };
 
-void qnet_caller_done(struct qnet_caller *c);
-#define _cleanup_caller_ __attribute__((cleanup(qnet_caller_done)))
+void qnet_caps_caller_done(struct qnet_caller *c);
+#define _cleanup_caller_ __attribute__((cleanup(qnet_caps_caller_done)))
 
 /* 1. Who called us: real uid, real gid and supplementary groups. */
 int qnet_caps_capture_caller(struct qnet_caller *c);
