@@ -106,7 +106,7 @@ int main(int argc, char **argv)
 	 * CAP_SETGID permitted, not effective, until step 8 where we started
 	 * with it), nothing else from here. ---- */
 
-	if (!qnet_fd_is_unix_socket(args.fd))
+	if (!qnet_fdpass_is_unix_socket(args.fd))
 		return qnet_error("--fd=%d: not a Unix socket", args.fd);
 	why = qnet_ifname_invalid(args.bridge);
 	if (why)
@@ -156,7 +156,7 @@ int main(int argc, char **argv)
 	qnet_nl_close(&nl);
 	qnet_audit(false, "uid=%u user=%s bridge=%s tap=%s%s %s", caller.uid,
 		   who.user ? who.user : "?", real, tap, requested, decision.reason);
-	r = qnet_fd_send(args.fd, tap_fd);
+	r = qnet_fdpass_send(args.fd, tap_fd);
 	if (r < 0)
 		return qnet_error("%s: cannot send TAP fd over --fd=%d: %s", tap, args.fd,
 				  strerror(-r));

@@ -7,7 +7,7 @@
 #include "fdpass.h"
 #include "macro.h"
 
-int qnet_fd_send(int sock, int fd)
+int qnet_fdpass_send(int sock, int fd)
 {
 	union {
 		char buf[CMSG_SPACE(sizeof(int))];
@@ -37,7 +37,7 @@ int qnet_fd_send(int sock, int fd)
 	return n == 1 ? 0 : -EIO;
 }
 
-bool qnet_fd_is_unix_socket(int fd)
+bool qnet_fdpass_is_unix_socket(int fd)
 {
 	int domain = -1;
 	socklen_t len = sizeof(domain);

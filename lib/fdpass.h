@@ -10,6 +10,6 @@
 #include <stdbool.h>
 
 /* Send FD over SOCK. 0 or -errno. */
-int qnet_fd_send(int sock, int fd);
+int qnet_fdpass_send(int sock, int fd);
 /* Is FD an open AF_UNIX socket? (the helper's --fd check) */
-bool qnet_fd_is_unix_socket(int fd);
+bool qnet_fdpass_is_unix_socket(int fd);
