@@ -26,4 +26,3 @@ int qnet_nl_query(struct qnet_nl *nl, struct nl_msg *msg, int (*fn)(struct nl_ms
 
 /* Result of a libnl call as 0 or -errno (the kernel's errno when known). */
 int qnet_nl_result(struct qnet_nl *nl, int nlerr);
-int qnet_errno_from_nl(int nlerr);
