@@ -24,7 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "acl.h"
+#include "acl-private.h"
 #include "file.h"
 #include "ifname.h"
 #include "log.h"

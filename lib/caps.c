@@ -48,7 +48,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "caps.h"
+#include "caps-private.h"
 #include "macro.h"
 
 void qnet_caps_caller_done(struct qnet_caller *c)

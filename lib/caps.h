@@ -68,8 +68,5 @@ struct qnet_caps_file {
 	bool effective;  /* the effective bit: permitted capabilities are raised at exec */
 	bool others;     /* other capabilities are permitted too */
 };
-/* Decode the attribute's N bytes at RAW (as the file system stores them:
- * little endian, any alignment); -EINVAL if it is not a capability set. */
-int qnet_caps_file_decode(const void *raw, size_t n, struct qnet_caps_file *ret);
 /* Read FD's attribute and decode it; -ENODATA if it has none. */
 int qnet_caps_file_read(int fd, struct qnet_caps_file *ret);

@@ -13,7 +13,7 @@
 
 #include "addr.h"
 #include "file.h"
-#include "link.h"
+#include "link-private.h"
 #include "macro.h"
 #include "parse.h"
 

@@ -27,12 +27,6 @@ struct qnet_link {
 	char kind[16];       /* rtnl link kind ("bridge", "tun", "veth"), "" if none */
 };
 
-struct nl_msg;
-
-/* Interpret an RTM_NEWLINK message: 1 and RET filled, 0 if it is not a
- * link, -errno if it is malformed. */
-int qnet_link_from_msg(struct nl_msg *msg, struct qnet_link *ret);
-
 /* The link whose name is NAME; -ENODEV if there is none (also when NAME is
  * only another link's alternative name). */
 int qnet_link_get(struct qnet_nl *nl, const char *name, struct qnet_link *ret);

@@ -8,22 +8,6 @@
 
 #include "netlink.h"
 
-struct nl_msg;
-
-/* An IPv4 route of the main table, as far as we interpret one. */
-struct qnet_route {
-	uint32_t dst;      /* network byte order */
-	unsigned dst_len;  /* 0..32 */
-	uint32_t priority;
-	int oif;
-};
-
-/* Interpret an RTM_NEWROUTE message: 1 for a unicast IPv4 route of the main
- * table (filled in RT), 0 for anything else, malformed messages included. */
-int qnet_route_from_msg(struct nl_msg *msg, struct qnet_route *rt);
-/* Does RT's destination overlap NET/PREFIX? */
-bool qnet_route_overlaps(const struct qnet_route *rt, struct in_addr net, unsigned prefix);
-
 /* ifindex of the IPv4 default route of the main table with the lowest
  * metric; -ENOENT if there is none. */
 int qnet_route_default_ifindex(struct qnet_nl *nl, int *ifindex);
