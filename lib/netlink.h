@@ -2,7 +2,8 @@
 /*
  * One rtnetlink socket (libnl-3) and the one place where libnl's -NLE_*
  * codes become -errno. The kernel's own errno of the last failed request is
- * kept, because libnl folds many of them into one code.
+ * kept, because libnl folds many of them into one code. The module's
+ * prefix is qnet_nl_, after struct qnet_nl, which every call takes.
  */
 #pragma once
 
