@@ -76,7 +76,7 @@ static void acl_error(struct parser *p, const char *file, unsigned line, const c
 
 static void acl_error(struct parser *p, const char *file, unsigned line, const char *fmt, ...)
 {
-	char msg[PATH_MAX + 64];
+	char msg[QNET_REASON_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);

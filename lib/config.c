@@ -21,6 +21,7 @@
 #include "config.h"
 #include "file.h"
 #include "ifname.h"
+#include "log.h"
 #include "macro.h"
 #include "parse.h"
 #include "paths.h"
@@ -48,7 +49,7 @@ static void report(struct parser *p, unsigned line, bool is_error, const char *f
 
 static void report(struct parser *p, unsigned line, bool is_error, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[QNET_REASON_MAX];
 	va_list ap;
 
 	if (is_error)

@@ -157,7 +157,7 @@ static int route_localnet(const char *bridge)
 static int complete(struct qnet_nl *nl, const struct qnet_network *n, const struct qnet_link *b, bool fresh,
 		    char *why, size_t why_size)
 {
-	char nft_why[160] = "", table[QNET_STATE_TABLE_SIZE];
+	char nft_why[QNET_REASON_MAX] = "", table[QNET_STATE_TABLE_SIZE];
 	bool changed;
 	int r;
 
@@ -402,7 +402,7 @@ static int up(const struct qnet_config *cfg, const char *network, const char *ta
 		if (r == 0)
 			r = qnet_port_attach(&nl, tap, &b, false, why, why_size);
 		if (r < 0) {
-			char ignored[256];
+			char ignored[QNET_REASON_MAX];
 
 			/* A network we brought up only for this TAP must not stay. */
 			(void)down_if_unused(&nl, n->name, NULL, lock, false, ignored, sizeof(ignored));
@@ -496,7 +496,7 @@ struct gc {
 static int gc_one(const char *network, void *userdata)
 {
 	struct gc *g = userdata;
-	char why[256] = "", bridge[IFNAMSIZ];
+	char why[QNET_REASON_MAX] = "", bridge[IFNAMSIZ];
 	const struct qnet_network *n = g->cfg ? qnet_config_network(g->cfg, network) : NULL;
 	int lock, r;
 

@@ -53,7 +53,7 @@ static void print_diag(void *userdata, const char *file, unsigned line, bool is_
 
 static void check_networks(const struct qnet_config *cfg, struct sink *ud)
 {
-	char msg[256];
+	char msg[QNET_REASON_MAX];
 
 	for (size_t i = 0; i < cfg->n_networks; i++) {
 		const struct qnet_network *n = &cfg->networks[i];
@@ -72,7 +72,7 @@ static void check_networks(const struct qnet_config *cfg, struct sink *ud)
 static void check_deny_list(const struct qnet_config *cfg, const struct qnet_grant *g, const char *key,
 			    char **list, const unsigned *lines, bool groups, struct sink *ud)
 {
-	char msg[256], pbuf[QNET_IFNAME_PRINTABLE_SIZE];
+	char msg[QNET_REASON_MAX], pbuf[QNET_IFNAME_PRINTABLE_SIZE];
 
 	for (size_t i = 0; list && list[i]; i++) {
 		int r = qnet_acl_entry_resolves(list[i], groups);
