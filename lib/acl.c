@@ -659,6 +659,9 @@ static int load_rules(struct qnet_acl **acl, struct qnet_config **cfg, struct qn
 	r = qnet_config_load(NULL, cfg, remember_first_error, &cfg_error);
 	if (r == -ENOMEM)
 		return r;
+	/* A qnet.conf with errors grants nothing and denies nothing: it denies. */
+	if (r < 0)
+		qnet_config_free(TAKE_PTR(*cfg));
 	if (r < 0 && !(*acl && (*acl)->n_errors)) {
 		if (cfg_error.seen)
 			deny_because(out, "%s", cfg_error.text);

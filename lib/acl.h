@@ -79,11 +79,12 @@ struct qnet_acl;
  *   -ENOENT  PATH itself does not exist (no rules: QEMU denies everything):
  *            *RET is not set;
  *   -ENOMEM  *RET is not set.
- * Where qnet_config_load() (lib/config.h) differs: it returns the -errno of
- * a file it cannot trust or read, and it does not set *RET on -EINVAL. An
- * ACL with errors fails closed by itself, so every problem is one -EINVAL,
- * and what it holds is still wanted: the helper's denial names its first
- * error, qnet check counts its rules, qnet doctor judges bridges by them.
+ * qnet_config_load() (lib/config.h) sets *RET on -EINVAL in the same way.
+ * Where it differs: it returns the -errno of a file it cannot trust or
+ * read, and does not set *RET then. An ACL with errors fails closed by
+ * itself, so every problem is one -EINVAL, and what it holds is still
+ * wanted: the helper's denial names its first error, qnet check counts its
+ * rules, qnet doctor judges bridges by them.
  */
 int qnet_acl_load(const char *path, struct qnet_acl **ret, qnet_diag_fn diag, void *userdata);
 void qnet_acl_free(struct qnet_acl *acl);

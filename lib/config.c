@@ -526,6 +526,7 @@ static int parse(struct parser *p)
 	check_across(p);
 	if (!p->cfg->script_network[0])
 		snprintf(p->cfg->script_network, sizeof(p->cfg->script_network), "%s", QNET_DEFAULT_NETWORK);
+	p->cfg->n_errors = p->errors;
 	return p->errors ? -EINVAL : 0;
 }
 
@@ -542,10 +543,10 @@ int qnet_config_parse_buffer(const char *name, const char *buf, size_t len,
 	if (!c)
 		return -ENOMEM;
 	r = parse(&p);
-	if (r < 0)
+	if (r < 0 && r != -EINVAL)
 		return r;
 	*ret = TAKE_PTR(c);
-	return 0;
+	return r;
 }
 
 int qnet_config_load(const char *path, struct qnet_config **ret, qnet_diag_fn diag, void *userdata)

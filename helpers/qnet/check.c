@@ -126,6 +126,10 @@ static int check_config(FILE *out, struct check_counts *counts)
 		return r;
 	if (r < 0 && counts->errors == 0)
 		print_diag(ud, qnet_conf, 0, true, strerror(-r));
+	/* Its errors are reported; what it holds besides means nothing, and
+	 * neither is checked further nor counted. */
+	if (r < 0)
+		qnet_config_free(TAKE_PTR(cfg));
 	if (cfg) {
 		check_networks(cfg, ud);
 		check_grants(cfg, ud);

@@ -52,7 +52,7 @@ enum level { OK, WARN, FAIL };
 struct doctor {
 	unsigned ok, warn, fail;
 	struct qnet_nl nl;
-	struct qnet_config *cfg; /* NULL if qnet.conf has errors */
+	struct qnet_config *cfg; /* the built-in defaults if qnet.conf cannot be used */
 	struct qnet_acl *acl;    /* bridge.conf's rules (those that parse), NULL if absent */
 };
 
@@ -251,8 +251,12 @@ static int check_config(struct doctor *d)
 		       "%u errors in %s or %s: programs that read them refuse to work", errors, qnet_conf, bridge_conf);
 	else
 		report(d, OK, "config", NULL, "%s and %s parse without errors", qnet_conf, bridge_conf);
-	if (!d->cfg) /* keep going with the defaults so the host checks still run */
+	/* Not there, or there with errors: keep going with the defaults so
+	 * the host checks still run. */
+	if (!d->cfg || d->cfg->n_errors) {
+		qnet_config_free(TAKE_PTR(d->cfg));
 		return qnet_config_parse_buffer("(defaults)", "", 0, &d->cfg, NULL, NULL);
+	}
 	return 0;
 }
 

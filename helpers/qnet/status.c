@@ -314,6 +314,7 @@ static int status_print(FILE *out, bool json)
 		/* Status is most wanted when something is wrong: show the defaults. */
 		qnet_warn("qnet.conf cannot be used (%s; see qnet check): showing the built-in defaults",
 			  strerror(-r));
+		qnet_config_free(TAKE_PTR(cfg));
 		r = qnet_config_parse_buffer("(defaults)", "", 0, &cfg, NULL, NULL);
 		if (r < 0)
 			return r;

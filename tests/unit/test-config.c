@@ -38,8 +38,8 @@ static void bad(const char *text, unsigned line, const char *word, const char *w
 	struct diags d;
 	int r = parse(text, &c, &d);
 
-	ok(r == -EINVAL && c == NULL && d.errors >= 1 && d.last_line == line && strstr(d.last, word),
-	   "refused: %s (line %u)", what, line);
+	ok(r == -EINVAL && c && c->n_errors == d.errors && d.errors >= 1 && d.last_line == line &&
+	   strstr(d.last, word), "refused: %s (line %u)", what, line);
 	qnet_config_free(c);
 }
 
@@ -144,6 +144,7 @@ int main(void)
 
 		ok(qnet_config_parse_buffer("t", nul, sizeof(nul) - 1, &c, NULL, NULL) == -EINVAL,
 		   "NUL byte in a line is refused");
+		qnet_config_free(c);
 	}
 
 	is_int(qnet_config_load("/nonexistent/qnet.conf", &c, NULL, NULL), 0, "missing file is empty config");
