@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The privilege sequence of a program that needs CAP_NET_ADMIN and nothing
- * else (qemu-bridge-helper; DESIGN §5). Call the stages in this order, each
- * exactly once; each one returns 0 or -errno and the program must exit on
- * failure. See caps.c for the theory of operation. At the end: running a
- * function as another user, for `qnet check`, and reading a file's
- * capabilities, for `qnet doctor`.
+ * else (qemu-bridge-helper; see docs/design.md, *Security model*). Call
+ * the stages in this order, each exactly once; each one returns 0 or
+ * -errno and the program must exit on failure. See caps.c for the theory
+ * of operation. At the end: running a function as another user, for
+ * `qnet check`, and reading a file's capabilities, for `qnet doctor`.
  */
 #pragma once
 
