@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
- * qemu-bridge-helper: QEMU's -netdev bridge helper (DESIGN §1 and §5).
+ * qemu-bridge-helper: QEMU's -netdev bridge helper (see docs/design.md,
+ * *The QEMU contract* and *Security model*).
  *
  * Theory of operation. QEMU runs `qemu-bridge-helper [--use-vnet]
  * --br=BRIDGE --fd=N` with a socketpair end as fd N; we create a TAP, put

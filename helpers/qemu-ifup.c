@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* qemu-ifup: QEMU's script=/downscript= for a bridge (DESIGN §3). */
+/* qemu-ifup: QEMU's script=/downscript= for a bridge (see docs/design.md,
+ * *What each program does*). */
 #include "script.h"
 
 int main(int argc, char **argv)

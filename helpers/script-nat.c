@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* qemu-ifup-nat and qemu-ifdown-nat (DESIGN §3), apart from script.c so
- * that qemu-ifup never links the NAT code and libnftables. */
+/* qemu-ifup-nat and qemu-ifdown-nat (see docs/design.md, *What each program does*),
+ * apart from script.c so that qemu-ifup never links the NAT code and
+ * libnftables. */
 #include <errno.h>
 #include <stdio.h>
 #include <string.h>

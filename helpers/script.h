@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * What the programs QEMU runs do (DESIGN §3): qemu-ifup and qemu-ifdown
+ * What the programs QEMU runs do (see docs/design.md, *What each program
+ * does*): qemu-ifup and qemu-ifdown
  * (script.c), qemu-ifup-nat and qemu-ifdown-nat (script-nat.c). Program
  * code, not library: each prints its own one-line error and returns the
  * process exit status.

@@ -24,7 +24,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "acl.h"
+#include "acl-private.h"
 #include "file.h"
 #include "ifname.h"
 #include "log.h"
@@ -76,7 +76,7 @@ static void acl_error(struct parser *p, const char *file, unsigned line, const c
 
 static void acl_error(struct parser *p, const char *file, unsigned line, const char *fmt, ...)
 {
-	char msg[PATH_MAX + 64];
+	char msg[QNET_REASON_MAX];
 	va_list ap;
 
 	va_start(ap, fmt);
@@ -659,6 +659,9 @@ static int load_rules(struct qnet_acl **acl, struct qnet_config **cfg, struct qn
 	r = qnet_config_load(NULL, cfg, remember_first_error, &cfg_error);
 	if (r == -ENOMEM)
 		return r;
+	/* A qnet.conf with errors grants nothing and denies nothing: it denies. */
+	if (r < 0)
+		qnet_config_free(TAKE_PTR(*cfg));
 	if (r < 0 && !(*acl && (*acl)->n_errors)) {
 		if (cfg_error.seen)
 			deny_because(out, "%s", cfg_error.text);

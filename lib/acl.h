@@ -74,35 +74,23 @@ struct qnet_acl;
  *   0        *RET is the ACL;
  *   -EINVAL  anything was wrong, an untrusted or unreadable PATH or include
  *            too: *RET is set all the same, to an ACL that records its
- *            errors and denies every request with the first of them
- *            (qnet_acl_evaluate); free it as on success;
+ *            errors and denies every request with the first of them;
+ *            free it as on success;
  *   -ENOENT  PATH itself does not exist (no rules: QEMU denies everything):
  *            *RET is not set;
  *   -ENOMEM  *RET is not set.
- * Where qnet_config_load() (lib/config.h) differs: it returns the -errno of
- * a file it cannot trust or read, and it does not set *RET on -EINVAL. An
- * ACL with errors fails closed by itself, so every problem is one -EINVAL,
- * and what it holds is still wanted: the helper's denial names its first
- * error, qnet check counts its rules, qnet doctor judges bridges by them.
+ * qnet_config_load() (lib/config.h) sets *RET on -EINVAL in the same way.
+ * Where it differs: it returns the -errno of a file it cannot trust or
+ * read, and does not set *RET then. An ACL with errors fails closed by
+ * itself, so every problem is one -EINVAL, and what it holds is still
+ * wanted: the helper's denial names its first error, qnet check counts its
+ * rules, qnet doctor judges bridges by them.
  */
 int qnet_acl_load(const char *path, struct qnet_acl **ret, qnet_diag_fn diag, void *userdata);
-/* The same for a buffer (the fuzzer, qnet check on stdin); NAME is for messages. */
-int qnet_acl_parse_buffer(const char *name, const char *buf, size_t len, struct qnet_acl **ret,
-			  qnet_diag_fn diag, void *userdata);
 void qnet_acl_free(struct qnet_acl *acl);
 void qnet_acl_freep(struct qnet_acl **acl);
 #define _cleanup_acl_ __attribute__((cleanup(qnet_acl_freep)))
 size_t qnet_acl_rule_count(const struct qnet_acl *acl);
-
-/*
- * THE decision: WHO on BRIDGE given a parsed bridge.conf (NULL: absent) and
- * qnet.conf (NULL: absent). Pure: no files are read; group names in grants
- * are resolved with getgrnam_r. Fills OUT and returns 0; -EINVAL if an
- * argument is NULL (OUT then says denied).
- */
-int qnet_acl_evaluate(const struct qnet_acl *acl, const struct qnet_config *cfg,
-		      const struct qnet_acl_subject *who, const char *bridge,
-		      struct qnet_acl_decision *out);
 
 /*
  * Could the helper let anyone onto BRIDGE? True when an allow rule of ACL
@@ -122,19 +110,16 @@ bool qnet_acl_may_allow(const struct qnet_acl *acl, const struct qnet_config *cf
 int qnet_acl_entry_resolves(const char *entry, bool groups);
 
 /*
- * Load CONFDIR/bridge.conf and CONFDIR/qnet.conf (lib/paths.h) and evaluate.
- * A file that cannot be read or parsed denies, and OUT says which and why.
- * Returns 0 whenever OUT holds a decision, -ENOMEM otherwise.
- */
-int qnet_acl_decide(const struct qnet_acl_subject *who, const char *bridge,
-		    struct qnet_acl_decision *out);
-
-/*
- * The same for a bridge the caller named REQUESTED whose own name (the name
- * the kernel reports for the ifindex the TAP will join) is REAL; NULL or
- * equal when no alternative name is involved. Allowed only if both names
- * are; OUT then describes the decision for REAL. If the two names are
- * judged differently, denied, and OUT->reason says so.
+ * THE decision, as the helper makes it: load CONFDIR/bridge.conf and
+ * CONFDIR/qnet.conf (lib/paths.h) and judge WHO on the bridge the caller
+ * named REQUESTED, whose own name (the name the kernel reports for the
+ * ifindex the TAP will join) is REAL; NULL or equal when no alternative
+ * name is involved. A file that cannot be read or parsed denies, and OUT
+ * says which and why. Allowed only if both names are; OUT then describes
+ * the decision for REAL. If the two names are judged differently, denied,
+ * and OUT->reason says so. Returns 0 whenever OUT holds a decision, -ENOMEM
+ * otherwise. (The evaluation itself, on rules already parsed, is
+ * acl-private.h's qnet_acl_evaluate().)
  */
 int qnet_acl_decide_link(const struct qnet_acl_subject *who, const char *requested, const char *real,
 			 struct qnet_acl_decision *out);

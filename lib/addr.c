@@ -72,6 +72,13 @@ static bool forward_name_valid(const char *s)
 	return letter;
 }
 
+const char *qnet_addr_format_mac(const uint8_t mac[6], char out[QNET_ADDR_MAC_SIZE])
+{
+	snprintf(out, QNET_ADDR_MAC_SIZE, "%02x:%02x:%02x:%02x:%02x:%02x", mac[0], mac[1], mac[2], mac[3],
+		 mac[4], mac[5]);
+	return out;
+}
+
 int qnet_addr_parse_forward(const char *s, struct qnet_forward *ret)
 {
 	char proto[8], port[8], dest[96], extra;

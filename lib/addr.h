@@ -61,6 +61,10 @@ bool qnet_addr_ipv6_is_ula(const struct in6_addr *a);
  * boot and reinstall of the host (the machine-id is kept), different on
  * another host, and the id cannot be worked back from it. */
 void qnet_addr_ipv6_ula(const uint8_t id[16], const char *name, struct in6_addr *ret);
+/* MAC as "xx:xx:xx:xx:xx:xx", lower case, the way sysfs, ip(8) and
+ * dnsmasq's files write it, into OUT; returns OUT. */
+#define QNET_ADDR_MAC_SIZE 18
+const char *qnet_addr_format_mac(const uint8_t mac[6], char out[QNET_ADDR_MAC_SIZE]);
 
 /* The netmask of a PREFIX (0..32) bit prefix, in host byte order. */
 uint32_t qnet_addr_ipv4_mask(unsigned prefix);

@@ -38,15 +38,17 @@
 #include <linux/capability.h>
 #include <linux/close_range.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
+#include <sys/wait.h>
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#include "caps.h"
+#include "caps-private.h"
 #include "macro.h"
 
 void qnet_caps_caller_done(struct qnet_caller *c)
@@ -247,6 +249,80 @@ int qnet_caps_drop_groups(bool *dropped)
 	if (r == 0)
 		*dropped = true;
 	return drop_cap(CAP_SETGID) < 0 ? -EPERM : r;
+}
+
+/* ---- a function run as another user, for qnet check ---- */
+
+/* Exit statuses of qnet_caps_run_as()'s child. */
+enum { CHILD_OK, CHILD_NO_IDS = 3, CHILD_FN_FAILED, CHILD_NO_WRITE };
+
+static int write_all(int fd, const void *buf, size_t size)
+{
+	for (size_t done = 0; done < size;) {
+		ssize_t w = write(fd, (const char *)buf + done, size - done);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return -EIO;
+		done += (size_t)w;
+	}
+	return 0;
+}
+
+/* SIZE bytes from FD into BUF: how many came before EOF or an error. */
+static size_t read_all(int fd, void *buf, size_t size)
+{
+	size_t got = 0;
+
+	while (got < size) {
+		ssize_t n = read(fd, (char *)buf + got, size - got);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		got += (size_t)n;
+	}
+	return got;
+}
+
+int qnet_caps_run_as(const struct qnet_caller *who, int (*fn)(void *out, void *userdata), void *userdata,
+		     void *out, size_t size)
+{
+	_cleanup_close_ int rd = -1, wr = -1;
+	int fds[2], status;
+	size_t got;
+	pid_t pid;
+
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return qnet_negerrno();
+	rd = fds[0];
+	wr = fds[1];
+	fflush(NULL); /* the child must not inherit (and repeat) buffered output */
+	pid = fork();
+	if (pid < 0)
+		return qnet_negerrno();
+	if (pid == 0) {
+		qnet_closep(&rd);
+		/* Groups first, uid last: each call needs the privilege the next
+		 * one gives up. Leaving uid 0 without KEEPCAPS empties every
+		 * capability set. */
+		if (setgroups(who->n_groups, who->groups) < 0 || setresgid(who->gid, who->gid, who->gid) < 0 ||
+		    setresuid(who->uid, who->uid, who->uid) < 0)
+			_exit(CHILD_NO_IDS);
+		if (fn(out, userdata) < 0)
+			_exit(CHILD_FN_FAILED);
+		_exit(write_all(wr, out, size) < 0 ? CHILD_NO_WRITE : CHILD_OK);
+	}
+	qnet_closep(&wr);
+	got = read_all(rd, out, size);
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR)
+			return qnet_negerrno();
+	if (!WIFEXITED(status) || WEXITSTATUS(status) != CHILD_OK || got != size)
+		return WIFEXITED(status) && WEXITSTATUS(status) == CHILD_NO_IDS ? -EPERM : -EIO;
+	return 0;
 }
 
 /* ---- a file's capabilities (security.capability), for qnet doctor ---- */

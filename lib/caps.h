@@ -1,10 +1,11 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * The privilege sequence of a program that needs CAP_NET_ADMIN and nothing
- * else (qemu-bridge-helper; DESIGN §5). Call the stages in this order, each
- * exactly once; each one returns 0 or -errno and the program must exit on
- * failure. See caps.c for the theory of operation. At the end: reading a
- * file's capabilities, for `qnet doctor`.
+ * else (qemu-bridge-helper; see docs/design.md, *Security model*). Call
+ * the stages in this order, each exactly once; each one returns 0 or
+ * -errno and the program must exit on failure. See caps.c for the theory
+ * of operation. At the end: running a function as another user, for
+ * `qnet check`, and reading a file's capabilities, for `qnet doctor`.
  */
 #pragma once
 
@@ -48,6 +49,18 @@ int qnet_caps_close_fds(int keep);
  *    whether it was possible (not with only cap_net_admin+ep). */
 int qnet_caps_drop_groups(bool *dropped);
 
+/*
+ * Not a stage of the above, and not for the helper: run FN(OUT, USERDATA)
+ * in a child process whose real, effective and saved ids and supplementary
+ * groups are WHO's, with no capability left, so that what FN reads it
+ * reads exactly as that user would (`qnet check --user`, run by root). FN
+ * fills the SIZE bytes at OUT and returns 0 or -errno; they come back
+ * through a pipe. Returns 0 with OUT filled, -EPERM if the child could not
+ * take WHO's ids, -EIO if FN failed or the child died, or -errno.
+ */
+int qnet_caps_run_as(const struct qnet_caller *who, int (*fn)(void *out, void *userdata), void *userdata,
+		     void *out, size_t size);
+
 /* What a file's security.capability attribute grants, as `qnet doctor`
  * judges how the helper is installed. */
 struct qnet_caps_file {
@@ -55,8 +68,5 @@ struct qnet_caps_file {
 	bool effective;  /* the effective bit: permitted capabilities are raised at exec */
 	bool others;     /* other capabilities are permitted too */
 };
-/* Decode the attribute's N bytes at RAW (as the file system stores them:
- * little endian, any alignment); -EINVAL if it is not a capability set. */
-int qnet_caps_file_decode(const void *raw, size_t n, struct qnet_caps_file *ret);
 /* Read FD's attribute and decode it; -ENODATA if it has none. */
 int qnet_caps_file_read(int fd, struct qnet_caps_file *ret);

@@ -21,6 +21,7 @@
 #include "config.h"
 #include "file.h"
 #include "ifname.h"
+#include "log.h"
 #include "macro.h"
 #include "parse.h"
 #include "paths.h"
@@ -50,7 +51,7 @@ static void report(struct parser *p, unsigned line, bool is_error, const char *f
 
 static void report(struct parser *p, unsigned line, bool is_error, const char *fmt, ...)
 {
-	char msg[512];
+	char msg[QNET_REASON_MAX];
 	va_list ap;
 
 	if (is_error)
@@ -519,7 +520,7 @@ static int machine_id(struct parser *p)
 
 	if (p->machine_id_read)
 		return p->machine_id_read;
-	r = qnet_file_read_small(qnet_machine_id_path(), buf, sizeof(buf));
+	r = qnet_file_read_small(qnet_paths_machine_id(), buf, sizeof(buf));
 	p->machine_id_read = r < 0 ? r : -EBADMSG;
 	if (r < 0 || strcspn(buf, "\n") != 32)
 		return p->machine_id_read;
@@ -776,6 +777,7 @@ static int parse(struct parser *p)
 	check_across(p);
 	if (!p->cfg->script_network[0])
 		snprintf(p->cfg->script_network, sizeof(p->cfg->script_network), "%s", QNET_DEFAULT_NETWORK);
+	p->cfg->n_errors = p->errors;
 	return p->errors ? -EINVAL : 0;
 }
 
@@ -792,10 +794,10 @@ int qnet_config_parse_buffer(const char *name, const char *buf, size_t len,
 	if (!c)
 		return -ENOMEM;
 	r = parse(&p);
-	if (r < 0)
+	if (r < 0 && r != -EINVAL)
 		return r;
 	*ret = TAKE_PTR(c);
-	return 0;
+	return r;
 }
 
 int qnet_config_load(const char *path, struct qnet_config **ret, qnet_diag_fn diag, void *userdata)

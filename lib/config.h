@@ -80,6 +80,7 @@ struct qnet_grant {
 
 struct qnet_config {
 	char *path;
+	unsigned n_errors;                     /* errors found; then it must not be acted on */
 	char script_bridge[IFNAMSIZ];          /* [script] bridge=, "" if unset */
 	char script_network[QNET_NAME_MAX + 1]; /* [script] network=, default "default" */
 	struct qnet_network *networks;
@@ -97,17 +98,20 @@ typedef void (*qnet_diag_fn)(void *userdata, const char *file, unsigned line,
  * configuration. Every problem goes to DIAG first (all of them, not only
  * the first, each with file:line); DIAG may be NULL. Returns:
  *   0        *RET is the configuration;
- *   -EINVAL  the file has errors: *RET is not set;
+ *   -EINVAL  the file has errors: *RET is set all the same, as
+ *            qnet_acl_load() (lib/acl.h) sets its ACL, to a configuration
+ *            that records them (n_errors); free it as on success;
  *   -errno   the file cannot be trusted (DIAG got one finding about the
  *            whole file) or read, or -ENOMEM: *RET is not set.
- * Where qnet_acl_load() (lib/acl.h) differs: it returns -EINVAL, not the
- * -errno, for a file it cannot trust or read, and it sets *RET on -EINVAL.
- * A qnet.conf with errors has no safe partial meaning, so no caller gets
- * one to act on; a caller that must go on (qnet status, qnet doctor)
- * parses "" for the built-in defaults, explicitly.
+ * Where qnet_acl_load() differs: it returns -EINVAL, not the -errno, for a
+ * file it cannot trust or read, and then sets *RET too. A qnet.conf with
+ * errors has no safe partial meaning: what *RET holds on -EINVAL is for
+ * reporting, never for acting on. A caller that must go on (qnet status,
+ * qnet doctor) parses "" for the built-in defaults, explicitly.
  */
 int qnet_config_load(const char *path, struct qnet_config **ret, qnet_diag_fn diag, void *userdata);
-/* The same for a buffer (the fuzzer, the built-in defaults); NAME is for messages. */
+/* The same for a buffer (the fuzzer, the built-in defaults), *RET set on
+ * -EINVAL as above; NAME is for messages. */
 int qnet_config_parse_buffer(const char *name, const char *buf, size_t len,
 			     struct qnet_config **ret, qnet_diag_fn diag, void *userdata);
 void qnet_config_free(struct qnet_config *c);

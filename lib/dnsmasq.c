@@ -32,11 +32,11 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 
+#include "addr.h"
 #include "dnsmasq.h"
 #include "file.h"
 #include "log.h"
 #include "macro.h"
-#include "parse.h"
 #include "paths.h"
 #include "proc.h"
 #include "state.h"
@@ -55,30 +55,29 @@ static bool is_dnsmasq(pid_t pid)
 
 pid_t qnet_dnsmasq_pid(const char *network)
 {
-	char path[PATH_MAX], buf[32];
-	unsigned long pid;
+	char path[PATH_MAX];
+	pid_t pid;
 	int r;
 
 	r = qnet_state_path(path, sizeof(path), network, QNET_STATE_DNSMASQ_PID);
 	if (r < 0)
 		return r;
-	r = qnet_file_read_small(path, buf, sizeof(buf));
-	if (r == -ENOENT)
+	r = qnet_proc_read_pid_file(path, &pid);
+	if (r == -ENOENT || r == -EBADMSG)
 		return 0;
 	if (r < 0)
 		return r;
-	buf[strcspn(buf, "\n")] = '\0';
-	if (qnet_parse_uint(buf, INT_MAX, &pid) < 0 || pid < 2)
+	if (pid < 2)
 		return 0;
 	/* A zombie or a recycled pid is not our server. */
-	if (kill((pid_t)pid, 0) < 0 || !is_dnsmasq((pid_t)pid))
+	if (kill(pid, 0) < 0 || !is_dnsmasq(pid))
 		return 0;
-	return (pid_t)pid;
+	return pid;
 }
 
 int qnet_dnsmasq_write_hosts(const struct qnet_network *n, bool *changed)
 {
-	char path[PATH_MAX], ip[INET6_ADDRSTRLEN], old[8192];
+	char path[PATH_MAX], ip[INET6_ADDRSTRLEN], mac[QNET_ADDR_MAC_SIZE], old[8192];
 	_cleanup_free_ char *buf = NULL;
 	size_t size = 0;
 	FILE *f;
@@ -99,8 +98,7 @@ int qnet_dnsmasq_write_hosts(const struct qnet_network *n, bool *changed)
 		/* dnsmasq knows a directly connected DHCPv6 client's MAC, so
 		 * one line serves both families; a host = with a duid= gets
 		 * its IPv6 address by that DUID, on a line of its own. */
-		fprintf(f, "%02x:%02x:%02x:%02x:%02x:%02x", h->mac[0], h->mac[1], h->mac[2],
-			h->mac[3], h->mac[4], h->mac[5]);
+		fputs(qnet_addr_format_mac(h->mac, mac), f);
 		if (h->ip.s_addr)
 			fprintf(f, ",%s", inet_ntop(AF_INET, &h->ip, ip, sizeof(ip)));
 		if (v6 && !h->duid[0])

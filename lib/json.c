@@ -2,7 +2,7 @@
 #include <errno.h>
 #include <inttypes.h>
 
-#include "json.h"
+#include "json-private.h"
 
 void qnet_json_init(struct qnet_json *j, FILE *f)
 {

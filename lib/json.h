@@ -31,8 +31,6 @@ void qnet_json_array_end(struct qnet_json *j);
 /* Inside an object: the key of the next value. */
 void qnet_json_key(struct qnet_json *j, const char *key);
 void qnet_json_string(struct qnet_json *j, const char *s); /* NULL writes null */
-void qnet_json_int(struct qnet_json *j, int64_t v);
-void qnet_json_bool(struct qnet_json *j, bool v);
 void qnet_json_null(struct qnet_json *j);
 /* A key and its value in one call, for the common case. */
 void qnet_json_member_string(struct qnet_json *j, const char *key, const char *s);
@@ -42,6 +40,3 @@ void qnet_json_member_bool(struct qnet_json *j, const char *key, bool v);
 void qnet_json_member_int_or_null(struct qnet_json *j, const char *key, bool present, int64_t v);
 /* Ends the document (newline). 0, -EINVAL if it was not balanced, -EIO on a write error. */
 int qnet_json_finish(struct qnet_json *j);
-
-/* Just the escaping: S as a JSON string literal, quotes included. */
-void qnet_json_write_string(FILE *f, const char *s);

@@ -10,7 +10,7 @@
 #include <unistd.h>
 
 #include "addr.h"
-#include "leases.h"
+#include "leases-private.h"
 #include "macro.h"
 #include "parse.h"
 #include "state.h"

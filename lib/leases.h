@@ -25,7 +25,5 @@ struct qnet_lease {
 	char hostname[64];    /* "" if none; printable ASCII only */
 };
 
-/* Parse BUF; malformed lines are skipped. *ret is malloc'd (free it). */
-int qnet_leases_parse(const char *buf, size_t len, struct qnet_lease **ret, size_t *n);
 /* Load the leases of NETWORK (QNET_STATEDIR/NAME.leases); absent is none. */
 int qnet_leases_load(const char *network, struct qnet_lease **ret, size_t *n);

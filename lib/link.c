@@ -1,16 +1,21 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 #include <arpa/inet.h>
 #include <errno.h>
+#include <limits.h>
 #include <linux/if_bridge.h>
 #include <linux/if_link.h>
 #include <linux/rtnetlink.h>
 #include <netlink/attr.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
+#include <stdio.h>
 #include <string.h>
 
-#include "link.h"
+#include "addr.h"
+#include "file.h"
+#include "link-private.h"
 #include "macro.h"
+#include "parse.h"
 
 static void msg_freep(struct nl_msg **m)
 {
@@ -136,6 +141,43 @@ int qnet_link_resolve(struct qnet_nl *nl, const char *name, struct qnet_link *re
 int qnet_link_get_by_index(struct qnet_nl *nl, int ifindex, struct qnet_link *ret)
 {
 	return link_get(nl, ifindex, NULL, ret);
+}
+
+/* The first line of /sys/class/net/NAME/ATTR into BUF. */
+static int sysfs_read(const char *name, const char *attr, char *buf, size_t size)
+{
+	char path[PATH_MAX];
+	int r;
+
+	snprintf(path, sizeof(path), "/sys/class/net/%s/%s", name, attr);
+	r = qnet_file_read_small(path, buf, size);
+	if (r == 0)
+		buf[strcspn(buf, "\n")] = '\0';
+	return r;
+}
+
+int qnet_link_addr_assign_type(const struct qnet_link *l)
+{
+	char buf[64], mac[QNET_ADDR_MAC_SIZE];
+	unsigned long v;
+	int r;
+
+	r = sysfs_read(l->name, "ifindex", buf, sizeof(buf));
+	if (r < 0)
+		return r == -ENOENT ? -ESTALE : r;
+	if (qnet_parse_uint(buf, INT32_MAX, &v) < 0 || (int)v != l->ifindex)
+		return -ESTALE;
+	r = sysfs_read(l->name, "address", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (!streq(buf, qnet_addr_format_mac(l->mac, mac)))
+		return -ESTALE;
+	r = sysfs_read(l->name, "addr_assign_type", buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	if (qnet_parse_uint(buf, 255, &v) < 0)
+		return -EBADMSG;
+	return (int)v;
 }
 
 int qnet_link_change(struct qnet_nl *nl, const struct qnet_link_change *c)

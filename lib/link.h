@@ -27,12 +27,6 @@ struct qnet_link {
 	char kind[16];       /* rtnl link kind ("bridge", "tun", "veth"), "" if none */
 };
 
-struct nl_msg;
-
-/* Interpret an RTM_NEWLINK message: 1 and RET filled, 0 if it is not a
- * link, -errno if it is malformed. */
-int qnet_link_from_msg(struct nl_msg *msg, struct qnet_link *ret);
-
 /* The link whose name is NAME; -ENODEV if there is none (also when NAME is
  * only another link's alternative name). */
 int qnet_link_get(struct qnet_nl *nl, const char *name, struct qnet_link *ret);
@@ -41,6 +35,16 @@ int qnet_link_get(struct qnet_nl *nl, const char *name, struct qnet_link *ret);
  * decide on and to log. -ENODEV if neither exists. */
 int qnet_link_resolve(struct qnet_nl *nl, const char *name, struct qnet_link *ret);
 int qnet_link_get_by_index(struct qnet_nl *nl, int ifindex, struct qnet_link *ret);
+
+/*
+ * How L (as netlink reported it) came by its MAC address: its
+ * addr_assign_type, QNET_LINK_ADDR_SET when an administrator set it.
+ * rtnetlink does not report it and sysfs does, but /sys may belong to
+ * another network namespace: -ESTALE unless sysfs's link of that name has
+ * L's ifindex and address. -errno if sysfs cannot be read.
+ */
+#define QNET_LINK_ADDR_SET 3 /* NET_ADDR_SET; linux/netdevice.h drags in more than this */
+int qnet_link_addr_assign_type(const struct qnet_link *l);
 
 /* One RTM_NEWLINK that changes only what it names: MTU 0, master -1, up -1
  * and mac NULL mean "leave as it is"; master 0 detaches. */

@@ -33,7 +33,8 @@ static int mkdir_p(const char *path)
 	return 0;
 }
 
-int qnet_lock_make_dirs(void)
+/* RUNDIR and STATEDIR, created if missing (0755): the lock files' home. */
+static int make_dirs(void)
 {
 	int r = mkdir_p(qnet_paths_rundir());
 
@@ -67,7 +68,7 @@ int qnet_lock_network(const char *network)
 	r = qnet_state_path(path, sizeof(path), network, QNET_STATE_LOCK);
 	if (r < 0)
 		return r;
-	r = qnet_lock_make_dirs();
+	r = make_dirs();
 	if (r < 0)
 		return r;
 	clock_gettime(CLOCK_MONOTONIC, &start);
@@ -94,7 +95,7 @@ int qnet_lock_rundir(void)
 	struct timespec start;
 	int r;
 
-	r = qnet_lock_make_dirs();
+	r = make_dirs();
 	if (r < 0)
 		return r;
 	fd = open(qnet_paths_rundir(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);

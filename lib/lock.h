@@ -16,5 +16,3 @@ int qnet_lock_rundir(void);
 /* Unlink the lock file (we are tearing the network down), then unlock. */
 void qnet_lock_release_unlink(int fd, const char *network);
 void qnet_lock_release(int fd);
-/* Create RUNDIR and STATEDIR if missing (0755). */
-int qnet_lock_make_dirs(void);

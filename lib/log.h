@@ -4,6 +4,12 @@
  * (authpriv) as well, so a privileged decision leaves a trail. The one file
  * of lib/ that prints: everything else returns -errno with a reason, and
  * the program says it with these.
+ *
+ * The verbs every program says, qnet_error(), qnet_warn(), qnet_audit(),
+ * and qnet_because(), which library code says, carry no "log_" in their
+ * names (as ell's l_error() and l_warn() do not): in lib/,
+ * qnet_log_because() would read as if the library printed, which it never
+ * does. Everything else here is qnet_log_*.
  */
 #pragma once
 

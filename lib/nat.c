@@ -356,7 +356,7 @@ static int bridge_no_ra(const struct qnet_link *b)
 static int complete(struct qnet_nl *nl, const struct qnet_network *n, const struct qnet_link *b, bool fresh,
 		    char *why, size_t why_size)
 {
-	char nft_why[160] = "", table[QNET_STATE_TABLE_SIZE];
+	char nft_why[QNET_REASON_MAX] = "", table[QNET_STATE_TABLE_SIZE];
 	struct qnet_network ipv4_only;
 	bool changed;
 	int r;
@@ -515,8 +515,8 @@ static int lock_network(const char *network, char *why, size_t why_size)
 	int lock = qnet_lock_network(network);
 
 	if (lock < 0)
-		return qnet_because(why, why_size, lock, "cannot lock network %s in %s: %s", network, qnet_paths_rundir(),
-				    strerror(-lock));
+		return qnet_because(why, why_size, lock, "cannot lock network %s in %s: %s", network,
+				    qnet_paths_rundir(), strerror(-lock));
 	return lock;
 }
 
@@ -624,7 +624,7 @@ static int up(const struct qnet_config *cfg, const char *network, const char *ta
 		if (r == 0)
 			r = qnet_port_attach(&nl, tap, &b, false, why, why_size);
 		if (r < 0) {
-			char ignored[256];
+			char ignored[QNET_REASON_MAX];
 
 			/* A network we brought up only for this TAP must not stay. */
 			(void)down_if_unused(&nl, n->name, NULL, lock, false, ignored, sizeof(ignored));
@@ -718,7 +718,7 @@ struct gc {
 static int gc_one(const char *network, void *userdata)
 {
 	struct gc *g = userdata;
-	char why[256] = "", bridge[IFNAMSIZ];
+	char why[QNET_REASON_MAX] = "", bridge[IFNAMSIZ];
 	const struct qnet_network *n = g->cfg ? qnet_config_network(g->cfg, network) : NULL;
 	int lock, r;
 

@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * NAT networks: created on first use, removed after the last VM (DESIGN §3).
- * Every entry point takes the network's lock, repairs what a kill -9 or a
- * flushed ruleset left behind, then does its work. WHY receives a cause for
- * a one-line message; functions return 0 or -errno.
+ * NAT networks: created on first use, removed after the last VM (see
+ * docs/design.md, *State and locking*). Every entry point takes the
+ * network's lock, repairs what a kill -9 or a flushed ruleset left behind,
+ * then does its work. WHY receives a cause for a one-line message;
+ * functions return 0 or -errno.
  */
 #pragma once
 

@@ -8,6 +8,9 @@
 #include "macro.h"
 #include "netlink.h"
 
+/* libnl's -NLE_* code NLERR as -errno, for when no kernel errno was kept (qnet_nl_result). */
+static int errno_from_nl(int nlerr);
+
 /* libnl maps the kernel's errno to -NLE_*, losing detail (EBUSY, ELOOP and
  * EOPNOTSUPP all matter to our messages): keep the original. */
 static int error_cb(struct sockaddr_nl *who, struct nlmsgerr *e, void *arg)
@@ -57,7 +60,7 @@ int qnet_nl_open_protocol(struct qnet_nl *nl, int protocol)
 	if (r < 0) {
 		nl_socket_free(nl->sk);
 		nl->sk = NULL;
-		return qnet_errno_from_nl(r);
+		return errno_from_nl(r);
 	}
 	/* libnl opens its socket without SOCK_CLOEXEC: a child we start (dnsmasq)
 	 * must not inherit a privileged netlink socket. */
@@ -79,7 +82,7 @@ int qnet_nl_open_protocol(struct qnet_nl *nl, int protocol)
 	r = nl_socket_set_msg_buf_size(nl->sk, 32768);
 	if (r < 0) {
 		qnet_nl_close(nl);
-		return qnet_errno_from_nl(r);
+		return errno_from_nl(r);
 	}
 	return 0;
 }
@@ -119,7 +122,7 @@ int qnet_nl_query(struct qnet_nl *nl, struct nl_msg *msg, int (*fn)(struct nl_ms
 	return qnet_nl_result(nl, r);
 }
 
-int qnet_errno_from_nl(int nlerr)
+static int errno_from_nl(int nlerr)
 {
 	static const int map[] = {
 		[NLE_SUCCESS] = 0,
@@ -175,5 +178,5 @@ int qnet_nl_result(struct qnet_nl *nl, int nlerr)
 		return 0;
 	if (kernel > 0)
 		return -kernel;
-	return qnet_errno_from_nl(nlerr);
+	return errno_from_nl(nlerr);
 }

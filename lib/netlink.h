@@ -2,7 +2,8 @@
 /*
  * One rtnetlink socket (libnl-3) and the one place where libnl's -NLE_*
  * codes become -errno. The kernel's own errno of the last failed request is
- * kept, because libnl folds many of them into one code.
+ * kept, because libnl folds many of them into one code. The module's
+ * prefix is qnet_nl_, after struct qnet_nl, which every call takes.
  */
 #pragma once
 
@@ -26,4 +27,3 @@ int qnet_nl_query(struct qnet_nl *nl, struct nl_msg *msg, int (*fn)(struct nl_ms
 
 /* Result of a libnl call as 0 or -errno (the kernel's errno when known). */
 int qnet_nl_result(struct qnet_nl *nl, int nlerr);
-int qnet_errno_from_nl(int nlerr);

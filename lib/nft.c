@@ -21,7 +21,7 @@
 #include <sys/socket.h>
 
 #include "macro.h"
-#include "nft.h"
+#include "nft-private.h"
 
 /* The soname Debian's libnftables1 and Fedora's nftables ship. */
 #define LIBNFTABLES "libnftables.so.1"

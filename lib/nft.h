@@ -37,7 +37,3 @@ bool qnet_nft_object_mentions(const struct qnet_nft_object *o, const char *name)
 bool qnet_nft_legacy_filter_loaded(void);
 /* 1 if its FORWARD policy is DROP, 0 if not, -errno if it cannot be read. */
 int qnet_nft_legacy_forward_drops(void);
-/* The same from the table's entries as IPT_SO_GET_ENTRIES hands them out
- * (SIZE bytes at ENTRIES, aligned or not) and FORWARD's underflow offset:
- * 1 DROP, 0 another verdict, -EBADMSG if the entry is not within them. */
-int qnet_nft_legacy_policy_drops(const void *entries, size_t size, size_t underflow);

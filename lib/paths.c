@@ -38,7 +38,7 @@ const char *qnet_paths_libexecdir(void)
 	return relocated("QNET_LIBEXECDIR", QNET_LIBEXECDIR);
 }
 
-const char *qnet_machine_id_path(void)
+const char *qnet_paths_machine_id(void)
 {
 	return relocated("QNET_MACHINE_ID", "/etc/machine-id");
 }

@@ -19,7 +19,7 @@ const char *qnet_paths_dnsmasq(void);
 const char *qnet_paths_libexecdir(void);
 /* The host's machine-id file, /etc/machine-id: what a NAT network's ULA
  * prefix is derived from (QNET_MACHINE_ID). */
-const char *qnet_machine_id_path(void);
+const char *qnet_paths_machine_id(void);
 
 /* The part after '@' in a program's own name (ARGV0, with or without a
  * directory: "/usr/libexec/qnet/qemu-ifup@br1" is "br1"), or NULL if

@@ -1,9 +1,13 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
+#include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "file.h"
 #include "macro.h"
+#include "parse.h"
 #include "proc.h"
 
 bool qnet_proc_alive(pid_t pid, const char *comm)
@@ -34,4 +38,20 @@ bool qnet_proc_alive(pid_t pid, const char *comm)
 		return true;
 	*close_paren = '\0';
 	return streq(open_paren + 1, comm);
+}
+
+int qnet_proc_read_pid_file(const char *path, pid_t *pid)
+{
+	char buf[32];
+	unsigned long v;
+	int r;
+
+	r = qnet_file_read_small(path, buf, sizeof(buf));
+	if (r < 0)
+		return r;
+	buf[strcspn(buf, "\n")] = '\0';
+	if (qnet_parse_uint(buf, INT_MAX, &v) < 0 || v == 0)
+		return -EBADMSG;
+	*pid = (pid_t)v;
+	return 0;
 }

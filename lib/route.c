@@ -10,7 +10,7 @@
 
 #include "addr.h"
 #include "macro.h"
-#include "route.h"
+#include "route-private.h"
 
 typedef void (*route_fn)(const struct qnet_route *rt, void *userdata);
 

@@ -43,7 +43,8 @@ static const struct {
 
 int qnet_state_path(char *buf, size_t size, const char *network, enum qnet_state_file what)
 {
-	return fitted(snprintf(buf, size, "%s/%s.%s", files[what].statedir ? qnet_paths_statedir() : qnet_paths_rundir(),
+	return fitted(snprintf(buf, size, "%s/%s.%s",
+			       files[what].statedir ? qnet_paths_statedir() : qnet_paths_rundir(),
 			       network, files[what].suffix), size);
 }
 

@@ -8,7 +8,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <fcntl.h>
 #include <grp.h>
 #include <limits.h>
 #include <pwd.h>
@@ -16,10 +15,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include "acl.h"
+#include "caps.h"
 #include "config.h"
 #include "ifname.h"
 #include "link.h"
@@ -61,7 +60,7 @@ static void check_network_ipv6(const struct qnet_config *cfg, const struct qnet_
 	if (n->subnet6_from == QNET_SUBNET6_NO_MACHINE_ID) {
 		snprintf(msg, sizeof(msg), "[network %s]: %s cannot be read, so no IPv6 prefix can be derived: "
 			 "the network is IPv4 only; set subnet6 = a /64, or subnet6 = none", n->name,
-			 qnet_machine_id_path());
+			 qnet_paths_machine_id());
 		print_diag(ud, cfg->path, n->line, false, msg);
 	}
 	if (n->subnet6_from != QNET_SUBNET6_SET || qnet_addr_ipv6_is_ula(&n->subnet6))
@@ -77,7 +76,7 @@ static void check_network_ipv6(const struct qnet_config *cfg, const struct qnet_
 
 static void check_networks(const struct qnet_config *cfg, struct sink *ud)
 {
-	char msg[256];
+	char msg[QNET_REASON_MAX];
 
 	for (size_t i = 0; i < cfg->n_networks; i++) {
 		const struct qnet_network *n = &cfg->networks[i];
@@ -98,7 +97,7 @@ static void check_networks(const struct qnet_config *cfg, struct sink *ud)
 static void check_deny_list(const struct qnet_config *cfg, const struct qnet_grant *g, const char *key,
 			    char **list, const unsigned *lines, bool groups, struct sink *ud)
 {
-	char msg[256], pbuf[QNET_IFNAME_PRINTABLE_SIZE];
+	char msg[QNET_REASON_MAX], pbuf[QNET_IFNAME_PRINTABLE_SIZE];
 
 	for (size_t i = 0; list && list[i]; i++) {
 		int r = qnet_acl_entry_resolves(list[i], groups);
@@ -152,6 +151,10 @@ static int check_config(FILE *out, struct check_counts *counts)
 		return r;
 	if (r < 0 && counts->errors == 0)
 		print_diag(ud, qnet_conf, 0, true, strerror(-r));
+	/* Its errors are reported; what it holds besides means nothing, and
+	 * neither is checked further nor counted. */
+	if (r < 0)
+		qnet_config_free(TAKE_PTR(cfg));
 	if (cfg) {
 		check_networks(cfg, ud);
 		check_grants(cfg, ud);
@@ -191,59 +194,17 @@ static int lookup_user(const char *user, struct passwd *pw, char *buf, size_t si
 	return r == 0 && res ? 0 : -ESRCH;
 }
 
-/* qnet_acl_decide_link() in a child holding WHO's uid, gid and groups, as the
- * helper does when WHO runs it; the decision comes back through a pipe. */
-static int decide_as(const struct qnet_acl_subject *who, const char *bridge, const char *real,
-		     struct qnet_acl_decision *out)
+/* What qnet_caps_run_as() runs: the helper's decision. */
+struct decision_args {
+	const struct qnet_acl_subject *who;
+	const char *bridge, *real;
+};
+
+static int decide(void *out, void *userdata)
 {
-	_cleanup_close_ int rd = -1, wr = -1;
-	int fds[2], status;
-	size_t got = 0;
-	pid_t pid;
+	const struct decision_args *a = userdata;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
-		return qnet_negerrno();
-	rd = fds[0];
-	wr = fds[1];
-	fflush(NULL); /* the child must not inherit (and repeat) buffered output */
-	pid = fork();
-	if (pid < 0)
-		return qnet_negerrno();
-	if (pid == 0) {
-		const char *p = (const char *)out;
-		size_t done = 0;
-
-		qnet_closep(&rd);
-		if (setgroups(who->n_groups, who->groups) < 0 || setresgid(who->gid, who->gid, who->gid) < 0 ||
-		    setresuid(who->uid, who->uid, who->uid) < 0)
-			_exit(3);
-		if (qnet_acl_decide_link(who, bridge, real, out) < 0)
-			_exit(4);
-		while (done < sizeof(*out)) {
-			ssize_t w = write(wr, p + done, sizeof(*out) - done);
-
-			if (w <= 0)
-				_exit(5);
-			done += (size_t)w;
-		}
-		_exit(0);
-	}
-	qnet_closep(&wr);
-	while (got < sizeof(*out)) {
-		ssize_t n = read(rd, (char *)out + got, sizeof(*out) - got);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		got += (size_t)n;
-	}
-	while (waitpid(pid, &status, 0) < 0)
-		if (errno != EINTR)
-			return qnet_negerrno();
-	if (!WIFEXITED(status) || WEXITSTATUS(status) != 0 || got != sizeof(*out))
-		return WIFEXITED(status) && WEXITSTATUS(status) == 3 ? -EPERM : -EIO;
-	return 0;
+	return qnet_acl_decide_link(a->who, a->bridge, a->real, out);
 }
 
 /*
@@ -264,6 +225,8 @@ static int check_explain(const char *user, const char *bridge, const char *real,
 	_cleanup_free_ gid_t *groups = NULL;
 	_cleanup_free_ char *buf = NULL;
 	struct qnet_acl_subject who;
+	struct decision_args args = { &who, bridge, real };
+	struct qnet_caller ids;
 	struct passwd pw;
 	size_t size = 16384;
 	int n = 64, r;
@@ -294,7 +257,8 @@ static int check_explain(const char *user, const char *bridge, const char *real,
 	*as_user = pw.pw_uid == geteuid() || geteuid() == 0;
 	if (geteuid() != 0 || pw.pw_uid == geteuid())
 		return qnet_acl_decide_link(&who, bridge, real, out);
-	return decide_as(&who, bridge, real, out);
+	ids = (struct qnet_caller){ .uid = pw.pw_uid, .gid = pw.pw_gid, .groups = groups, .n_groups = (size_t)n };
+	return qnet_caps_run_as(&ids, decide, &args, out, sizeof(*out));
 }
 
 /* The own name of the link NAME resolves to (NAME itself, or the link

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "addr.h"
 #include "config.h"
 #include "dnsmasq.h"
 #include "json.h"
@@ -69,11 +70,6 @@ static int add_bridge(struct status *s, const char *name, unsigned role)
 	return 0;
 }
 
-static void format_mac(const uint8_t m[6], char out[18])
-{
-	snprintf(out, 18, "%02x:%02x:%02x:%02x:%02x:%02x", m[0], m[1], m[2], m[3], m[4], m[5]);
-}
-
 static const char *ipv4(struct in_addr a, char out[INET_ADDRSTRLEN])
 {
 	return inet_ntop(AF_INET, &a, out, INET_ADDRSTRLEN);
@@ -99,13 +95,13 @@ static const char *lease_ip(const struct qnet_lease *l, char out[INET6_ADDRSTRLE
 static int print_port(const struct qnet_link *port, void *userdata)
 {
 	struct status *s = userdata;
-	char mac[18];
+	char mac[QNET_ADDR_MAC_SIZE];
 
 	if (!s->json) {
 		fprintf(s->out, " %s", port->name);
 		return 0;
 	}
-	format_mac(port->mac, mac);
+	qnet_addr_format_mac(port->mac, mac);
 	qnet_json_object_begin(&s->j);
 	qnet_json_member_string(&s->j, "name", port->name);
 	qnet_json_member_int(&s->j, "ifindex", port->ifindex);
@@ -190,7 +186,7 @@ static const char *subnet6_from_name(enum qnet_subnet6 from)
 static void print_network_json(struct status *s, const struct qnet_network *n, bool up, pid_t pid,
 			       const struct qnet_lease *leases, size_t n_leases)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], cidr[INET6_ADDRSTRLEN + 4], mac[18];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], cidr[INET6_ADDRSTRLEN + 4], mac[QNET_ADDR_MAC_SIZE];
 	struct qnet_json *j = &s->j;
 
 	snprintf(cidr, sizeof(cidr), "%s/%u", ipv4(n->subnet, a), n->prefix);
@@ -213,7 +209,7 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 	for (size_t i = 0; i < n->n_hosts; i++) {
 		const struct qnet_host *h = &n->hosts[i];
 
-		format_mac(h->mac, mac);
+		qnet_addr_format_mac(h->mac, mac);
 		qnet_json_object_begin(j);
 		qnet_json_member_string(j, "mac", mac);
 		qnet_json_member_string(j, "ip", ipv4_or_null(h->ip, a));
@@ -243,7 +239,7 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 	for (size_t i = 0; i < n_leases; i++) {
 		const struct qnet_lease *l = &leases[i];
 
-		format_mac(l->mac, mac);
+		qnet_addr_format_mac(l->mac, mac);
 		qnet_json_object_begin(j);
 		qnet_json_member_string(j, "mac", l->has_mac ? mac : NULL);
 		qnet_json_member_string(j, "ip", lease_ip(l, a));
@@ -275,7 +271,7 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 static void print_network_text(struct status *s, const struct qnet_network *n, bool up, pid_t pid,
 			       const struct qnet_lease *leases, size_t n_leases)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], mac[18];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], mac[QNET_ADDR_MAC_SIZE];
 
 	fprintf(s->out, "network %s: %s, bridge %s, subnet %s/%u, gateway %s", n->name, up ? "up" : "down",
 		n->bridge, ipv4(n->subnet, a), n->prefix, ipv4(n->gateway, b));
@@ -289,7 +285,7 @@ static void print_network_text(struct status *s, const struct qnet_network *n, b
 	for (size_t i = 0; i < n->n_hosts; i++) {
 		const struct qnet_host *h = &n->hosts[i];
 
-		format_mac(h->mac, mac);
+		qnet_addr_format_mac(h->mac, mac);
 		fprintf(s->out, "  host %s", mac);
 		if (h->ip.s_addr)
 			fprintf(s->out, " %s", ipv4(h->ip, a));
@@ -314,7 +310,7 @@ static void print_network_text(struct status *s, const struct qnet_network *n, b
 
 		if (leases[i].expiry && gmtime_r(&t, &tm))
 			strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm);
-		format_mac(leases[i].mac, mac);
+		qnet_addr_format_mac(leases[i].mac, mac);
 		fprintf(s->out, "  lease %s %s %s expires %s\n", leases[i].has_mac ? mac : "-", lease_ip(&leases[i], a),
 			leases[i].hostname[0] ? leases[i].hostname : "-", when);
 	}
@@ -390,6 +386,7 @@ static int status_print(FILE *out, bool json)
 		/* Status is most wanted when something is wrong: show the defaults. */
 		qnet_warn("qnet.conf cannot be used (%s; see qnet check): showing the built-in defaults",
 			  strerror(-r));
+		qnet_config_free(TAKE_PTR(cfg));
 		r = qnet_config_parse_buffer("(defaults)", "", 0, &cfg, NULL, NULL);
 		if (r < 0)
 			return r;

@@ -7,7 +7,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "acl.h"
+#include "acl-private.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

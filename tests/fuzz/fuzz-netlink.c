@@ -9,8 +9,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "link.h"
-#include "route.h"
+#include "link-private.h"
+#include "route-private.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

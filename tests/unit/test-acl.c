@@ -13,7 +13,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "acl.h"
+#include "acl-private.h"
 #include "config.h"
 #include "macro.h"
 #include "../tap.h"

@@ -3,7 +3,7 @@
 #include <errno.h>
 #include <stdlib.h>
 
-#include "json.h"
+#include "json-private.h"
 #include "macro.h"
 #include "../tap.h"
 

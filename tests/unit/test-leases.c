@@ -3,7 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "leases.h"
+#include "leases-private.h"
 #include "macro.h"
 #include "../tap.h"
 
