@@ -16,9 +16,11 @@ int qnet_addr_parse_ipv4(const char *s, struct in_addr *ret)
 	return inet_pton(AF_INET, s, ret) == 1 ? 0 : -EINVAL;
 }
 
-int qnet_addr_parse_ipv4_cidr(const char *s, struct in_addr *net, unsigned *prefix)
+/* "ADDR/N" of FAMILY, N at most MAX: the address into NET (an in_addr or
+ * in6_addr), N into *PREFIX. One parser for both families. */
+static int parse_cidr(int family, const char *s, void *net, unsigned max, unsigned *prefix)
 {
-	char addr[INET_ADDRSTRLEN];
+	char addr[INET6_ADDRSTRLEN];
 	const char *slash = strchr(s, '/');
 	unsigned long len;
 	size_t n;
@@ -30,10 +32,16 @@ int qnet_addr_parse_ipv4_cidr(const char *s, struct in_addr *net, unsigned *pref
 		return -EINVAL;
 	memcpy(addr, s, n);
 	addr[n] = '\0';
-	if (qnet_addr_parse_ipv4(addr, net) < 0 || qnet_parse_uint(slash + 1, 32, &len) < 0)
+	/* inet_pton alone: dotted quads only, no "10.1" shorthands; no zones. */
+	if (inet_pton(family, addr, net) != 1 || qnet_parse_uint(slash + 1, max, &len) < 0)
 		return -EINVAL;
 	*prefix = (unsigned)len;
 	return 0;
+}
+
+int qnet_addr_parse_ipv4_cidr(const char *s, struct in_addr *net, unsigned *prefix)
+{
+	return parse_cidr(AF_INET, s, net, 32, prefix);
 }
 
 int qnet_addr_parse_mac(const char *s, uint8_t mac[6])
@@ -127,22 +135,7 @@ int qnet_addr_parse_ipv6(const char *s, struct in6_addr *ret)
 
 int qnet_addr_parse_ipv6_cidr(const char *s, struct in6_addr *net, unsigned *prefix)
 {
-	char addr[INET6_ADDRSTRLEN];
-	const char *slash = strchr(s, '/');
-	unsigned long len;
-	size_t n;
-
-	if (!slash)
-		return -EINVAL;
-	n = (size_t)(slash - s);
-	if (n == 0 || n >= sizeof(addr))
-		return -EINVAL;
-	memcpy(addr, s, n);
-	addr[n] = '\0';
-	if (qnet_addr_parse_ipv6(addr, net) < 0 || qnet_parse_uint(slash + 1, 128, &len) < 0)
-		return -EINVAL;
-	*prefix = (unsigned)len;
-	return 0;
+	return parse_cidr(AF_INET6, s, net, 128, prefix);
 }
 
 bool qnet_addr_ipv6_overlap(const struct in6_addr *a, unsigned pa, const struct in6_addr *b, unsigned pb)
