@@ -90,7 +90,7 @@ const char *qnet_addr_format_mac(const uint8_t mac[6], char out[QNET_ADDR_MAC_SI
 int qnet_addr_parse_forward(const char *s, struct qnet_forward *ret)
 {
 	char proto[8], port[8], dest[96], extra;
-	char *colon, *addr = dest;
+	char *colon;
 	unsigned long hp, gp;
 
 	if (sscanf(s, "%7s %7s %95s %c", proto, port, dest, &extra) != 3)
@@ -115,8 +115,7 @@ int qnet_addr_parse_forward(const char *s, struct qnet_forward *ret)
 		if (n < 3 || dest[n - 1] != ']')
 			return -EINVAL;
 		dest[n - 1] = '\0';
-		addr = dest + 1;
-		if (qnet_addr_parse_ipv6(addr, &ret->guest6) < 0 || IN6_IS_ADDR_UNSPECIFIED(&ret->guest6))
+		if (qnet_addr_parse_ipv6(dest + 1, &ret->guest6) < 0 || IN6_IS_ADDR_UNSPECIFIED(&ret->guest6))
 			return -EINVAL;
 	} else if (qnet_addr_parse_ipv4(dest, &ret->guest) < 0) {
 		if (!forward_name_valid(dest))

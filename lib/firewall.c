@@ -89,7 +89,7 @@ static void forwards_map(FILE *f, const struct qnet_network *n, bool v6)
 /* The script of TABLE. Built with fprintf into a memstream: no fixed buffers. */
 static char *ruleset(const struct qnet_network *n, const char *table)
 {
-	char net[INET_ADDRSTRLEN], net6[INET6_ADDRSTRLEN + 4] = "";
+	char net[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN], net6[INET6_ADDRSTRLEN + 4] = "";
 	const char *br = n->bridge;
 	bool fw4 = false, fw6 = false;
 	char *buf = NULL;
@@ -99,10 +99,8 @@ static char *ruleset(const struct qnet_network *n, const char *table)
 	if (!f)
 		return NULL;
 	ip4(n->subnet, net);
-	if (n->ipv6) {
-		ip6(&n->subnet6, net6);
-		strcat(net6, "/64");
-	}
+	if (n->ipv6)
+		snprintf(net6, sizeof(net6), "%s/64", ip6(&n->subnet6, a6));
 	for (size_t i = 0; i < n->n_forwards; i++) {
 		fw4 |= n->forwards[i].guest.s_addr != 0;
 		fw6 |= n->ipv6 && !IN6_IS_ADDR_UNSPECIFIED(&n->forwards[i].guest6);

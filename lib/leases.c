@@ -21,7 +21,7 @@ static void copy_hostname(char out[64], const char *name)
 	size_t i = 0;
 
 	if (!streq(name, "*"))
-		for (; name[i] && i < 63; i++) {
+		for (; i < 63 && name[i]; i++) {
 			unsigned char c = (unsigned char)name[i];
 
 			out[i] = isalnum(c) || c == '-' || c == '.' || c == '_' ? (char)c : '?';
