@@ -12,10 +12,16 @@
 #include "sha256.h"
 #include "../tap.h"
 
+/* B as lower-case hex into OUT, which holds 2 * N + 1 bytes. */
 static const char *hex(const uint8_t *b, size_t n, char *out)
 {
-	for (size_t i = 0; i < n; i++)
-		sprintf(out + 2 * i, "%02x", b[i]);
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[b[i] >> 4];
+		out[2 * i + 1] = digits[b[i] & 0xf];
+	}
+	out[2 * n] = '\0';
 	return out;
 }
 
