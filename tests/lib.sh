@@ -124,6 +124,36 @@ t_ns_pids() {
 	done
 }
 
+# t_new_ns VAR: sets VAR to the pid of a process that holds a new network
+# namespace of its own (lo up), killed at exit: a "guest" or an "outside"
+# host inside this test's namespace. Locals carry a prefix: VAR is the
+# caller's and must not be one of ours.
+t_new_ns() {
+	local _ns_self _ns_i _ns_pid
+	unshare --net -- sleep 600 </dev/null >/dev/null 2>&1 &
+	_ns_pid=$!
+	t_on_exit "kill $_ns_pid"
+	_ns_self=$(readlink /proc/self/ns/net)
+	for ((_ns_i = 0; _ns_i < 100; _ns_i++)); do
+		[ "$(readlink "/proc/$_ns_pid/ns/net" 2>/dev/null)" != "$_ns_self" ] && break
+		sleep 0.02
+	done
+	nsenter "--net=/proc/$_ns_pid/ns/net" -- ip link set lo up
+	printf -v "$1" %s "$_ns_pid"
+}
+# t_in_ns PID CMD...: CMD in the network namespace of PID.
+t_in_ns() { local pid=$1; shift; nsenter "--net=/proc/$pid/ns/net" -- "$@"; }
+# t_serve PID SOCAT-ARGS...: a socat server in namespace PID, in the
+# background, killed at exit; nsenter execs it, so the pid killed is the
+# server's own. Its errors go to $T_TMP/servers.log.
+t_serve() {
+	local pid=$1; shift
+	nsenter "--net=/proc/$pid/ns/net" -- socat "$@" </dev/null >/dev/null 2>>"$T_TMP/servers.log" &
+	t_on_exit "kill $!"
+}
+# t_listens PID PORT: something in namespace PID listens on PORT (TCP or UDP).
+t_listens() { t_in_ns "$1" ss -Hlntu "sport = :$2" | grep -q .; }
+
 # Kernel state read back independently of qnet, through iproute2's JSON.
 link_field() { ip -j link show dev "$1" 2>/dev/null | jq -r ".[0].$2 // empty"; }
 link_master() { link_field "$1" master; }

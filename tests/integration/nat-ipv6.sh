@@ -35,34 +35,13 @@ forward = udp 5300 [::10]:53
 EOF
 echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
 
-# As in nat-traffic.sh: a namespace of our own, as a pid to nsenter.
-new_ns() { # VAR
-	local _ns_self _ns_i _ns_pid
-	unshare --net -- sleep 600 </dev/null >/dev/null 2>&1 &
-	_ns_pid=$!
-	t_on_exit "kill $_ns_pid"
-	_ns_self=$(readlink /proc/self/ns/net)
-	for ((_ns_i = 0; _ns_i < 100; _ns_i++)); do
-		[ "$(readlink "/proc/$_ns_pid/ns/net" 2>/dev/null)" != "$_ns_self" ] && break
-		sleep 0.02
-	done
-	nsenter "--net=/proc/$_ns_pid/ns/net" -- ip link set lo up
-	printf -v "$1" %s "$_ns_pid"
-}
-in_ns() { local pid=$1; shift; nsenter "--net=/proc/$pid/ns/net" -- "$@"; }
-serve() { # PID SOCAT-ARGS...
-	local pid=$1; shift
-	nsenter "--net=/proc/$pid/ns/net" -- socat "$@" </dev/null >/dev/null 2>>"$T_TMP/servers.log" &
-	t_on_exit "kill $!"
-}
-listens() { in_ns "$1" ss -Hlntu "sport = :$2" | grep -q .; }
 tcp_ask() { # PID HOST PORT [SOCAT-OPTIONS]: the server's one-line answer
-	in_ns "$1" timeout 10 socat -T 5 - "TCP6:[$2]:$3${4:+,$4}" </dev/null 2>/dev/null
+	t_in_ns "$1" timeout 10 socat -T 5 - "TCP6:[$2]:$3${4:+,$4}" </dev/null 2>/dev/null
 }
 udp_ask() { # PID HOST PORT [SOCAT-OPTIONS]
 	local i ans
 	for i in 1 2 3; do
-		ans=$(echo ping | in_ns "$1" timeout 10 socat -T 3 - "UDP6:[$2]:$3${4:+,$4}" 2>/dev/null)
+		ans=$(echo ping | t_in_ns "$1" timeout 10 socat -T 3 - "UDP6:[$2]:$3${4:+,$4}" 2>/dev/null)
 		[ -n "$ans" ] && break
 	done
 	printf '%s' "$ans"
@@ -82,22 +61,22 @@ full6() {
 	echo "[${out%:}]"
 }
 addr6() { # PID DEV: the global IPv6 addresses of DEV that passed DAD, one a line
-	in_ns "$1" ip -j -6 addr show dev "$2" scope global -tentative | jq -r '.[0].addr_info[]?.local'
+	t_in_ns "$1" ip -j -6 addr show dev "$2" scope global -tentative | jq -r '.[0].addr_info[]?.local'
 }
 has_ra_default() { [ -n "$(ip -j -6 route show default dev qout0 proto ra | jq -r '.[]?.gateway')" ]; }
 
 # --- the outside: an upstream router that advertises 2001:db8:ff::/64 ---
-new_ns OUTSIDE
+t_new_ns OUTSIDE
 ip link add qout0 type veth peer name qout1
 ip link set qout1 netns "$OUTSIDE"
 ip link set qout0 up
-in_ns "$OUTSIDE" ip addr add "$OUT/64" dev qout1 nodad
-in_ns "$OUTSIDE" ip link set qout1 up
+t_in_ns "$OUTSIDE" ip addr add "$OUT/64" dev qout1 nodad
+t_in_ns "$OUTSIDE" ip link set qout1 up
 # Both ends' link-local addresses past DAD before the router starts: a
 # router advertises from its link-local address, and a host takes RAs
 # only once its own is usable. Then an RA every 5 s, not only at start.
-ll_ready() { ! in_ns "$1" ip -6 addr show dev "$2" tentative | grep -q inet6 &&
-	in_ns "$1" ip -6 addr show dev "$2" scope link | grep -q inet6; }
+ll_ready() { ! t_in_ns "$1" ip -6 addr show dev "$2" tentative | grep -q inet6 &&
+	t_in_ns "$1" ip -6 addr show dev "$2" scope link | grep -q inet6; }
 t_wait 20 ll_ready $$ qout0
 t_wait 20 ll_ready "$OUTSIDE" qout1
 router() { # start the outside's RA daemon
@@ -113,16 +92,16 @@ HOST6=$(ip -j -6 addr show dev qout0 scope global | jq -r '[.[0].addr_info[] | .
 t_match "and a SLAAC address" '^2001:db8:ff:0:' "$HOST6"
 t_eq "the uplink's accept_ra is 1 (the kernel's default)" 1 "$(cat /proc/sys/net/ipv6/conf/qout0/accept_ra)"
 
-serve "$OUTSIDE" TCP6-LISTEN:7000,bind=[$OUT],fork,reuseaddr SYSTEM:'echo "$SOCAT_PEERADDR $SOCAT_PEERPORT"'
-t_check "outside: TCP server listens" t_wait 10 listens "$OUTSIDE" 7000
+t_serve "$OUTSIDE" TCP6-LISTEN:7000,bind=[$OUT],fork,reuseaddr SYSTEM:'echo "$SOCAT_PEERADDR $SOCAT_PEERPORT"'
+t_check "outside: TCP server listens" t_wait 10 t_listens "$OUTSIDE" 7000
 
 make_guest() { # N MAC: namespace G<N> with eth0, host end vg<N> attached by qemu-ifup-nat
 	local n=$1 pid
-	new_ns pid
+	t_new_ns pid
 	printf -v "G$n" %s "$pid"
 	ip link add "vg$n" type veth peer name eth0 netns "$pid"
-	in_ns "$pid" ip link set eth0 address "$2"
-	in_ns "$pid" ip link set eth0 up
+	t_in_ns "$pid" ip link set eth0 address "$2"
+	t_in_ns "$pid" ip link set eth0 up
 	"$UP" "vg$n" 2>>"$T_TMP/ifup.err"
 }
 
@@ -156,9 +135,9 @@ t_check "a new RA from upstream is still accepted: the default route is back" t_
 slaac() { addr6 "$G1" eth0 | grep -q "^$PREFIX:"; }
 t_check "guest 1 configures itself by SLAAC in the prefix (no client program)" t_wait 20 slaac
 t_match "guest 1's default route is the bridge, learned from qnet's RA" '^fe80::' \
-	"$(in_ns "$G1" ip -j -6 route show default | jq -r '.[0].gateway // empty')"
+	"$(t_in_ns "$G1" ip -j -6 route show default | jq -r '.[0].gateway // empty')"
 t_check "guest 1 pings the gateway $GW6 (busybox ping -6)" \
-	t_wait 10 in_ns "$G1" busybox ping -6 -c1 -W1 "$GW6"
+	t_wait 10 t_in_ns "$G1" busybox ping -6 -c1 -W1 "$GW6"
 ans=$(tcp_ask "$G1" "$OUT" 7000)
 t_match "TCP from guest 1 is seen outside from the host's own address (NAT66)" "^\\$(full6 "$HOST6") [0-9]+\$" "$ans"
 p=${ans##* }
@@ -180,7 +159,7 @@ dhcp6() { # N: one bounded DHCPv6 exchange in guest N, its address on stdout
 	local pid=G$1
 	# The link-local address must have passed DAD before dhclient can bind.
 	t_wait 10 sh -c "! nsenter --net=/proc/${!pid}/ns/net -- ip -6 addr show dev eth0 tentative | grep -q inet6"
-	in_ns "${!pid}" timeout 30 dhclient -6 -1 -D LL -sf "$DHSCRIPT" \
+	t_in_ns "${!pid}" timeout 30 dhclient -6 -1 -D LL -sf "$DHSCRIPT" \
 		-lf "$T_TMP/dhclient6-$1.leases" -pf "$T_TMP/dhclient6-$1.pid" eth0 >/dev/null 2>&1
 	t_on_exit "kill \$(cat $T_TMP/dhclient6-$1.pid)"
 	sed -n 's/^ *iaaddr \([0-9a-f:]*\) {$/\1/p' "$T_TMP/dhclient6-$1.leases" 2>/dev/null | tail -n1
@@ -215,11 +194,11 @@ t_match "doctor: IPv6 forwarding reset while the network is up fails" \
 echo 1 >/proc/sys/net/ipv6/conf/all/forwarding
 
 # --- port forwards over IPv6 ---
-in_ns "$G1" ip addr add 10.0.76.10/24 dev eth0 # (no DHCPv4 client here: its static lease by hand)
-serve "$G1" TCP6-LISTEN:80,ipv6only=0,fork,reuseaddr SYSTEM:'echo "vm1 $SOCAT_PEERADDR"'
-serve "$G1" UDP6-RECVFROM:53,fork SYSTEM:'echo "vm1-udp $SOCAT_PEERADDR"'
-t_check "guest 1: servers listen" t_wait 10 eval 'listens $G1 80 && listens $G1 53'
-in_ns "$OUTSIDE" ip -6 route replace default via "$HOST6" dev qout1
+t_in_ns "$G1" ip addr add 10.0.76.10/24 dev eth0 # (no DHCPv4 client here: its static lease by hand)
+t_serve "$G1" TCP6-LISTEN:80,ipv6only=0,fork,reuseaddr SYSTEM:'echo "vm1 $SOCAT_PEERADDR"'
+t_serve "$G1" UDP6-RECVFROM:53,fork SYSTEM:'echo "vm1-udp $SOCAT_PEERADDR"'
+t_check "guest 1: servers listen" t_wait 10 eval 't_listens $G1 80 && t_listens $G1 53'
+t_in_ns "$OUTSIDE" ip -6 route replace default via "$HOST6" dev qout1
 t_eq "outside -> [$HOST6]:8080 (forward by host name) reaches guest 1, client address kept" \
 	"vm1 $(full6 $OUT)" "$(tcp_ask "$OUTSIDE" "$HOST6" 8080 "bind=[$OUT]")"
 t_eq "outside -> [$HOST6]:5300/udp (forward to [::10]) reaches guest 1" "vm1-udp $(full6 $OUT)" \
@@ -230,9 +209,9 @@ t_eq "guest 2 -> [$HOST6]:8080 (hairpin) reaches guest 1, masqueraded to the gat
 	"vm1 $(full6 "$GW6")" "$(tcp_ask "$G2" "$HOST6" 8080)"
 t_eq "host -> [::1]:8080 is not forwarded (no route_localnet in IPv6)" "" "$(tcp_ask $$ ::1 8080)"
 t_eq "outside cannot open a connection to a guest's address" "" \
-	"$(in_ns "$OUTSIDE" ip -6 route add "$PREFIX::/64" via "$HOST6"; tcp_ask "$OUTSIDE" "$PREFIX::10" 80)"
+	"$(t_in_ns "$OUTSIDE" ip -6 route add "$PREFIX::/64" via "$HOST6"; tcp_ask "$OUTSIDE" "$PREFIX::10" 80)"
 t_match "the same forward reaches guest 1 over IPv4 (from the host to the gateway)" "^vm1 " \
-	"$(in_ns $$ timeout 10 socat -T 5 - TCP4:10.0.76.1:8080 </dev/null 2>/dev/null)"
+	"$(t_in_ns $$ timeout 10 socat -T 5 - TCP4:10.0.76.1:8080 </dev/null 2>/dev/null)"
 
 # --- down: everything back ---
 for g in 1 2 3; do "$DOWN" "vg$g"; done
@@ -268,7 +247,7 @@ t_eq "no IPv6 rules in the table" 0 \
 # A rogue guest advertises itself as a router: with IPv6 forwarding off
 # the host would take an address and a default route through it.
 make_guest 4 52:54:00:00:76:0d
-in_ns "$G4" ip addr add 2001:db8:bad::2/64 dev eth0 nodad
+t_in_ns "$G4" ip addr add 2001:db8:bad::2/64 dev eth0 nodad
 nsenter "--net=/proc/$G4/ns/net" -- /usr/sbin/dnsmasq --conf-file=/dev/null --keep-in-foreground \
 	--no-resolv --no-hosts --pid-file= --user=root --port=0 --interface=eth0 --enable-ra \
 	--dhcp-range=2001:db8:bad::,ra-only,64 </dev/null >>"$T_TMP/rogue.log" 2>&1 &

@@ -30,46 +30,19 @@ forward = udp 5300 $G1_IP:53
 EOF
 echo 0 >/proc/sys/net/ipv4/ip_forward
 
-# A namespace of our own, as a pid (kept alive by sleep) to nsenter.
-NS_PIDS=()
-new_ns() { # VAR: sets VAR to the pid of a process in a new network namespace
-	# Locals with a prefix: VAR is the caller's, and must not be one of ours.
-	local _ns_self _ns_i _ns_pid
-	unshare --net -- sleep 600 </dev/null >/dev/null 2>&1 &
-	_ns_pid=$!
-	NS_PIDS+=("$_ns_pid")
-	t_on_exit "kill $_ns_pid"
-	_ns_self=$(readlink /proc/self/ns/net)
-	for ((_ns_i = 0; _ns_i < 100; _ns_i++)); do
-		[ "$(readlink "/proc/$_ns_pid/ns/net" 2>/dev/null)" != "$_ns_self" ] && break
-		sleep 0.02
-	done
-	nsenter "--net=/proc/$_ns_pid/ns/net" -- ip link set lo up
-	printf -v "$1" %s "$_ns_pid"
-}
-in_ns() { local pid=$1; shift; nsenter "--net=/proc/$pid/ns/net" -- "$@"; }
-# A server in namespace PID, in the background; killed at exit. nsenter
-# execs it, so the pid we kill is the server's own.
-serve() { # PID SOCAT-ARGS...
-	local pid=$1; shift
-	nsenter "--net=/proc/$pid/ns/net" -- socat "$@" </dev/null >/dev/null 2>>"$T_TMP/servers.log" &
-	t_on_exit "kill $!"
-}
-
-new_ns OUTSIDE
+t_new_ns OUTSIDE
 ip link add qout0 type veth peer name qout1
 ip link set qout1 netns "$OUTSIDE"
 ip addr add "$HOST/24" dev qout0
 ip link set qout0 up
-in_ns "$OUTSIDE" ip addr add "$OUT/24" dev qout1
-in_ns "$OUTSIDE" ip link set qout1 up
+t_in_ns "$OUTSIDE" ip addr add "$OUT/24" dev qout1
+t_in_ns "$OUTSIDE" ip link set qout1 up
 ip route add default via "$OUT" dev qout0
 
 # Servers that answer with the peer's address and port as they see them.
-serve "$OUTSIDE" TCP-LISTEN:7000,bind=$OUT,fork,reuseaddr SYSTEM:'echo "$SOCAT_PEERADDR $SOCAT_PEERPORT"'
-serve "$OUTSIDE" UDP-RECVFROM:7001,bind=$OUT,fork SYSTEM:'echo "$SOCAT_PEERADDR $SOCAT_PEERPORT"'
-listens() { in_ns "$1" ss -Hlntu "sport = :$2" | grep -q .; }
-t_check "outside: TCP and UDP servers listen" t_wait 10 eval 'listens $OUTSIDE 7000 && listens $OUTSIDE 7001'
+t_serve "$OUTSIDE" TCP-LISTEN:7000,bind=$OUT,fork,reuseaddr SYSTEM:'echo "$SOCAT_PEERADDR $SOCAT_PEERPORT"'
+t_serve "$OUTSIDE" UDP-RECVFROM:7001,bind=$OUT,fork SYSTEM:'echo "$SOCAT_PEERADDR $SOCAT_PEERPORT"'
+t_check "outside: TCP and UDP servers listen" t_wait 10 eval 't_listens $OUTSIDE 7000 && t_listens $OUTSIDE 7001'
 
 # udhcpc's script: configure the lease, record it in DIR/lease.
 UDHCPC=$T_TMP/udhcpc.script
@@ -89,27 +62,27 @@ chmod 755 "$UDHCPC"
 
 make_guest() { # N MAC: namespace G<N> with eth0, host end vg<N> attached by qemu-ifup-nat
 	local n=$1 pid
-	new_ns pid
+	t_new_ns pid
 	printf -v "G$n" %s "$pid"
 	ip link add "vg$n" type veth peer name eth0 netns "$pid"
-	in_ns "$pid" ip link set eth0 address "$2"
-	in_ns "$pid" ip link set eth0 up
+	t_in_ns "$pid" ip link set eth0 address "$2"
+	t_in_ns "$pid" ip link set eth0 up
 	"$UP" "vg$n"
 }
 dhcp() { # N: one bounded DHCP exchange in guest N
 	local pid=G$1
 	rm -f "$T_TMP/lease$1"
-	LEASE_OUT=$T_TMP/lease$1 in_ns "${!pid}" timeout 20 busybox udhcpc -i eth0 -f -q -n -t 5 -T 1 \
+	LEASE_OUT=$T_TMP/lease$1 t_in_ns "${!pid}" timeout 20 busybox udhcpc -i eth0 -f -q -n -t 5 -T 1 \
 		-s "$UDHCPC" >/dev/null 2>&1
 	cat "$T_TMP/lease$1" 2>/dev/null
 }
 tcp_ask() { # PID HOST PORT [SOCAT-OPTIONS]: the server's one-line answer
-	in_ns "$1" timeout 10 socat -T 5 - "TCP:$2:$3${4:+,$4}" </dev/null 2>/dev/null
+	t_in_ns "$1" timeout 10 socat -T 5 - "TCP:$2:$3${4:+,$4}" </dev/null 2>/dev/null
 }
 udp_ask() { # PID HOST PORT [SOCAT-OPTIONS]: up to 3 tries, as a UDP client retransmits
 	local i ans
 	for i in 1 2 3; do
-		ans=$(echo ping | in_ns "$1" timeout 10 socat -T 3 - "UDP:$2:$3${4:+,$4}" 2>/dev/null)
+		ans=$(echo ping | t_in_ns "$1" timeout 10 socat -T 3 - "UDP:$2:$3${4:+,$4}" 2>/dev/null)
 		[ -n "$ans" ] && break
 	done
 	printf '%s' "$ans"
@@ -129,7 +102,7 @@ t_match "qnet's lease file holds both" \
 	"$G1_MAC $G1_IP .*$G2_MAC $G2_IP |$G2_MAC $G2_IP .*$G1_MAC $G1_IP " \
 	"$(tr '\n' ' ' <"$QNET_STATEDIR/default.leases" 2>/dev/null)"
 t_match "guest 2 resolves the static host vm1 through the gateway (qnet's dnsmasq)" \
-	"Address.*: $G1_IP" "$(in_ns "$G2" timeout 10 busybox nslookup vm1 "$GW" 2>&1)"
+	"Address.*: $G1_IP" "$(t_in_ns "$G2" timeout 10 busybox nslookup vm1 "$GW" 2>&1)"
 t_match "qnet's dnsmasq (not another server) holds $GW:53" 'dnsmasq' \
 	"$(ss -Hlnup "src $GW:53" | head -n1)"
 
@@ -144,9 +117,9 @@ t_match "UDP from guest (source port 53) is seen outside from $HOST" "^$HOST [0-
 t_check "and from a source port in 1024-65535 (not 53)" in_range "$ans"
 
 # --- port forwards to guest 1 ---
-serve "$G1" TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo "vm1 $SOCAT_PEERADDR"'
-serve "$G1" UDP-RECVFROM:53,fork SYSTEM:'echo "vm1-udp $SOCAT_PEERADDR"'
-t_check "guest 1: servers listen" t_wait 10 eval 'listens $G1 80 && listens $G1 53'
+t_serve "$G1" TCP-LISTEN:80,fork,reuseaddr SYSTEM:'echo "vm1 $SOCAT_PEERADDR"'
+t_serve "$G1" UDP-RECVFROM:53,fork SYSTEM:'echo "vm1-udp $SOCAT_PEERADDR"'
+t_check "guest 1: servers listen" t_wait 10 eval 't_listens $G1 80 && t_listens $G1 53'
 [ "$T_FAILED" = 0 ] || t_diag "$(cat "$T_TMP/servers.log")"
 t_eq "outside -> $HOST:8080 reaches guest 1:80, client address kept" "vm1 $OUT" \
 	"$(tcp_ask "$OUTSIDE" "$HOST" 8080)"
@@ -160,7 +133,7 @@ t_eq "guest 2 -> $HOST:8080 (hairpin) reaches guest 1, masqueraded to the gatewa
 t_eq "guest 2 -> $GW:8080 (hairpin) reaches guest 1" "vm1 $GW" "$(tcp_ask "$G2" "$GW" 8080)"
 t_eq "an unforwarded port of the host is not forwarded" "" "$(tcp_ask "$OUTSIDE" "$HOST" 8081)"
 t_eq "outside cannot open a connection to a guest's address" "" \
-	"$(in_ns "$OUTSIDE" ip route add 10.0.76.0/24 via "$HOST"; tcp_ask "$OUTSIDE" "$G1_IP" 80)"
+	"$(t_in_ns "$OUTSIDE" ip route add 10.0.76.0/24 via "$HOST"; tcp_ask "$OUTSIDE" "$G1_IP" 80)"
 
 # --- down: nothing gets through any more ---
 t_check "qemu-ifdown-nat vg1" "$DOWN" vg1
@@ -176,7 +149,7 @@ ip addr add "$GW/24" dev qtest
 ip link set qtest up
 ip link set vg1 master qtest
 ip link set vg1 up
-t_wait 5 in_ns "$G1" busybox ping -c1 -W1 "$GW" >/dev/null
+t_wait 5 t_in_ns "$G1" busybox ping -c1 -W1 "$GW" >/dev/null
 t_eq "after down: guest 1 no longer reaches outside" "" "$(tcp_ask "$G1" "$OUT" 7000 connect-timeout=2)"
 t_eq "after down: $HOST:8080 no longer forwarded" "" "$(tcp_ask "$OUTSIDE" "$HOST" 8080 connect-timeout=2)"
 ip link del qtest
@@ -192,7 +165,7 @@ t_ns_pids 'dnsmasq .*--interface=qnetbr0' >"$T_TMP/pids"
 t_eq "qnet's dnsmasq runs" 1 "$(wc -l <"$T_TMP/pids")"
 t_match "guest 1 got its lease again" "^$G1_IP/24 router=$GW dns=$GW\$" "$(dhcp 1)"
 t_match "guest 1's DNS query to the gateway is answered" "Address.*: 192\.0\.2\.99" \
-	"$(in_ns "$G1" timeout 10 busybox nslookup wild.test "$GW" 2>&1)"
+	"$(t_in_ns "$G1" timeout 10 busybox nslookup wild.test "$GW" 2>&1)"
 ans=$(tcp_ask "$G1" "$OUT" 7000)
 t_match "masquerade works beside it" "^$HOST [0-9]+\$" "$ans"
 t_check "qemu-ifdown-nat vg1" "$DOWN" vg1
