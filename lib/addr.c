@@ -63,6 +63,33 @@ int qnet_addr_parse_mac(const char *s, uint8_t mac[6])
 	return 0;
 }
 
+int qnet_addr_duid_mac(const char *duid, uint8_t mac[6])
+{
+	uint8_t b[128];
+	size_t n = 0;
+
+	for (const char *p = duid;; p += 3) {
+		unsigned v;
+
+		if (n == sizeof(b) || !isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) ||
+		    sscanf(p, "%2x", &v) != 1)
+			return -EINVAL;
+		b[n++] = (uint8_t)v;
+		if (!p[2])
+			break;
+		if (p[2] != ':')
+			return -EINVAL;
+	}
+	/* type 3: type, hardware type, address; type 1: the same with a time between */
+	if (n == 10 && b[0] == 0 && b[1] == 3 && b[2] == 0 && b[3] == 1 && !(b[4] & 1))
+		memcpy(mac, b + 4, 6);
+	else if (n == 14 && b[0] == 0 && b[1] == 1 && b[2] == 0 && b[3] == 1 && !(b[8] & 1))
+		memcpy(mac, b + 8, 6);
+	else
+		return -ENOENT;
+	return 0;
+}
+
 /* A host= name as a forward's target: not something that looks like an
  * IPv4 address, so a mistyped one is refused rather than looked up. */
 static bool forward_name_valid(const char *s)

@@ -43,6 +43,12 @@ int qnet_addr_parse_ipv4(const char *s, struct in_addr *ret);
 int qnet_addr_parse_ipv4_cidr(const char *s, struct in_addr *net, unsigned *prefix);
 /* "xx:xx:xx:xx:xx:xx" (hex, either case), unicast only: it names a guest NIC. */
 int qnet_addr_parse_mac(const char *s, uint8_t mac[6]);
+/* A DHCPv6 client's DUID as dnsmasq writes it ("00:03:00:01:52:54:...",
+ * 1 to 127 bytes of two hex digits, ':' between): 0 and the MAC it names
+ * for a DUID-LL or DUID-LLT of a unicast Ethernet address; -ENOENT for a
+ * well-formed DUID that names none (DUID-EN, DUID-UUID, another hardware
+ * type); -EINVAL if it is malformed. MAC is written only on success. */
+int qnet_addr_duid_mac(const char *duid, uint8_t mac[6]);
 /* "tcp|udp HOSTPORT GUEST:PORT", blank-separated, ports 1..65535; GUEST an
  * IPv4 address, an IPv6 address in brackets or a host name (letters,
  * digits, '-' and '.', not all digits and dots). */

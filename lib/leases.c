@@ -29,35 +29,16 @@ static void copy_hostname(char out[64], const char *name)
 	out[i] = '\0';
 }
 
-/* A DUID as dnsmasq writes it ("00:03:00:01:52:54:..."), kept if well
- * formed; a DUID-LL or DUID-LLT of an Ethernet address names the MAC. */
+/* A DUID as dnsmasq writes it, kept if well formed; a DUID-LL or
+ * DUID-LLT of an Ethernet address names the MAC. */
 static void copy_duid(struct qnet_lease *l, const char *duid)
 {
-	uint8_t b[128];
-	size_t n = 0;
+	int r = qnet_addr_duid_mac(duid, l->mac);
 
-	for (const char *p = duid; n < sizeof(b); p += 3) {
-		unsigned v;
-
-		if (!isxdigit((unsigned char)p[0]) || !isxdigit((unsigned char)p[1]) || sscanf(p, "%2x", &v) != 1)
-			return;
-		b[n++] = (uint8_t)v;
-		if (!p[2])
-			break;
-		if (p[2] != ':')
-			return;
-	}
-	if (n == 0 || n == sizeof(b) || strlen(duid) >= sizeof(l->duid))
+	if (r == -EINVAL || strlen(duid) >= sizeof(l->duid))
 		return;
 	snprintf(l->duid, sizeof(l->duid), "%s", duid);
-	/* type 3: type, hardware type, address; type 1: the same with a time between */
-	if (n == 10 && b[0] == 0 && b[1] == 3 && b[2] == 0 && b[3] == 1)
-		memcpy(l->mac, b + 4, 6);
-	else if (n == 14 && b[0] == 0 && b[1] == 1 && b[2] == 0 && b[3] == 1)
-		memcpy(l->mac, b + 8, 6);
-	else
-		return;
-	l->has_mac = !(l->mac[0] & 1);
+	l->has_mac = r == 0;
 }
 
 /* One line; V6: after the "duid" line, where the DHCPv6 leases are. */
