@@ -212,40 +212,80 @@ static void ra_route(const struct qnet_route *rt, void *userdata)
 		ra_link_add(userdata, rt->oif);
 }
 
-static int ra_address(struct nl_msg *msg, void *arg)
+/* An IPv6 address of a link, as far as we interpret one. */
+struct address6 {
+	int ifindex;
+	struct in6_addr addr;
+	unsigned prefix;
+	unsigned scope;    /* RT_SCOPE_* */
+	unsigned protocol; /* IFAPROT_*: IFAPROT_KERNEL_RA for SLAAC */
+};
+
+struct address_walk {
+	void (*fn)(const struct address6 *a, void *userdata);
+	void *userdata;
+};
+
+static int address_msg(struct nl_msg *msg, void *arg)
 {
+	struct address_walk *w = arg;
 	struct nlmsghdr *h = nlmsg_hdr(msg);
 	struct nlattr *tb[IFA_MAX + 1];
 	static struct nla_policy policy[IFA_MAX + 1] = {
 		[IFA_PROTO] = { .type = NLA_U8 },
 	};
 	struct ifaddrmsg *ifa;
+	struct address6 a;
 
 	if (h->nlmsg_type != RTM_NEWADDR || !nlmsg_valid_hdr(h, sizeof(*ifa)) ||
 	    nlmsg_parse(h, sizeof(*ifa), tb, IFA_MAX, policy) < 0)
 		return NL_OK;
 	ifa = nlmsg_data(h);
-	if (ifa->ifa_family == AF_INET6 && tb[IFA_PROTO] && nla_get_u8(tb[IFA_PROTO]) == IFAPROT_KERNEL_RA)
-		ra_link_add(arg, (int)ifa->ifa_index);
+	if (ifa->ifa_family != AF_INET6)
+		return NL_OK;
+	a = (struct address6){ .ifindex = (int)ifa->ifa_index, .prefix = ifa->ifa_prefixlen,
+			       .scope = ifa->ifa_scope,
+			       .protocol = tb[IFA_PROTO] ? nla_get_u8(tb[IFA_PROTO]) : 0 };
+	/* For IPv6, IFA_ADDRESS is the link's own address (IFA_LOCAL is only
+	 * there on point-to-point links). */
+	if (tb[IFA_ADDRESS] && nla_len(tb[IFA_ADDRESS]) == sizeof(a.addr))
+		memcpy(&a.addr, nla_data(tb[IFA_ADDRESS]), sizeof(a.addr));
+	w->fn(&a, w->userdata);
 	return NL_OK;
+}
+
+/* Each IPv6 address of link IFINDEX (0: of every link), one dump. */
+static int address6_foreach(struct qnet_nl *nl, int ifindex, void (*fn)(const struct address6 *a, void *userdata),
+			    void *userdata)
+{
+	struct ifaddrmsg ifa = { .ifa_family = AF_INET6, .ifa_index = (unsigned)ifindex };
+	struct address_walk w = { fn, userdata };
+	struct nl_msg *msg;
+	int r;
+
+	msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
+	if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0)
+		r = -ENOMEM;
+	else
+		r = qnet_nl_query(nl, msg, address_msg, &w);
+	nlmsg_free(msg);
+	return r;
+}
+
+static void ra_address(const struct address6 *a, void *userdata)
+{
+	if (a->protocol == IFAPROT_KERNEL_RA)
+		ra_link_add(userdata, a->ifindex);
 }
 
 int qnet_route_ipv6_ra_links(struct qnet_nl *nl, int **ret, size_t *n)
 {
-	struct ifaddrmsg ifa = { .ifa_family = AF_INET6 };
 	struct ra_links l = { 0 };
-	struct nl_msg *msg;
 	int r;
 
 	r = route_foreach(nl, AF_INET6, ra_route, &l);
-	if (r == 0) {
-		msg = nlmsg_alloc_simple(RTM_GETADDR, NLM_F_DUMP);
-		if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0)
-			r = -ENOMEM;
-		else
-			r = qnet_nl_query(nl, msg, ra_address, &l);
-		nlmsg_free(msg);
-	}
+	if (r == 0)
+		r = address6_foreach(nl, 0, ra_address, &l);
 	if (r == 0 && l.oom)
 		r = -ENOMEM;
 	if (r < 0) {
@@ -254,5 +294,50 @@ int qnet_route_ipv6_ra_links(struct qnet_nl *nl, int **ret, size_t *n)
 	}
 	*ret = l.ifindex;
 	*n = l.n;
+	return 0;
+}
+
+struct prefixes64 {
+	int ifindex;
+	struct in6_addr *v;
+	size_t n;
+	bool oom;
+};
+
+static void add_prefix64(const struct address6 *a, void *userdata)
+{
+	struct prefixes64 *p = userdata;
+	struct in6_addr net = a->addr, *v;
+
+	/* The dump's ifindex filter is the kernel's to honour (it does since
+	 * Linux 5.3 with strict checking, not before): check again. */
+	if (p->oom || a->ifindex != p->ifindex || a->scope != RT_SCOPE_UNIVERSE || a->prefix != 64)
+		return;
+	memset(net.s6_addr + 8, 0, 8);
+	for (size_t i = 0; i < p->n; i++)
+		if (IN6_ARE_ADDR_EQUAL(&p->v[i], &net))
+			return;
+	v = reallocarray(p->v, p->n + 1, sizeof(*v));
+	if (!v) {
+		p->oom = true;
+		return;
+	}
+	p->v = v;
+	v[p->n++] = net;
+}
+
+int qnet_route_ipv6_prefixes64(struct qnet_nl *nl, int ifindex, struct in6_addr **ret, size_t *n)
+{
+	struct prefixes64 p = { .ifindex = ifindex };
+	int r = address6_foreach(nl, ifindex, add_prefix64, &p);
+
+	if (r == 0 && p.oom)
+		r = -ENOMEM;
+	if (r < 0) {
+		free(p.v);
+		return r;
+	}
+	*ret = p.v;
+	*n = p.n;
 	return 0;
 }

@@ -37,3 +37,11 @@ int qnet_route_find_overlap_dual(struct qnet_nl *nl, struct in_addr net, unsigne
  * each once; one dump of IPv6 routes and one of IPv6 addresses.
  */
 int qnet_route_ipv6_ra_links(struct qnet_nl *nl, int **ret, size_t *n);
+
+/*
+ * The /64 prefixes of link IFINDEX's global IPv6 addresses (scope
+ * universe, unique local addresses included: a NAT network's subnet6),
+ * each once, from one dump of IPv6 addresses: where a guest on that link
+ * makes its SLAAC addresses. *RET is malloc'd (free it); none is n 0.
+ */
+int qnet_route_ipv6_prefixes64(struct qnet_nl *nl, int ifindex, struct in6_addr **ret, size_t *n);
