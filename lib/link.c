@@ -59,8 +59,14 @@ int qnet_link_from_msg(struct nl_msg *msg, struct qnet_link *ret)
 	};
 	static struct nla_policy info_policy[IFLA_INFO_MAX + 1] = {
 		[IFLA_INFO_KIND] = { .type = NLA_STRING },
+		[IFLA_INFO_SLAVE_KIND] = { .type = NLA_STRING },
+		[IFLA_INFO_SLAVE_DATA] = { .type = NLA_NESTED },
 	};
-	struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1];
+	static struct nla_policy brport_policy[IFLA_BRPORT_MAX + 1] = {
+		[IFLA_BRPORT_ISOLATED] = { .type = NLA_U8 },
+	};
+	struct nlattr *tb[IFLA_MAX + 1], *info[IFLA_INFO_MAX + 1], *brport[IFLA_BRPORT_MAX + 1];
+	char slave_kind[16] = "";
 	struct nlmsghdr *h = nlmsg_hdr(msg);
 	struct ifinfomsg *ifi;
 
@@ -80,9 +86,18 @@ int qnet_link_from_msg(struct nl_msg *msg, struct qnet_link *ret)
 		ret->mtu = nla_get_u32(tb[IFLA_MTU]);
 	if (tb[IFLA_ADDRESS] && nla_len(tb[IFLA_ADDRESS]) == sizeof(ret->mac))
 		memcpy(ret->mac, nla_data(tb[IFLA_ADDRESS]), sizeof(ret->mac));
-	if (tb[IFLA_LINKINFO] && nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], info_policy) == 0 &&
-	    info[IFLA_INFO_KIND])
-		nla_strlcpy(ret->kind, info[IFLA_INFO_KIND], sizeof(ret->kind));
+	if (tb[IFLA_LINKINFO] && nla_parse_nested(info, IFLA_INFO_MAX, tb[IFLA_LINKINFO], info_policy) == 0) {
+		if (info[IFLA_INFO_KIND])
+			nla_strlcpy(ret->kind, info[IFLA_INFO_KIND], sizeof(ret->kind));
+		if (info[IFLA_INFO_SLAVE_KIND])
+			nla_strlcpy(slave_kind, info[IFLA_INFO_SLAVE_KIND], sizeof(slave_kind));
+		/* A bridge port's settings come with the link, as `ip -d link`
+		 * shows them: no AF_BRIDGE request per port. */
+		if (streq(slave_kind, "bridge") && info[IFLA_INFO_SLAVE_DATA] &&
+		    nla_parse_nested(brport, IFLA_BRPORT_MAX, info[IFLA_INFO_SLAVE_DATA], brport_policy) == 0 &&
+		    brport[IFLA_BRPORT_ISOLATED])
+			ret->isolated = nla_get_u8(brport[IFLA_BRPORT_ISOLATED]) != 0;
+	}
 	ret->is_bridge = streq(ret->kind, "bridge");
 	return 1;
 }

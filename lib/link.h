@@ -25,6 +25,7 @@ struct qnet_link {
 	uint8_t mac[6];
 	bool is_bridge;
 	char kind[16];       /* rtnl link kind ("bridge", "tun", "veth"), "" if none */
+	bool isolated;       /* a bridge port with IFLA_BRPORT_ISOLATED set */
 };
 
 /* The link whose name is NAME; -ENODEV if there is none (also when NAME is
