@@ -206,7 +206,7 @@ elif [ -u "$HELPER" ]; then
 else
 	not_ok "postinst gave the helper cap_net_admin+ep or the setuid bit"; ls -l "$HELPER" | diag
 fi
-for page in qnet.8 qnet.conf.5 qemu-ifup.8 qemu-ifdown.8 qemu-ifup-nat.8 qemu-ifdown-nat.8 qemu-bridge-helper.8; do
+for page in qnet.8 qnet.conf.5 qemu-ifup.8 qemu-ifdown.8 qemu-ifup-nat.8 qemu-ifdown-nat.8 qemu-bridge-helper.8 qnet-dhcp-event.8; do
 	check "man page $page is installed" man_found "${page##*.}" "${page%.*}"
 done
 for page in 8:qnet 5:qnet.conf 8:qemu-ifup 8:qemu-ifup-nat 8:qemu-bridge-helper; do
