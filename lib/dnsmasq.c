@@ -10,7 +10,19 @@
  *                               and start even when another DNS server
  *                               holds the wildcard port 53;
  *   --dhcp-authoritative --dhcp-no-override --dhcp-lease-max
- *   --dhcp-hostsfile            static hosts, re-read on SIGHUP, no restart.
+ *   --dhcp-hostsfile            static hosts, re-read on SIGHUP, no restart;
+ *   --dhcp-script=LIBEXECDIR/qnet-dhcp-event --script-on-renewal
+ *                               every lease added, renewed, found at start
+ *                               or removed goes into anti-spoofing's
+ *                               allow-list of the bridge (lib/guestaddr.h).
+ *                               dnsmasq runs it as root. It names the bridge
+ *                               in DNSMASQ_INTERFACE except for the "old"
+ *                               events of the leases it finds at its start,
+ *                               so the bridge is also in the environment it
+ *                               hands on, as QNET_DHCP_BRIDGE. Renewals make
+ *                               a DHCPv6 lease whose MAC dnsmasq could not
+ *                               know at its start (not in the lease file)
+ *                               reach the list within half a lease time.
  * dnsmasq forks its daemon and the first process exits only after the
  * daemon has set up its sockets and written its pid file, reporting
  * failure in its exit status: readiness is checked, never slept for.
@@ -147,8 +159,8 @@ static bool dns_port_free(struct in_addr gateway)
 
 int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 {
-	char pidfile[PATH_MAX], hosts[PATH_MAX], leases[PATH_MAX];
-	char o_pid[PATH_MAX + 16], o_hosts[PATH_MAX + 24], o_leases[PATH_MAX + 24];
+	char pidfile[PATH_MAX], hosts[PATH_MAX], leases[PATH_MAX], script[PATH_MAX];
+	char o_pid[PATH_MAX + 16], o_hosts[PATH_MAX + 24], o_leases[PATH_MAX + 24], o_script[PATH_MAX + 16];
 	char o_iface[IFNAMSIZ + 16], o_range[128], o_max[48], start[INET_ADDRSTRLEN], end[INET_ADDRSTRLEN];
 	char o_dns[64], gw[INET_ADDRSTRLEN], o_range6[160] = "", o_dns6[80] = "", a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
 	const char *dns_mode = "--domain-needed", *dns_option = NULL;
@@ -160,11 +172,19 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 
 	if (qnet_state_path(pidfile, sizeof(pidfile), n->name, QNET_STATE_DNSMASQ_PID) < 0 ||
 	    qnet_state_path(hosts, sizeof(hosts), n->name, QNET_STATE_HOSTS) < 0 ||
-	    qnet_state_path(leases, sizeof(leases), n->name, QNET_STATE_LEASES) < 0)
+	    qnet_state_path(leases, sizeof(leases), n->name, QNET_STATE_LEASES) < 0 ||
+	    qnet_paths_join(script, sizeof(script), qnet_paths_libexecdir(), "qnet-dhcp-event") < 0)
 		return qnet_because(why, why_size, -ENAMETOOLONG, "path too long");
 	if (access(exe, X_OK) < 0) {
 		r = qnet_negerrno();
 		return qnet_because(why, why_size, r, "dnsmasq %s: %s (install dnsmasq-base)", exe, strerror(-r));
+	}
+	/* dnsmasq starts without its script and fails each event: guests
+	 * would get leases their port's filter then drops. */
+	if (access(script, X_OK) < 0) {
+		r = qnet_negerrno();
+		return qnet_because(why, why_size, r, "%s: %s (the qnet installation is incomplete)", script,
+				    strerror(-r));
 	}
 	r = qnet_dnsmasq_write_hosts(n, &changed);
 	if (r < 0)
@@ -172,6 +192,7 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 	snprintf(o_pid, sizeof(o_pid), "--pid-file=%s", pidfile);
 	snprintf(o_hosts, sizeof(o_hosts), "--dhcp-hostsfile=%s", hosts);
 	snprintf(o_leases, sizeof(o_leases), "--dhcp-leasefile=%s", leases);
+	snprintf(o_script, sizeof(o_script), "--dhcp-script=%s", script);
 	snprintf(o_iface, sizeof(o_iface), "--interface=%s", n->bridge);
 	inet_ntop(AF_INET, &n->range_start, start, sizeof(start));
 	inet_ntop(AF_INET, &n->range_end, end, sizeof(end));
@@ -204,9 +225,9 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 		const char *argv[24] = {
 			exe, "--conf-file=/dev/null", "--bind-dynamic", o_iface, "--except-interface=lo",
 			o_range, "--dhcp-no-override", "--dhcp-authoritative", o_max, o_hosts, o_leases,
-			o_pid, "--strict-order", "--no-hosts", dns_mode,
+			o_pid, "--strict-order", "--no-hosts", dns_mode, o_script, "--script-on-renewal",
 		};
-		size_t k = 15;
+		size_t k = 17;
 
 		if (n->ipv6) {
 			argv[k++] = "--enable-ra";
@@ -228,6 +249,9 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 			/* QEMU leaves the TAP's fd open for its scripts: a daemon that
 			 * inherited it would keep the TAP alive after QEMU exits. */
 			close_range(3, ~0u, 0);
+			/* For qnet-dhcp-event: see the top of this file. */
+			if (setenv("QNET_DHCP_BRIDGE", n->bridge, 1) < 0)
+				_exit(127);
 			execv(exe, (char *const *)argv);
 			_exit(127);
 		}

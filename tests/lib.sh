@@ -56,6 +56,9 @@ t_netns() {
 	T_TMP=$(mktemp -d /tmp/qnet-test.XXXXXX)
 	chmod 755 "$T_TMP"
 	export QNET_CONFDIR=$T_TMP/etc QNET_RUNDIR=$T_TMP/run QNET_STATEDIR=$T_TMP/state
+	# What our programs start from libexecdir (dnsmasq's --dhcp-script,
+	# qnet-dhcp-event) is the build's, not an installed copy.
+	export QNET_LIBEXECDIR=$QNET_BUILD/helpers
 	mkdir -p "$QNET_CONFDIR" "$QNET_RUNDIR" "$QNET_STATEDIR"
 	trap 't_cleanup' EXIT
 }

@@ -14,6 +14,8 @@ E=$QNET_CONFDIR
 O=$T_TMP/out
 export QNET_LIBEXECDIR=$T_TMP/libexec
 mkdir -p "$QNET_LIBEXECDIR"
+# qnet up below starts dnsmasq, whose --dhcp-script is in libexecdir.
+cp "$QNET_BUILD/helpers/qnet-dhcp-event" "$QNET_LIBEXECDIR/"
 put() { printf '%b' "$2" >"$E/$1"; chown 0:0 "$E/$1"; chmod 644 "$E/$1"; }
 doctor() { "$Q" doctor >"$O" 2>"$O.err"; echo $? >"$O.rc"; }
 # line CHECK: doctor's line for CHECK ("LEVEL  CHECK: ...")
