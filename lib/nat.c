@@ -38,6 +38,15 @@
  * Repair, on every entry: bridge gone -> remove the rest; our table gone
  * (nft flush ruleset, nftables.service restart) -> put it back; dnsmasq
  * dead -> restart it.
+ *
+ * Anti-spoofing (lib/portfilter.h): the bridge's allow-list gets the
+ * host = entries on every entry (qnet.conf may have gained one) and every
+ * lease of the lease file whenever the list is empty: qnet-dhcp-event
+ * keeps it as leases come and go, but dnsmasq only tells of changes, so
+ * after nft flush ruleset nothing else would put the leases back. Failing
+ * to allow fails the bring-up: a port must never come up with a list
+ * we could not write (fail closed). Teardown removes the bridge's part
+ * of the table before the bridge goes.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -46,6 +55,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "dnsmasq.h"
@@ -53,6 +63,8 @@
 #include "ifname.h"
 #include "file.h"
 #include "firewall.h"
+#include "guestaddr.h"
+#include "leases.h"
 #include "link.h"
 #include "lock.h"
 #include "log.h"
@@ -60,6 +72,7 @@
 #include "nat.h"
 #include "paths.h"
 #include "port.h"
+#include "portfilter.h"
 #include "route.h"
 #include "state.h"
 #include "sysctl.h"
@@ -295,8 +308,12 @@ static void teardown(struct qnet_nl *nl, const char *network, const char *bridge
 	qnet_fault_point("nat-down-dnsmasq-stopped");
 	(void)qnet_firewall_remove(network);
 	qnet_fault_point("nat-down-firewall-removed");
-	if (bridge[0] && qnet_link_get(nl, bridge, &b) == 0 && b.is_bridge)
+	if (bridge[0] && qnet_link_get(nl, bridge, &b) == 0 && b.is_bridge) {
+		/* By ifindex, which only this bridge ever has: after it is gone,
+		 * only qnet gc's sweep could find what it left. */
+		(void)qnet_portfilter_remove_bridge(b.ifindex);
 		(void)qnet_link_delete(nl, b.ifindex);
+	}
 	qnet_fault_point("nat-down-bridge-deleted");
 	if (qnet_state_path(path, sizeof(path), network, QNET_STATE_HOSTS) == 0)
 		(void)unlink(path);
@@ -344,6 +361,49 @@ static int bridge_no_ra(const struct qnet_link *b)
 	if (r == 0)
 		r = qnet_sysctl_write(path, "0");
 	return r == -ENOENT ? 0 : r;
+}
+
+static int any_allowed(const uint8_t mac[6], int family, const void *addr, void *userdata)
+{
+	return 1;
+}
+
+/* Anti-spoofing's allow-list of bridge B for network N (see the top of
+ * this file): its host = entries, and its leases unless the list has
+ * something in it already. */
+static int allow_guests(struct qnet_nl *nl, const struct qnet_network *n, const struct qnet_link *b,
+			char *why, size_t why_size)
+{
+	_cleanup_free_ struct qnet_lease *leases = NULL;
+	size_t n_leases = 0;
+	time_t now = time(NULL);
+	bool filled = qnet_portfilter_foreach_allowed(b->ifindex, any_allowed, NULL) > 0;
+	int r;
+
+	for (size_t i = 0; i < n->n_hosts; i++) {
+		r = qnet_guestaddr_allow_host(nl, b->ifindex, &n->hosts[i], n->ipv6, why, why_size);
+		if (r < 0)
+			return r;
+	}
+	if (filled)
+		return 0;
+	r = qnet_leases_load(n->name, &leases, &n_leases);
+	if (r < 0)
+		return qnet_because(why, why_size, r, "cannot read the leases of network %s: %s", n->name, strerror(-r));
+	for (size_t i = 0; i < n_leases; i++) {
+		const struct qnet_lease *l = &leases[i];
+
+		/* An expired lease is dnsmasq's to remove (a del event), and a
+		 * DHCPv6 lease whose DUID names no MAC waits for its renewal. */
+		if (!l->has_mac || (l->expiry && l->expiry < now))
+			continue;
+		r = qnet_guestaddr_lease(nl, b->ifindex, l->mac, l->family,
+					 l->family == AF_INET ? (const void *)&l->ip : (const void *)&l->ip6, true,
+					 why, why_size);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 /*
@@ -396,6 +456,11 @@ static int complete(struct qnet_nl *nl, const struct qnet_network *n, const stru
 				    strerror(-r), nft_why[0] ? ": " : "", nft_why);
 	}
 	qnet_fault_point("nat-up-firewall-applied");
+	r = allow_guests(nl, n, b, nft_why, sizeof(nft_why));
+	if (r < 0)
+		return qnet_because(why, why_size, r, "cannot fill the allow-list of bridge %s in nftables table bridge %s: %s",
+				    n->bridge, QNET_PORTFILTER_TABLE, nft_why);
+	qnet_fault_point("nat-up-guests-allowed");
 	r = forwarding_enable(nl, n->ipv6);
 	if (r < 0)
 		return qnet_because(why, why_size, r, "cannot enable %s: %s", n->ipv6 ? "IPv4 and IPv6 forwarding" : "ip_forward",
