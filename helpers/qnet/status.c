@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <inttypes.h>
 #include <netinet/in.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -23,6 +24,7 @@
 #include "log.h"
 #include "macro.h"
 #include "netlink.h"
+#include "portfilter.h"
 #include "qnet.h"
 
 #define STATUS_JSON_VERSION 1
@@ -32,9 +34,10 @@ enum role {
 	ROLE_SCRIPT = 1 << 0,   /* [script] bridge= (qemu-ifup) */
 	ROLE_GRANT = 1 << 1,    /* [bridge NAME] (qemu-bridge-helper grants) */
 	ROLE_NETWORK = 1 << 2,  /* a NAT network's bridge */
+	ROLE_FILTER = 1 << 3,   /* none of the above, but it has filtered ports */
 };
 
-static const char *const role_names[] = { "script", "grant", "network" };
+static const char *const role_names[] = { "script", "grant", "network", "filter" };
 
 struct bridge_entry {
 	char name[IFNAMSIZ];
@@ -49,6 +52,20 @@ struct status {
 	const struct qnet_config *cfg;
 	struct bridge_entry *bridges;
 	size_t n_bridges;
+	struct qnet_portfilter_port *filtered; /* every filtered port, read once */
+	size_t n_filtered;
+};
+
+/* One address anti-spoofing allows a MAC on a bridge. */
+struct allowed {
+	uint8_t mac[6];
+	int family;
+	struct in6_addr addr; /* an in_addr in its first bytes for AF_INET */
+};
+
+struct allowed_list {
+	struct allowed *v;
+	size_t n;
 };
 
 static int add_bridge(struct status *s, const char *name, unsigned role)
@@ -92,13 +109,103 @@ static const char *lease_ip(const struct qnet_lease *l, char out[INET6_ADDRSTRLE
 				     : inet_ntop(AF_INET, &l->ip, out, INET6_ADDRSTRLEN);
 }
 
-static int print_port(const struct qnet_link *port, void *userdata)
+/*
+ * The shaping rates of PORT in bytes/s, 0 for none. lib/rate.h
+ * (qnet_rate_get) is not in the tree yet: until it is, no port reports
+ * one, and the JSON says null.
+ */
+static int port_rates(struct qnet_nl *nl, int port, uint64_t *in, uint64_t *out)
+{
+	*in = *out = 0;
+	return 0;
+}
+
+static int collect_filtered(const struct qnet_portfilter_port *p, void *userdata)
 {
 	struct status *s = userdata;
-	char mac[QNET_ADDR_MAC_SIZE];
+	struct qnet_portfilter_port *v = reallocarray(s->filtered, s->n_filtered + 1, sizeof(*v));
 
+	if (!v)
+		return -ENOMEM;
+	s->filtered = v;
+	v[s->n_filtered++] = *p;
+	return 0;
+}
+
+static const struct qnet_portfilter_port *filtered_port(const struct status *s, int port)
+{
+	for (size_t i = 0; i < s->n_filtered; i++)
+		if (s->filtered[i].port == port)
+			return &s->filtered[i];
+	return NULL;
+}
+
+static int collect_allowed(const uint8_t mac[6], int family, const void *addr, void *userdata)
+{
+	struct allowed_list *l = userdata;
+	struct allowed *v = reallocarray(l->v, l->n + 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	v = &v[l->n++];
+	*v = (struct allowed){ .family = family };
+	memcpy(v->mac, mac, 6);
+	memcpy(&v->addr, addr, family == AF_INET6 ? sizeof(struct in6_addr) : sizeof(struct in_addr));
+	return 0;
+}
+
+struct port_list {
+	struct qnet_link *v;
+	size_t n;
+};
+
+static int collect_port(const struct qnet_link *port, void *userdata)
+{
+	struct port_list *l = userdata;
+	struct qnet_link *v = reallocarray(l->v, l->n + 1, sizeof(*v));
+
+	if (!v)
+		return -ENOMEM;
+	l->v = v;
+	v[l->n++] = *port;
+	return 0;
+}
+
+static int print_port(struct status *s, const struct qnet_link *port, const struct allowed_list *allowed)
+{
+	const struct qnet_portfilter_port *f = filtered_port(s, port->ifindex);
+	char mac[QNET_ADDR_MAC_SIZE], guest[QNET_ADDR_MAC_SIZE], a[INET6_ADDRSTRLEN];
+	bool guest_known = f && f->mac_known;
+	uint64_t rate_in, rate_out;
+	int r;
+
+	r = port_rates(&s->nl, port->ifindex, &rate_in, &rate_out);
+	if (r < 0)
+		return r;
+	if (guest_known)
+		qnet_addr_format_mac(f->mac, guest);
 	if (!s->json) {
-		fprintf(s->out, " %s", port->name);
+		/* The ports line as before; a line of its own for a port with
+		 * anything more to say. */
+		if (!f && !port->isolated && !rate_in && !rate_out)
+			return 0;
+		fprintf(s->out, "  port %s:", port->name);
+		if (f) {
+			fprintf(s->out, " filter, guest %s, allowed", guest_known ? guest : "not seen yet");
+			for (size_t i = 0, n = 0; guest_known && i < allowed->n; i++)
+				if (!memcmp(allowed->v[i].mac, f->mac, 6))
+					fprintf(s->out, "%s %s", n++ ? "," : "",
+						inet_ntop(allowed->v[i].family, &allowed->v[i].addr, a, sizeof(a)));
+			if (!guest_known)
+				fputs(" nothing", s->out);
+		}
+		if (port->isolated)
+			fprintf(s->out, "%s isolated", f ? ";" : "");
+		if (rate_in || rate_out)
+			fprintf(s->out, "%s rate in %" PRIu64 " B/s, out %" PRIu64 " B/s", f || port->isolated ? ";" : "",
+				rate_in, rate_out);
+		fputc('\n', s->out);
 		return 0;
 	}
 	qnet_addr_format_mac(port->mac, mac);
@@ -108,12 +215,25 @@ static int print_port(const struct qnet_link *port, void *userdata)
 	qnet_json_member_string(&s->j, "kind", port->kind[0] ? port->kind : NULL);
 	qnet_json_member_string(&s->j, "mac", mac);
 	qnet_json_member_bool(&s->j, "up", port->flags & IFF_UP);
+	qnet_json_member_string(&s->j, "guest_mac", guest_known ? guest : NULL);
+	qnet_json_key(&s->j, "addresses");
+	qnet_json_array_begin(&s->j);
+	for (size_t i = 0; guest_known && i < allowed->n; i++)
+		if (!memcmp(allowed->v[i].mac, f->mac, 6))
+			qnet_json_string(&s->j, inet_ntop(allowed->v[i].family, &allowed->v[i].addr, a, sizeof(a)));
+	qnet_json_array_end(&s->j);
+	qnet_json_member_bool(&s->j, "filter", f != NULL);
+	qnet_json_member_bool(&s->j, "isolated", port->isolated);
+	qnet_json_member_int_or_null(&s->j, "rate_in", rate_in != 0, (int64_t)rate_in);
+	qnet_json_member_int_or_null(&s->j, "rate_out", rate_out != 0, (int64_t)rate_out);
 	qnet_json_object_end(&s->j);
 	return 0;
 }
 
 static int print_bridge(struct status *s, const struct bridge_entry *b)
 {
+	struct port_list ports = { 0 };
+	struct allowed_list allowed = { 0 };
 	struct qnet_link l;
 	bool exists, is_bridge;
 	int r;
@@ -151,15 +271,33 @@ static int print_bridge(struct status *s, const struct bridge_entry *b)
 		else
 			fprintf(s->out, "): %s, mtu %u, ports:", l.flags & IFF_UP ? "up" : "down", l.mtu);
 	}
-	r = is_bridge ? qnet_link_bridge_foreach_port(&s->nl, l.ifindex, print_port, s) : 0;
+	/* Names first, then what else each port has: a request made inside
+	 * the dump's callback would interleave with the dump on the socket. */
+	r = is_bridge ? qnet_link_bridge_foreach_port(&s->nl, l.ifindex, collect_port, &ports) : 0;
+	/* A bridge deleted between the two requests has no ports: not an error. */
+	if (r == -ENODEV)
+		r = 0;
+	for (size_t i = 0; r == 0 && !s->json && i < ports.n; i++)
+		fprintf(s->out, " %s", ports.v[i].name);
+	if (!s->json)
+		fputc('\n', s->out);
+	for (size_t i = 0; r == 0 && i < ports.n; i++)
+		if (filtered_port(s, ports.v[i].ifindex)) {
+			/* No list (no lease, no host = yet) allows nothing. */
+			r = qnet_portfilter_foreach_allowed(l.ifindex, collect_allowed, &allowed);
+			if (r == -ENOENT)
+				r = 0;
+			break;
+		}
+	for (size_t i = 0; r == 0 && i < ports.n; i++)
+		r = print_port(s, &ports.v[i], &allowed);
 	if (s->json) {
 		qnet_json_array_end(&s->j);
 		qnet_json_object_end(&s->j);
-	} else {
-		fputc('\n', s->out);
 	}
-	/* A bridge deleted between the two requests has no ports: not an error. */
-	return r == -ENODEV ? 0 : r;
+	free(ports.v);
+	free(allowed.v);
+	return r;
 }
 
 static const char *proto_name(uint8_t proto)
@@ -329,6 +467,25 @@ static int print_all(struct status *s)
 	for (size_t i = 0; i < c->n_networks; i++)
 		if ((r = add_bridge(s, c->networks[i].bridge, ROLE_NETWORK)) < 0)
 			return r;
+	r = qnet_portfilter_foreach_port(collect_filtered, s);
+	if (r == -ENOMEM)
+		return r;
+	if (r < 0 && r != -ENOENT)
+		qnet_warn("cannot read the port filters (nftables table bridge %s): %s", QNET_PORTFILTER_TABLE,
+			  strerror(-r));
+	for (size_t i = 0; i < s->n_filtered; i++) {
+		struct qnet_link l;
+		bool known = false;
+
+		/* A filtered port's bridge that qnet.conf does not name (a
+		 * helper's port on a bridge whose grant was since removed). */
+		if (qnet_link_get_by_index(&s->nl, s->filtered[i].bridge, &l) < 0)
+			continue;
+		for (size_t k = 0; k < s->n_bridges; k++)
+			known |= streq(s->bridges[k].name, l.name);
+		if (!known && (r = add_bridge(s, l.name, ROLE_FILTER)) < 0)
+			return r;
+	}
 
 	if (s->json) {
 		qnet_json_object_begin(&s->j);
@@ -399,6 +556,7 @@ static int status_print(FILE *out, bool json)
 	r = print_all(&s);
 	qnet_nl_close(&s.nl);
 	free(s.bridges);
+	free(s.filtered);
 	return r;
 }
 
