@@ -2,7 +2,9 @@
 /*
  * `qnet up`, `qnet down` and `qnet gc`: NAT networks without a VM. The work
  * is lib/nat.c's, which qemu-ifup-nat and qemu-ifdown-nat run too; this is
- * argv, the one line on failure and gc's report.
+ * argv, the one line on failure and gc's report, which also names each
+ * port filter of a port or bridge that no longer exists as it is removed
+ * (lib/portfilter.h).
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -15,6 +17,8 @@
 #include "log.h"
 #include "macro.h"
 #include "nat.h"
+#include "netlink.h"
+#include "portfilter.h"
 #include "qnet.h"
 
 static int network_operand(const char *cmd, const char *name)
@@ -72,8 +76,18 @@ static void print_gc_action(const char *network, const char *what, void *userdat
 	printf("network %s: %s\n", network, what);
 }
 
+/* PORT 0: all of BRIDGE went. Both are ifindexes of links gone. */
+static void print_filter_removed(int bridge, int port, void *userdata)
+{
+	if (port)
+		printf("filter of port %d (bridge %d): removed: the port was gone\n", port, bridge);
+	else
+		printf("filter of bridge %d: removed: the bridge was gone\n", bridge);
+}
+
 int cmd_gc(int argc, char **argv)
 {
+	_cleanup_nl_ struct qnet_nl nl = { 0 };
 	int r = cli_parse_plain("gc", argc, argv, 0, NULL, NULL);
 
 	if (r < 0)
@@ -81,5 +95,13 @@ int cmd_gc(int argc, char **argv)
 	r = qnet_nat_gc(print_gc_action, NULL);
 	if (r < 0)
 		return qnet_error("gc: %s", strerror(-r));
+	/* After the networks: a network gc removed leaves its bridge's
+	 * filters for this sweep, when the bridge was gone already. */
+	r = qnet_nl_open(&nl);
+	if (r == 0)
+		r = qnet_portfilter_sweep(&nl, print_filter_removed, NULL);
+	if (r < 0)
+		return qnet_error("gc: port filters (nftables table bridge %s): %s", QNET_PORTFILTER_TABLE,
+				  strerror(-r));
 	return EXIT_SUCCESS;
 }
