@@ -60,6 +60,7 @@ int main(int argc, char **argv)
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
 	char tap[IFNAMSIZ], pbuf[QNET_IFNAME_PRINTABLE_SIZE], why_tap[QNET_REASON_MAX], why_bridge[QNET_REASON_MAX];
 	char requested[IFNAMSIZ + 16];
+	struct qnet_port_props props;
 	struct qnet_link bridge;
 	const char *real;
 	bool found;
@@ -145,7 +146,8 @@ int main(int argc, char **argv)
 			   who.user ? who.user : "?", real, requested, decision.reason);
 		return EXIT_FAILURE;
 	}
-	tap_fd = found ? qnet_port_new_tap(&nl, &bridge, args.use_vnet, decision.isolated, caller.uid, tap, why_tap,
+	props = (struct qnet_port_props){ .isolated = decision.isolated };
+	tap_fd = found ? qnet_port_new_tap(&nl, &bridge, args.use_vnet, &props, caller.uid, tap, why_tap,
 					   sizeof(why_tap))
 		       : qnet_because(why_tap, sizeof(why_tap), -ENODEV, "%s", why_bridge);
 	if (tap_fd < 0) {

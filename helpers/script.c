@@ -125,7 +125,7 @@ int script_ifup(int argc, char **argv)
 	 * is the bridge's own name and index. */
 	r = qnet_port_find_bridge(&nl, bridge, true, &b, why, sizeof(why));
 	if (r == 0)
-		r = qnet_port_attach(&nl, argv[1], &b, false, why, sizeof(why));
+		r = qnet_port_attach(&nl, argv[1], &b, NULL, why, sizeof(why));
 	if (r < 0)
 		return qnet_error("%s: %s", argv[1], why);
 	return 0;

@@ -685,9 +685,11 @@ static int up(const struct qnet_config *cfg, const char *network, const char *ta
 	if (tap) {
 		struct qnet_link b;
 
+		struct qnet_port_props props = { .filter = true };
+
 		r = qnet_port_find_bridge(&nl, n->bridge, false, &b, why, why_size);
 		if (r == 0)
-			r = qnet_port_attach(&nl, tap, &b, false, why, why_size);
+			r = qnet_port_attach(&nl, tap, &b, &props, why, why_size);
 		if (r < 0) {
 			char ignored[QNET_REASON_MAX];
 

@@ -8,6 +8,7 @@
 #include "log.h"
 #include "macro.h"
 #include "port.h"
+#include "portfilter.h"
 #include "tap.h"
 
 static const char *hint(int r)
@@ -48,21 +49,25 @@ static void restore(struct qnet_nl *nl, const struct qnet_link *before)
 /*
  * The order is the security property: a port carries frames only once it is
  * up on its bridge, so it joins the bridge down, gets every property it is
- * to have (isolation now; filters later), and only then comes up. The caller
+ * to have (isolation, then its filter), and only then comes up. The caller
  * of the bridge helper owns our process and may freeze it between any two
  * requests (tests/integration/bridge-helper-isolation.sh does, at each
  * fault point below): no state in between may be up without its
  * properties. A port with no properties to set needs no down phase, and
  * joins and comes up in one request.
  */
-int qnet_port_attach(struct qnet_nl *nl, const char *tap, const struct qnet_link *bridge, bool isolated,
-		     char *why, size_t why_size)
+int qnet_port_attach(struct qnet_nl *nl, const char *tap, const struct qnet_link *bridge,
+		     const struct qnet_port_props *props, char *why, size_t why_size)
 {
-	const bool configure = isolated;
+	static const struct qnet_port_props none = { .isolated = false };
 	struct qnet_link_change c;
 	struct qnet_link t;
+	bool configure;
 	int r;
 
+	if (!props)
+		props = &none;
+	configure = props->isolated || props->filter || props->rate_in || props->rate_out;
 	r = qnet_link_get(nl, tap, &t);
 	if (r == -ENODEV)
 		return qnet_because(why, why_size, r, "interface does not exist");
@@ -80,12 +85,10 @@ int qnet_port_attach(struct qnet_nl *nl, const char *tap, const struct qnet_link
 	if (t.master != bridge->ifindex)
 		c.master = bridge->ifindex;
 	/* The kernel applies IFF_UP before IFLA_MASTER in one request: a TAP
-	 * that was up goes down first and never joins while up. Only a port
-	 * already up on this bridge stays up: it carries frames already. */
-	if (!configure)
-		c.up = 1;
-	else if (t.master != bridge->ifindex || !(t.flags & IFF_UP))
-		c.up = 0;
+	 * that was up goes down first and never joins while up. A port with
+	 * properties goes down even if it was up on this bridge already: its
+	 * properties are set anew, and never while it carries frames. */
+	c.up = configure ? 0 : 1;
 	r = qnet_link_change(nl, &c);
 	if (r < 0) {
 		restore(nl, &t);
@@ -97,7 +100,7 @@ int qnet_port_attach(struct qnet_nl *nl, const char *tap, const struct qnet_link
 		return 0;
 	}
 	qnet_fault_point("port-attached-down");
-	if (isolated) {
+	if (props->isolated) {
 		r = qnet_link_bridge_port_set_isolated(nl, t.ifindex, true);
 		if (r < 0) {
 			restore(nl, &t);
@@ -106,17 +109,29 @@ int qnet_port_attach(struct qnet_nl *nl, const char *tap, const struct qnet_link
 		}
 		qnet_fault_point("port-isolated");
 	}
+	if (props->filter) {
+		r = qnet_portfilter_attach(nl, bridge->ifindex, t.ifindex, &props->f, why, why_size);
+		if (r < 0) {
+			restore(nl, &t);
+			(void)qnet_portfilter_detach(bridge->ifindex, t.ifindex);
+			return r;
+		}
+		qnet_fault_point("port-filtered");
+	}
 	r = qnet_link_set_up(nl, t.ifindex, true);
 	if (r < 0) {
 		restore(nl, &t);
+		if (props->filter)
+			(void)qnet_portfilter_detach(bridge->ifindex, t.ifindex);
 		return qnet_because(why, why_size, r, "cannot bring up on %s: %s", bridge->name, strerror(-r));
 	}
 	qnet_fault_point("port-up");
 	return 0;
 }
 
-int qnet_port_new_tap(struct qnet_nl *nl, const struct qnet_link *bridge, bool vnet_hdr, bool isolated,
-		      uid_t owner, char tap[IFNAMSIZ], char *why, size_t why_size)
+int qnet_port_new_tap(struct qnet_nl *nl, const struct qnet_link *bridge, bool vnet_hdr,
+		      const struct qnet_port_props *props, uid_t owner, char tap[IFNAMSIZ], char *why,
+		      size_t why_size)
 {
 	_cleanup_close_ int fd = -1;
 	struct qnet_link t;
@@ -136,7 +151,7 @@ int qnet_port_new_tap(struct qnet_nl *nl, const struct qnet_link *bridge, bool v
 	}
 	if (r < 0)
 		return qnet_because(why, why_size, r, "%s: cannot set MAC address: %s", tap, strerror(-r));
-	r = qnet_port_attach(nl, tap, bridge, isolated, why, why_size);
+	r = qnet_port_attach(nl, tap, bridge, props, why, why_size);
 	if (r < 0)
 		return r;
 	return TAKE_FD(fd);
@@ -159,5 +174,11 @@ int qnet_port_detach(struct qnet_nl *nl, const char *tap, int *was_master)
 	if (t.master)
 		c.master = 0;
 	c.up = 0;
-	return qnet_link_change(nl, &c);
+	r = qnet_link_change(nl, &c);
+	/* Off the bridge, the port's rules can never match again; removing
+	 * them is tidiness, and the next attach or qnet gc does it if we
+	 * cannot. */
+	if (r == 0 && t.master)
+		(void)qnet_portfilter_detach(t.master, t.ifindex);
+	return r;
 }

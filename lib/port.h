@@ -14,6 +14,16 @@
 
 #include "link.h"
 #include "netlink.h"
+#include "portfilter.h"
+
+/* What a port gets before it carries a frame. All zero: a plain port. */
+struct qnet_port_props {
+	bool isolated;                  /* IFLA_BRPORT_ISOLATED */
+	bool filter;                    /* anti-spoofing (portfilter.h) */
+	struct qnet_portfilter_props f; /* its configured MAC, if any */
+	uint64_t rate_in;               /* bytes/s toward the guest, 0: unlimited */
+	uint64_t rate_out;              /* bytes/s from the guest, 0: unlimited */
+};
 
 /*
  * Every function here returns 0 or -errno and on failure writes a cause to
@@ -30,13 +40,14 @@ int qnet_port_find_bridge(struct qnet_nl *nl, const char *name, bool by_altname,
 
 /*
  * Attach TAP to BRIDGE (as found above: the TAP joins BRIDGE->ifindex, the
- * bridge that was judged, whatever its name is by now). ISOLATED makes it
- * an isolated port, set while the port is still down: a port carries no
- * frame before all its properties are in place. Attaching a TAP already on
- * BRIDGE is success.
+ * bridge that was judged, whatever its name is by now) with PROPS (NULL:
+ * none), every one of them set while the port is still down: a port
+ * carries no frame before all its properties are in place, and if one
+ * cannot be set the port is not brought up. Attaching a TAP already on
+ * BRIDGE is success (and sets PROPS anew).
  */
-int qnet_port_attach(struct qnet_nl *nl, const char *tap, const struct qnet_link *bridge, bool isolated,
-		     char *why, size_t why_size);
+int qnet_port_attach(struct qnet_nl *nl, const char *tap, const struct qnet_link *bridge,
+		     const struct qnet_port_props *props, char *why, size_t why_size);
 
 /*
  * A new TAP on BRIDGE, set up as QEMU's bridge helper sets it up: a kernel-
@@ -47,9 +58,11 @@ int qnet_port_attach(struct qnet_nl *nl, const char *tap, const struct qnet_link
  * Returns the TAP's fd; the TAP lives exactly as long as that fd, so on any
  * failure closing it leaves nothing behind.
  */
-int qnet_port_new_tap(struct qnet_nl *nl, const struct qnet_link *bridge, bool vnet_hdr, bool isolated,
-		      uid_t owner, char tap[IFNAMSIZ], char *why, size_t why_size);
+int qnet_port_new_tap(struct qnet_nl *nl, const struct qnet_link *bridge, bool vnet_hdr,
+		      const struct qnet_port_props *props, uid_t owner, char tap[IFNAMSIZ], char *why,
+		      size_t why_size);
 
-/* Detach TAP from its bridge (if any) and bring it down. -ENODEV if TAP does
- * not exist. *was_master (may be NULL) gets the old master's ifindex or 0. */
+/* Detach TAP from its bridge (if any), bring it down and remove its filter
+ * rules. -ENODEV if TAP does not exist. *was_master (may be NULL) gets the
+ * old master's ifindex or 0. */
 int qnet_port_detach(struct qnet_nl *nl, const char *tap, int *was_master);
