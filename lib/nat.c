@@ -365,7 +365,8 @@ static int bridge_no_ra(const struct qnet_link *b)
 
 static int any_allowed(const uint8_t mac[6], int family, const void *addr, void *userdata)
 {
-	return 1;
+	*(bool *)userdata = true;
+	return 0;
 }
 
 /* Anti-spoofing's allow-list of bridge B for network N (see the top of
@@ -377,8 +378,11 @@ static int allow_guests(struct qnet_nl *nl, const struct qnet_network *n, const 
 	_cleanup_free_ struct qnet_lease *leases = NULL;
 	size_t n_leases = 0;
 	time_t now = time(NULL);
-	bool filled = qnet_portfilter_foreach_allowed(b->ifindex, any_allowed, NULL) > 0;
+	bool filled = false;
 	int r;
+
+	/* Unreadable is empty: the leases are allowed again, which is safe. */
+	(void)qnet_portfilter_foreach_allowed(b->ifindex, any_allowed, &filled);
 
 	for (size_t i = 0; i < n->n_hosts; i++) {
 		r = qnet_guestaddr_allow_host(nl, b->ifindex, &n->hosts[i], n->ipv6, why, why_size);
