@@ -127,6 +127,21 @@ t_ns_pids() {
 	done
 }
 
+# t_ns_daemons REGEX: t_ns_pids REGEX less the children of one of them:
+# a dnsmasq with a --dhcp-script forks a helper that runs the script,
+# keeps its parent's command line and lives and dies with it.
+t_ns_daemons() {
+	local pids p s
+	pids=$(t_ns_pids "$1")
+	for p in $pids; do
+		s=$(cat "/proc/$p/stat" 2>/dev/null) || continue
+		s=${s##*) }
+		s=${s#* } # the state; the parent's pid follows
+		printf '%s\n' $pids | grep -qx "${s%% *}" && continue
+		echo "$p"
+	done
+}
+
 # t_new_ns VAR: sets VAR to the pid of a process that holds a new network
 # namespace of its own (lo up), killed at exit: a "guest" or an "outside"
 # host inside this test's namespace. Locals carry a prefix: VAR is the

@@ -16,7 +16,7 @@ QNET=$QNET_BUILD/helpers/qnet
 BR=qnetbr0 NET=default
 tap() { ip tuntap add dev "$1" mode tap; }
 has_table() { nft list table inet "qnet-$NET" >/dev/null 2>&1; }
-dnsmasq_count() { t_ns_pids "dnsmasq .*--interface=$BR( |$)" | wc -l; }
+dnsmasq_count() { t_ns_daemons "dnsmasq .*--interface=$BR( |$)" | wc -l; }
 files() { ls -A "$QNET_RUNDIR" | grep -v '^fill$' | tr '\n' ' ' | sed 's/ $//'; }
 gateway() { ip -j addr show dev "$BR" 2>/dev/null | jq -r '.[0].addr_info[]? | select(.family=="inet") | "\(.local)/\(.prefixlen)"'; }
 

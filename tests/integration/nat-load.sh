@@ -24,7 +24,7 @@ for round in 1 2; do
 	t_eq "round $round: qnetbr0 has $N ports, all up" $N \
 		"$(ip -j link show master qnetbr0 | jq '[.[] | select(.flags | index("UP"))] | length')"
 	t_eq "round $round: one table" 1 "$(nft -j list tables | jq '[.nftables[] | select(.table.name == "qnet-default")] | length')"
-	t_eq "round $round: one dnsmasq" 1 "$(t_ns_pids 'dnsmasq .*--interface=qnetbr0( |$)' | wc -l)"
+	t_eq "round $round: one dnsmasq" 1 "$(t_ns_daemons 'dnsmasq .*--interface=qnetbr0( |$)' | wc -l)"
 	seq 1 $N | timeout 240 xargs -P 20 -I{} "$DOWN" nl{} 2>"$T_TMP/down.err"
 	rc=$?
 	t_eq "round $round: $N parallel qemu-ifdown-nat all succeed" "0:" "$rc:$(cat "$T_TMP/down.err")"

@@ -161,7 +161,7 @@ t_on_exit "kill $!"
 wild() { ss -Hlnu 'sport = :53' | grep -q '0\.0\.0\.0:53' && ss -Hlnt 'sport = :53' | grep -q '0\.0\.0\.0:53'; }
 t_check "another DNS server listens on 0.0.0.0:53 (UDP and TCP)" t_wait 10 wild
 t_check "qemu-ifup-nat vg1 beside it (the network starts)" "$UP" vg1
-t_ns_pids 'dnsmasq .*--interface=qnetbr0' >"$T_TMP/pids"
+t_ns_daemons 'dnsmasq .*--interface=qnetbr0' >"$T_TMP/pids"
 t_eq "qnet's dnsmasq runs" 1 "$(wc -l <"$T_TMP/pids")"
 t_match "guest 1 got its lease again" "^$G1_IP/24 router=$GW dns=$GW\$" "$(dhcp 1)"
 t_match "guest 1's DNS query to the gateway is answered" "Address.*: 192\.0\.2\.99" \

@@ -15,7 +15,7 @@ tap() { ip tuntap add dev "$1" mode tap; }
 table_json() { nft -j list table inet "qnet-$1" 2>/dev/null; }
 has_table() { nft list table inet "qnet-$1" >/dev/null 2>&1; }
 # live (not zombie) dnsmasq processes serving bridge $1
-dnsmasq_count() { t_ns_pids "dnsmasq .*--interface=$1( |$)" | wc -l; }
+dnsmasq_count() { t_ns_daemons "dnsmasq .*--interface=$1( |$)" | wc -l; }
 dnsmasq_pid() { cat "$QNET_RUNDIR/$1.dnsmasq.pid" 2>/dev/null; }
 leftovers() { ls -A "$QNET_RUNDIR" | tr '\n' ' '; }
 nothing_left() { # DESC BRIDGE NETWORK
