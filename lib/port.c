@@ -174,11 +174,5 @@ int qnet_port_detach(struct qnet_nl *nl, const char *tap, int *was_master)
 	if (t.master)
 		c.master = 0;
 	c.up = 0;
-	r = qnet_link_change(nl, &c);
-	/* Off the bridge, the port's rules can never match again; removing
-	 * them is tidiness, and the next attach or qnet gc does it if we
-	 * cannot. */
-	if (r == 0 && t.master)
-		(void)qnet_portfilter_detach(t.master, t.ifindex);
-	return r;
+	return qnet_link_change(nl, &c);
 }

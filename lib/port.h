@@ -62,7 +62,9 @@ int qnet_port_new_tap(struct qnet_nl *nl, const struct qnet_link *bridge, bool v
 		      const struct qnet_port_props *props, uid_t owner, char tap[IFNAMSIZ], char *why,
 		      size_t why_size);
 
-/* Detach TAP from its bridge (if any), bring it down and remove its filter
- * rules. -ENODEV if TAP does not exist. *was_master (may be NULL) gets the
- * old master's ifindex or 0. */
+/* Detach TAP from its bridge (if any) and bring it down. -ENODEV if TAP does
+ * not exist. *was_master (may be NULL) gets the old master's ifindex or 0.
+ * A filtered port's rules are the caller's to remove (qnet_portfilter_detach):
+ * only the caller knows from its configuration whether there are any, and
+ * asking nf_tables when there are none would make the kernel load it. */
 int qnet_port_detach(struct qnet_nl *nl, const char *tap, int *was_master);
