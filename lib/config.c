@@ -159,6 +159,19 @@ static struct qnet_network *network_new(struct parser *p, const char *name)
 	return a;
 }
 
+/* [KIND ARG] names an interface: ARG must be a valid name, and no earlier
+ * section of KIND, at OLD_LINE (0 if none), may have it. */
+static bool ifname_section_valid(struct parser *p, const char *kind, const char *arg, unsigned old_line)
+{
+	const char *bad = qnet_ifname_invalid(arg);
+
+	if (bad)
+		report(p, p->section_line, true, "[%s %s]: %s", kind, arg, bad);
+	else if (old_line)
+		report(p, p->section_line, true, "%s '%s' defined twice (first at line %u)", kind, arg, old_line);
+	return !bad && !old_line;
+}
+
 static void enter_section(struct parser *p, const char *section)
 {
 	const char *arg;
@@ -194,19 +207,11 @@ static void enter_section(struct parser *p, const char *section)
 		p->section = SEC_NETWORK;
 		p->index = p->cfg->n_networks - 1;
 	} else if (strncmp(section, "bridge ", 7) == 0) {
+		const struct qnet_grant *old = qnet_config_grant(p->cfg, arg);
 		struct qnet_grant *g;
-		const char *bad = qnet_ifname_invalid(arg);
 
-		if (bad) {
-			report(p, p->section_line, true, "[bridge %s]: %s", arg, bad);
+		if (!ifname_section_valid(p, "bridge", arg, old ? old->line : 0))
 			return;
-		}
-		for (size_t i = 0; i < p->cfg->n_grants; i++)
-			if (streq(p->cfg->grants[i].bridge, arg)) {
-				report(p, p->section_line, true, "bridge '%s' defined twice (first at line %u)",
-				       arg, p->cfg->grants[i].line);
-				return;
-			}
 		g = grow(p->cfg->grants, &p->cfg->n_grants, sizeof(*g));
 		if (!g) {
 			p->oom = true;
@@ -219,19 +224,11 @@ static void enter_section(struct parser *p, const char *section)
 		p->section = SEC_BRIDGE;
 		p->index = p->cfg->n_grants - 1;
 	} else if (strncmp(section, "port ", 5) == 0) {
+		const struct qnet_config_port *old = qnet_config_port(p->cfg, arg);
 		struct qnet_config_port *port;
-		const char *bad = qnet_ifname_invalid(arg);
 
-		if (bad) {
-			report(p, p->section_line, true, "[port %s]: %s", arg, bad);
+		if (!ifname_section_valid(p, "port", arg, old ? old->line : 0))
 			return;
-		}
-		for (size_t i = 0; i < p->cfg->n_ports; i++)
-			if (streq(p->cfg->ports[i].ifname, arg)) {
-				report(p, p->section_line, true, "port '%s' defined twice (first at line %u)",
-				       arg, p->cfg->ports[i].line);
-				return;
-			}
 		port = grow(p->cfg->ports, &p->cfg->n_ports, sizeof(*port));
 		if (!port) {
 			p->oom = true;
