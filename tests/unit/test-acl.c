@@ -210,15 +210,17 @@ static struct qnet_acl_decision with_grant(const char *acl_text, struct qnet_gra
 	return out;
 }
 
+/* Two callers of the helper the grant tests judge. */
+static const gid_t alice_groups[] = { 29, 4711 }; /* audio, and a group nobody names */
+static const struct qnet_acl_subject alice = {
+	.uid = 1000, .gid = 1000, .user = "alice", .groups = alice_groups, .n_groups = 2,
+};
+static const struct qnet_acl_subject bob = {
+	.uid = 1001, .gid = 0, .user = "bob", .groups = no_groups, .n_groups = 0,
+};
+
 static void test_grants(void)
 {
-	const gid_t alice_groups[] = { 29, 4711 }; /* audio, and a group nobody names */
-	const struct qnet_acl_subject alice = {
-		.uid = 1000, .gid = 1000, .user = "alice", .groups = alice_groups, .n_groups = 2,
-	};
-	const struct qnet_acl_subject bob = {
-		.uid = 1001, .gid = 0, .user = "bob", .groups = no_groups, .n_groups = 0,
-	};
 	struct qnet_grant g;
 	struct qnet_acl_decision d;
 
@@ -313,13 +315,6 @@ static const uint64_t MBIT = 125000; /* bytes per second */
  * for the callers they name. */
 static void test_port_properties(void)
 {
-	const gid_t alice_groups[] = { 29, 4711 }; /* audio, and a group nobody names */
-	const struct qnet_acl_subject alice = {
-		.uid = 1000, .gid = 1000, .user = "alice", .groups = alice_groups, .n_groups = 2,
-	};
-	const struct qnet_acl_subject bob = {
-		.uid = 1001, .gid = 0, .user = "bob", .groups = no_groups, .n_groups = 0,
-	};
 	struct qnet_acl_decision d;
 	const char *net_off = "[network lab]\nsubnet = 10.9.0.0/24\nfilter = no\n"
 			      "[bridge qnet-lab]\nallow-users = alice bob\n";
@@ -561,10 +556,6 @@ static void test_files(void)
 
 static void test_decide(void)
 {
-	const gid_t groups[] = { 29 };
-	const struct qnet_acl_subject alice = {
-		.uid = 1000, .gid = 1000, .user = "alice", .groups = groups, .n_groups = 1,
-	};
 	struct qnet_acl_decision d;
 	const char *grant = "[bridge br1]\nallow-groups = audio\n";
 
