@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "link.h"
 #include "netlink.h"
 #include "portfilter.h"
@@ -23,7 +24,15 @@ struct qnet_port_props {
 	struct qnet_portfilter_props f; /* its configured MAC, if any */
 	uint64_t rate_in;               /* bytes/s toward the guest, 0: unlimited */
 	uint64_t rate_out;              /* bytes/s from the guest, 0: unlimited */
+	/* host = entries: the addresses their MACs may use on a filtered
+	 * port's bridge, allowed before the port comes up (a plain bridge's;
+	 * a NAT network allows its own when it comes up). */
+	const struct qnet_host *hosts;
+	size_t n_hosts;
 };
+
+/* The properties qnet.conf gives a port (qnet_config_port_props()). */
+void qnet_port_props_from_config(const struct qnet_config_props *c, struct qnet_port_props *ret);
 
 /*
  * Every function here returns 0 or -errno and on failure writes a cause to
