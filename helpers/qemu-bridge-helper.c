@@ -30,6 +30,7 @@
 #include "acl.h"
 #include "bridge-helper-args.h"
 #include "caps.h"
+#include "config.h"
 #include "fdpass.h"
 #include "ifname.h"
 #include "log.h"
@@ -58,6 +59,7 @@ int main(int argc, char **argv)
 	struct qnet_acl_subject who;
 	_cleanup_close_ int tap_fd = -1;
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	_cleanup_config_ struct qnet_config *cfg = NULL;
 	char tap[IFNAMSIZ], pbuf[QNET_IFNAME_PRINTABLE_SIZE], why_tap[QNET_REASON_MAX], why_bridge[QNET_REASON_MAX];
 	char requested[IFNAMSIZ + 16];
 	struct qnet_port_props props;
@@ -134,6 +136,14 @@ int main(int argc, char **argv)
 	r = qnet_acl_decide_link(&who, args.bridge, found ? bridge.name : NULL, &decision);
 	if (r < 0)
 		return qnet_error("%s: cannot decide: %s", args.bridge, strerror(-r));
+	/* A filtered port may use what the bridge's host = entries give:
+	 * read while the caller's groups still are ours, as the decision was.
+	 * A qnet.conf that cannot be read now denies, as it would have above. */
+	if (decision.allowed && decision.filter && qnet_config_load(NULL, &cfg, NULL, NULL) < 0) {
+		decision.allowed = false;
+		snprintf(decision.reason, sizeof(decision.reason), "%s",
+			 "denied: qnet.conf could not be read again for the bridge's host = entries");
+	}
 	/* 8. The ACL files are read: the caller's groups have done their job.
 	 * Where they cannot be (cap_net_admin+ep gives no CAP_SETGID) they
 	 * stay, as they always do in QEMU's helper; nothing below depends on
@@ -146,7 +156,14 @@ int main(int argc, char **argv)
 			   who.user ? who.user : "?", real, requested, decision.reason);
 		return EXIT_FAILURE;
 	}
-	props = (struct qnet_port_props){ .isolated = decision.isolated };
+	props = (struct qnet_port_props){
+		.isolated = decision.isolated,
+		.filter = decision.filter,
+		.rate_in = decision.rate_in,
+		.rate_out = decision.rate_out,
+	};
+	if (cfg)
+		props.hosts = qnet_config_bridge_hosts(cfg, real, &props.n_hosts);
 	tap_fd = found ? qnet_port_new_tap(&nl, &bridge, args.use_vnet, &props, caller.uid, tap, why_tap,
 					   sizeof(why_tap))
 		       : qnet_because(why_tap, sizeof(why_tap), -ENODEV, "%s", why_bridge);

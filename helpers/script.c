@@ -11,6 +11,7 @@
 #include "macro.h"
 #include "paths.h"
 #include "port.h"
+#include "portfilter.h"
 #include "route.h"
 #include "script.h"
 
@@ -78,11 +79,11 @@ static int default_route_bridge(struct qnet_nl *nl, const char *tap, char bridge
 /*
  * Bridge choice, first match wins: second argument, program instance
  * (qemu-ifup@br1), QNET_BRIDGE, [script] bridge= in qnet.conf, the bridge
- * of the default route. qnet.conf is read only when it is needed.
+ * of the default route.
  */
-static int choose_bridge(struct qnet_nl *nl, int argc, char **argv, char bridge[IFNAMSIZ])
+static int choose_bridge(struct qnet_nl *nl, const struct qnet_config *cfg, int argc, char **argv,
+			 char bridge[IFNAMSIZ])
 {
-	_cleanup_config_ struct qnet_config *cfg = NULL;
 	const char *choice = argc > 2 ? argv[2] : qnet_paths_program_instance(argv[0]);
 
 	/* An empty QNET_BRIDGE is unset; an empty BRIDGE argument is an error. */
@@ -97,8 +98,6 @@ static int choose_bridge(struct qnet_nl *nl, int argc, char **argv, char bridge[
 		snprintf(bridge, IFNAMSIZ, "%s", choice);
 		return 0;
 	}
-	if (qnet_config_load(NULL, &cfg, qnet_log_diag, NULL) < 0)
-		return -EINVAL;
 	if (cfg->script_bridge[0]) {
 		memcpy(bridge, cfg->script_bridge, IFNAMSIZ);
 		return 0;
@@ -106,10 +105,21 @@ static int choose_bridge(struct qnet_nl *nl, int argc, char **argv, char bridge[
 	return default_route_bridge(nl, argv[1], bridge);
 }
 
+/* qnet.conf, always: it says what a port of the bridge gets (filter,
+ * isolation, rates), and a port must never get less because the file
+ * could not be read. */
+static int load_config(struct qnet_config **cfg)
+{
+	return qnet_config_load(NULL, cfg, qnet_log_diag, NULL) < 0 ? -EINVAL : 0;
+}
+
 int script_ifup(int argc, char **argv)
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	_cleanup_config_ struct qnet_config *cfg = NULL;
 	char bridge[IFNAMSIZ], why[QNET_REASON_MAX];
+	struct qnet_config_props cp;
+	struct qnet_port_props props;
 	struct qnet_link b;
 	int r;
 
@@ -119,21 +129,43 @@ int script_ifup(int argc, char **argv)
 	r = qnet_nl_open(&nl);
 	if (r < 0)
 		return qnet_error("%s: cannot open netlink: %s", argv[1], strerror(-r));
-	if (choose_bridge(&nl, argc, argv, bridge) < 0)
+	if (load_config(&cfg) < 0 || choose_bridge(&nl, cfg, argc, argv, bridge) < 0)
 		return 1;
 	/* A bridge a user named may be an alternative name: from here on it
 	 * is the bridge's own name and index. */
 	r = qnet_port_find_bridge(&nl, bridge, true, &b, why, sizeof(why));
-	if (r == 0)
-		r = qnet_port_attach(&nl, argv[1], &b, NULL, why, sizeof(why));
+	if (r == 0) {
+		qnet_config_port_props(cfg, b.name, argv[1], &cp);
+		qnet_port_props_from_config(&cp, &props);
+		props.hosts = qnet_config_bridge_hosts(cfg, b.name, &props.n_hosts);
+		r = qnet_port_attach(&nl, argv[1], &b, &props, why, sizeof(why));
+	}
 	if (r < 0)
 		return qnet_error("%s: %s", argv[1], why);
 	return 0;
 }
 
+/* The filter of a port that left BRIDGE, where qnet.conf says its ports
+ * have one: off the bridge it can never match again, so this is tidiness,
+ * and the next attach there or qnet gc does it if we cannot. */
+static void forget_port(struct qnet_nl *nl, int bridge, const char *tap)
+{
+	_cleanup_config_ struct qnet_config *cfg = NULL;
+	struct qnet_config_props cp;
+	struct qnet_link b, t;
+
+	if (qnet_link_get_by_index(nl, bridge, &b) < 0 || qnet_link_get(nl, tap, &t) < 0 ||
+	    qnet_config_load(NULL, &cfg, NULL, NULL) < 0)
+		return;
+	qnet_config_port_props(cfg, b.name, tap, &cp);
+	if (cp.filter)
+		(void)qnet_portfilter_detach(bridge, t.ifindex);
+}
+
 int script_ifdown(int argc, char **argv)
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	int was_master = 0;
 	int r;
 
 	/* Xen's QEMU passes the bridge too; detaching does not need it. */
@@ -142,7 +174,7 @@ int script_ifdown(int argc, char **argv)
 		return r;
 	r = qnet_nl_open(&nl);
 	if (r == 0)
-		r = qnet_port_detach(&nl, argv[1], NULL);
+		r = qnet_port_detach(&nl, argv[1], &was_master);
 	if (r == -ENODEV)
 		return 0; /* already gone: nothing to undo */
 	if (r == -EPERM || r == -EACCES) {
@@ -154,5 +186,7 @@ int script_ifdown(int argc, char **argv)
 	}
 	if (r < 0)
 		return qnet_error("%s: cannot detach: %s", argv[1], strerror(-r));
+	if (was_master)
+		forget_port(&nl, was_master, argv[1]);
 	return 0;
 }

@@ -546,6 +546,36 @@ static bool grant_decides(struct qnet_acl_decision *out, const struct qnet_confi
 	return true;
 }
 
+/*
+ * The port WHO would get on BRIDGE: qnet_config_port_props(), the same
+ * precedence the root scripts use, plus what only the helper knows, its
+ * caller: a filter-users or filter-groups entry naming WHO forces the
+ * filter. An entry that cannot be looked up forces it too (grant_match's
+ * deny mode): not knowing who the caller is must never mean less
+ * filtering.
+ */
+static void decide_port(struct qnet_acl_decision *out, const struct qnet_config *cfg, const struct qnet_grant *g,
+			const struct qnet_acl_subject *who, const char *bridge)
+{
+	struct qnet_config_props props;
+	int err;
+
+	qnet_config_port_props(cfg, bridge, NULL, &props);
+	out->filter = props.filter;
+	out->isolated = props.isolated;
+	out->rate_in = props.rate_in;
+	out->rate_out = props.rate_out;
+	if (g && !out->filter)
+		out->filter = grant_match(g->filter_users, who, false, true, &err) ||
+			      grant_match(g->filter_groups, who, true, true, &err);
+}
+
+/* The lower of two rates, 0 being none. */
+static uint64_t stricter_rate(uint64_t a, uint64_t b)
+{
+	return !a ? b : !b ? a : a < b ? a : b;
+}
+
 bool qnet_acl_may_allow(const struct qnet_acl *acl, const struct qnet_config *cfg, const char *bridge)
 {
 	const struct qnet_grant *g = cfg ? qnet_config_grant(cfg, bridge) : NULL;
@@ -589,10 +619,10 @@ int qnet_acl_evaluate(const struct qnet_acl *acl, const struct qnet_config *cfg,
 		deny_because(out, "%s", acl->first_error);
 		return 0;
 	}
-	if (cfg)
+	if (cfg) {
 		g = qnet_config_grant(cfg, bridge);
-	if (g)
-		out->isolated = g->isolated;
+		decide_port(out, cfg, g, who, bridge);
+	}
 
 	/* A deny anywhere wins, wherever it is in the files. */
 	for (size_t i = 0; acl && i < acl->n_rules; i++) {
@@ -683,9 +713,8 @@ int qnet_acl_decide_link(const struct qnet_acl_subject *who, const char *request
 {
 	_cleanup_config_ struct qnet_config *cfg = NULL;
 	_cleanup_acl_ struct qnet_acl *acl = NULL;
-	struct qnet_acl_decision as_real;
+	struct qnet_acl_decision as_real, as_requested;
 	char pbuf[QNET_IFNAME_PRINTABLE_SIZE];
-	bool isolated;
 	int r;
 
 	if (!out)
@@ -716,8 +745,12 @@ int qnet_acl_decide_link(const struct qnet_acl_subject *who, const char *request
 			     qnet_ifname_printable(requested, pbuf), real, why);
 		return 0;
 	}
-	isolated = out->isolated || as_real.isolated;
+	/* Either name's grant may ask for more protection: both get it. */
+	as_requested = *out;
 	*out = as_real;
-	out->isolated = isolated;
+	out->isolated |= as_requested.isolated;
+	out->filter |= as_requested.filter;
+	out->rate_in = stricter_rate(out->rate_in, as_requested.rate_in);
+	out->rate_out = stricter_rate(out->rate_out, as_requested.rate_out);
 	return 0;
 }

@@ -34,6 +34,7 @@
 #include <limits.h>
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 #include "config.h"
@@ -53,7 +54,13 @@ struct qnet_acl_subject {
 
 struct qnet_acl_decision {
 	bool allowed;
-	bool isolated;           /* [bridge NAME] isolated = yes in qnet.conf */
+	/* The port's properties: qnet_config_port_props() for the bridge,
+	 * and filter forced when a filter-users or filter-groups entry of its
+	 * [bridge] grant names the caller. Set whenever qnet.conf could be
+	 * read, allowed or not. */
+	bool isolated;
+	bool filter;
+	uint64_t rate_in, rate_out; /* bytes/s toward / from the guest, 0 none */
 	char file[PATH_MAX];     /* the file that decided, "" if nothing matched */
 	unsigned line;           /* its line (a grant: its [bridge] header), 0 if none */
 	char rule[96];           /* the rule: "allow br0", "deny all", "deny-groups kvm" */
@@ -117,9 +124,10 @@ int qnet_acl_entry_resolves(const char *entry, bool groups);
  * name is involved. A file that cannot be read or parsed denies, and OUT
  * says which and why. Allowed only if both names are; OUT then describes
  * the decision for REAL. If the two names are judged differently, denied,
- * and OUT->reason says so. Returns 0 whenever OUT holds a decision, -ENOMEM
- * otherwise. (The evaluation itself, on rules already parsed, is
- * acl-private.h's qnet_acl_evaluate().)
+ * and OUT->reason says so. The port's properties are the stricter of the
+ * two names' (filter or isolated if either is, the lower rate). Returns 0
+ * whenever OUT holds a decision, -ENOMEM otherwise. (The evaluation
+ * itself, on rules already parsed, is acl-private.h's qnet_acl_evaluate().)
  */
 int qnet_acl_decide_link(const struct qnet_acl_subject *who, const char *requested, const char *real,
 			 struct qnet_acl_decision *out);

@@ -26,7 +26,7 @@
 #include "parse.h"
 #include "paths.h"
 
-enum section { SEC_NONE, SEC_SCRIPT, SEC_NETWORK, SEC_BRIDGE, SEC_UNKNOWN };
+enum section { SEC_NONE, SEC_SCRIPT, SEC_NETWORK, SEC_BRIDGE, SEC_PORT, SEC_UNKNOWN };
 
 struct parser {
 	struct qnet_config *cfg;
@@ -41,7 +41,10 @@ struct parser {
 	bool oom;
 	char section_name[256];
 	enum section section;
-	size_t index; /* current network or grant */
+	size_t index; /* current network, grant or port */
+	/* rate-in = or rate-out = seen in the current section: rate = then
+	 * leaves that direction alone, wherever it comes. */
+	bool rate_in_set, rate_out_set;
 	int machine_id_read;  /* 0 not yet, 1 read into machine_id, -errno unreadable */
 	uint8_t machine_id[16];
 };
@@ -62,6 +65,11 @@ static void report(struct parser *p, unsigned line, bool is_error, const char *f
 	vsnprintf(msg, sizeof(msg), fmt, ap);
 	va_end(ap);
 	p->diag(p->userdata, p->file, line, is_error, msg);
+}
+
+static const char *ip6(const struct in6_addr *a, char buf[INET6_ADDRSTRLEN])
+{
+	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
 }
 
 /* ---- names ---- */
@@ -146,8 +154,22 @@ static struct qnet_network *network_new(struct parser *p, const char *name)
 	a = &c->networks[c->n_networks - 1];
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	a->dns = true;
+	a->filter = true;
 	a->line = p->section_line;
 	return a;
+}
+
+/* [KIND ARG] names an interface: ARG must be a valid name, and no earlier
+ * section of KIND, at OLD_LINE (0 if none), may have it. */
+static bool ifname_section_valid(struct parser *p, const char *kind, const char *arg, unsigned old_line)
+{
+	const char *bad = qnet_ifname_invalid(arg);
+
+	if (bad)
+		report(p, p->section_line, true, "[%s %s]: %s", kind, arg, bad);
+	else if (old_line)
+		report(p, p->section_line, true, "%s '%s' defined twice (first at line %u)", kind, arg, old_line);
+	return !bad && !old_line;
 }
 
 static void enter_section(struct parser *p, const char *section)
@@ -156,6 +178,7 @@ static void enter_section(struct parser *p, const char *section)
 
 	snprintf(p->section_name, sizeof(p->section_name), "%s", section);
 	p->section = SEC_UNKNOWN;
+	p->rate_in_set = p->rate_out_set = false;
 	if (streq(section, "script")) {
 		p->section = SEC_SCRIPT;
 		return;
@@ -184,19 +207,11 @@ static void enter_section(struct parser *p, const char *section)
 		p->section = SEC_NETWORK;
 		p->index = p->cfg->n_networks - 1;
 	} else if (strncmp(section, "bridge ", 7) == 0) {
+		const struct qnet_grant *old = qnet_config_grant(p->cfg, arg);
 		struct qnet_grant *g;
-		const char *bad = qnet_ifname_invalid(arg);
 
-		if (bad) {
-			report(p, p->section_line, true, "[bridge %s]: %s", arg, bad);
+		if (!ifname_section_valid(p, "bridge", arg, old ? old->line : 0))
 			return;
-		}
-		for (size_t i = 0; i < p->cfg->n_grants; i++)
-			if (streq(p->cfg->grants[i].bridge, arg)) {
-				report(p, p->section_line, true, "bridge '%s' defined twice (first at line %u)",
-				       arg, p->cfg->grants[i].line);
-				return;
-			}
 		g = grow(p->cfg->grants, &p->cfg->n_grants, sizeof(*g));
 		if (!g) {
 			p->oom = true;
@@ -208,6 +223,23 @@ static void enter_section(struct parser *p, const char *section)
 		g->line = p->section_line;
 		p->section = SEC_BRIDGE;
 		p->index = p->cfg->n_grants - 1;
+	} else if (strncmp(section, "port ", 5) == 0) {
+		const struct qnet_config_port *old = qnet_config_port(p->cfg, arg);
+		struct qnet_config_port *port;
+
+		if (!ifname_section_valid(p, "port", arg, old ? old->line : 0))
+			return;
+		port = grow(p->cfg->ports, &p->cfg->n_ports, sizeof(*port));
+		if (!port) {
+			p->oom = true;
+			return;
+		}
+		p->cfg->ports = port;
+		port = &port[p->cfg->n_ports - 1];
+		snprintf(port->ifname, sizeof(port->ifname), "%s", arg);
+		port->line = p->section_line;
+		p->section = SEC_PORT;
+		p->index = p->cfg->n_ports - 1;
 	} else {
 		report(p, p->section_line, true, "unknown section [%s]", section);
 	}
@@ -221,6 +253,34 @@ static void set_ifname(struct parser *p, char dst[IFNAMSIZ], const char *key, co
 		report(p, p->line, true, "%s: %s", key, bad);
 	else
 		snprintf(dst, IFNAMSIZ, "%s", value);
+}
+
+static void set_bool(struct parser *p, bool *dst, const char *key, const char *value)
+{
+	if (qnet_parse_bool(value, dst) < 0)
+		report(p, p->line, true, "%s: '%s' is not yes or no", key, value);
+}
+
+/* rate =, rate-in =, rate-out = into R: false if KEY is none of them. */
+static bool rate_key(struct parser *p, struct qnet_rate *r, const char *key, const char *value)
+{
+	bool in = streq(key, "rate-in"), out = streq(key, "rate-out");
+	uint64_t v;
+
+	if (!in && !out && !streq(key, "rate"))
+		return false;
+	if (qnet_parse_rate(value, &v) < 0) {
+		report(p, p->line, true, "%s: '%s' is not a rate like 100mbit (a whole number, then bit, kbit, "
+		       "mbit, gbit, tbit or bps ... tbps; at least 8bit)", key, value);
+		return true;
+	}
+	if (in || (!out && !p->rate_in_set))
+		r->in = v;
+	if (out || (!in && !p->rate_out_set))
+		r->out = v;
+	p->rate_in_set |= in;
+	p->rate_out_set |= out;
+	return true;
 }
 
 static void script_key(struct parser *p, const char *key, const char *value)
@@ -332,6 +392,25 @@ static int parse_host(struct parser *p, const char *value, struct qnet_host *h)
 	return 0;
 }
 
+/* host = VALUE parsed and appended to *HOSTS; -errno, reported. */
+static int add_host(struct parser *p, struct qnet_host **hosts, size_t *n_hosts, const char *value)
+{
+	struct qnet_host h = { .line = p->line };
+	struct qnet_host *a;
+	int r = parse_host(p, value, &h);
+
+	if (r < 0)
+		return r;
+	a = grow(*hosts, n_hosts, sizeof(*a));
+	if (!a) {
+		p->oom = true;
+		return -ENOMEM;
+	}
+	*hosts = a;
+	a[*n_hosts - 1] = h;
+	return 0;
+}
+
 static void network_key(struct parser *p, struct qnet_network *n, const char *key, const char *value)
 {
 	unsigned before = p->errors;
@@ -371,8 +450,13 @@ static void network_key(struct parser *p, struct qnet_network *n, const char *ke
 		    qnet_addr_parse_ipv4(a, &n->range_start) < 0 || qnet_addr_parse_ipv4(b, &n->range_end) < 0)
 			report(p, p->line, true, "dhcp-range: '%s' is not 'FIRST-IP LAST-IP'", value);
 	} else if (streq(key, "dns")) {
-		if (qnet_parse_bool(value, &n->dns) < 0)
-			report(p, p->line, true, "dns: '%s' is not yes or no", value);
+		set_bool(p, &n->dns, key, value);
+	} else if (streq(key, "filter")) {
+		set_bool(p, &n->filter, key, value);
+	} else if (streq(key, "isolated")) {
+		set_bool(p, &n->isolated, key, value);
+	} else if (rate_key(p, &n->rate, key, value)) {
+		/* done */
 	} else if (streq(key, "lease-max")) {
 		unsigned long v;
 
@@ -381,18 +465,7 @@ static void network_key(struct parser *p, struct qnet_network *n, const char *ke
 		else
 			n->lease_max = (unsigned)v;
 	} else if (streq(key, "host")) {
-		struct qnet_host h = { .line = p->line };
-		struct qnet_host *hosts;
-
-		if (parse_host(p, value, &h) < 0)
-			return;
-		hosts = grow(n->hosts, &n->n_hosts, sizeof(*hosts));
-		if (!hosts) {
-			p->oom = true;
-			return;
-		}
-		n->hosts = hosts;
-		hosts[n->n_hosts - 1] = h;
+		(void)add_host(p, &n->hosts, &n->n_hosts, value);
 	} else if (streq(key, "forward")) {
 		struct qnet_forward f;
 		struct qnet_forward *fw;
@@ -417,6 +490,29 @@ static void network_key(struct parser *p, struct qnet_network *n, const char *ke
 		n->invalid = true;
 }
 
+/*
+ * What a [bridge] host = may not say, beyond what parse_host() refuses: a
+ * plain bridge has no prefix for ::10 to be in, no DHCP server for a DUID
+ * to be for, and no address a guest cannot own is a source to allow.
+ */
+static void check_bridge_host(struct parser *p, const struct qnet_host *h)
+{
+	uint32_t ip = ntohl(h->ip.s_addr);
+	char a[INET6_ADDRSTRLEN];
+
+	if (h->duid[0])
+		report(p, p->line, true, "host: duid= means nothing on a plain bridge (qnet runs no DHCPv6 server there)");
+	if (h->ip.s_addr && (ip >> 24 == 0 || ip >> 24 == 127 || ip >= 0xe0000000))
+		report(p, p->line, true, "host: %s is not a unicast address a guest can have", inet_ntoa(h->ip));
+	if (IN6_IS_ADDR_UNSPECIFIED(&h->ip6))
+		return;
+	if (!memcmp(h->ip6.s6_addr, (const uint8_t[8]){ 0 }, 8))
+		report(p, p->line, true, "host: %s: write the IPv6 address in full (a plain bridge has no prefix "
+		       "for it to be in)", ip6(&h->ip6, a));
+	else if (IN6_IS_ADDR_MULTICAST(&h->ip6))
+		report(p, p->line, true, "host: %s is multicast", ip6(&h->ip6, a));
+}
+
 static void bridge_key(struct parser *p, struct qnet_grant *g, const char *key, const char *value)
 {
 	char ***list = NULL;
@@ -430,9 +526,18 @@ static void bridge_key(struct parser *p, struct qnet_grant *g, const char *key, 
 		list = &g->deny_users, lines = &g->deny_users_line;
 	else if (streq(key, "deny-groups"))
 		list = &g->deny_groups, lines = &g->deny_groups_line;
-	else if (streq(key, "isolated")) {
-		if (qnet_parse_bool(value, &g->isolated) < 0)
-			report(p, p->line, true, "isolated: '%s' is not yes or no", value);
+	else if (streq(key, "filter-users"))
+		list = &g->filter_users, lines = &g->filter_users_line;
+	else if (streq(key, "filter-groups"))
+		list = &g->filter_groups, lines = &g->filter_groups_line;
+	else if (streq(key, "isolated") || streq(key, "filter")) {
+		set_bool(p, streq(key, "filter") ? &g->filter : &g->isolated, key, value);
+		return;
+	} else if (rate_key(p, &g->rate, key, value)) {
+		return;
+	} else if (streq(key, "host")) {
+		if (add_host(p, &g->hosts, &g->n_hosts, value) == 0)
+			check_bridge_host(p, &g->hosts[g->n_hosts - 1]);
 		return;
 	} else {
 		report(p, p->line, true, "unknown key '%s' in [bridge %s]", key, g->bridge);
@@ -440,6 +545,31 @@ static void bridge_key(struct parser *p, struct qnet_grant *g, const char *key, 
 	}
 	if (strv_add_words(list, lines, value, p->line) < 0)
 		p->oom = true;
+}
+
+static void port_key(struct parser *p, struct qnet_config_port *port, const char *key, const char *value)
+{
+	char mac[QNET_ADDR_MAC_SIZE];
+
+	if (!streq(key, "mac")) {
+		report(p, p->line, true, "unknown key '%s' in [port %s]", key, port->ifname);
+		return;
+	}
+	if (qnet_addr_parse_mac(value, port->mac) < 0) {
+		port->mac_set = false;
+		report(p, p->line, true, "mac: '%s' is not a unicast MAC address like 52:54:00:12:34:56", value);
+		return;
+	}
+	port->mac_set = true;
+	/* Two TAPs claiming one guest MAC: the second one's filter would let
+	 * it impersonate the first. */
+	for (size_t i = 0; i < p->cfg->n_ports; i++) {
+		const struct qnet_config_port *o = &p->cfg->ports[i];
+
+		if (o != port && o->mac_set && !memcmp(o->mac, port->mac, 6))
+			report(p, p->line, true, "mac: %s is already the MAC of [port %s] (line %u)",
+			       qnet_addr_format_mac(port->mac, mac), o->ifname, o->line);
+	}
 }
 
 static int handler(void *user, const char *section, const char *key, const char *value)
@@ -459,6 +589,9 @@ static int handler(void *user, const char *section, const char *key, const char 
 		break;
 	case SEC_BRIDGE:
 		bridge_key(p, &p->cfg->grants[p->index], key, value);
+		break;
+	case SEC_PORT:
+		port_key(p, &p->cfg->ports[p->index], key, value);
 		break;
 	case SEC_NONE:
 		report(p, p->line, true, "key '%s' outside of any section", key);
@@ -561,11 +694,6 @@ static void complete_address6(const struct qnet_network *n, struct in6_addr *a)
 		memcpy(a->s6_addr, n->subnet6.s6_addr, 8);
 }
 
-static const char *ip6(const struct in6_addr *a, char buf[INET6_ADDRSTRLEN])
-{
-	return inet_ntop(AF_INET6, a, buf, INET6_ADDRSTRLEN);
-}
-
 /*
  * The IPv6 half of network N: its /64 (derived unless subnet6 = set it or
  * turned it off), gateway and DHCPv6 range; static hosts' IPv6 addresses;
@@ -606,10 +734,6 @@ static void finish_ipv6(struct parser *p, struct qnet_network *n)
 		if (!guest_address6(n, &h->ip6))
 			report(p, h->line, true, "[network %s]: host %s is not a guest address of subnet6 %s/64",
 			       n->name, ip6(&h->ip6, a), ip6(&n->subnet6, (char[INET6_ADDRSTRLEN]){ 0 }));
-		for (size_t j = 0; j < i; j++)
-			if (!memcmp(&n->hosts[j].ip6, &h->ip6, sizeof(h->ip6)))
-				report(p, h->line, true, "[network %s]: static IPv6 %s given twice (first at line %u)",
-				       n->name, ip6(&h->ip6, a), n->hosts[j].line);
 	}
 	for (size_t i = 0; i < n->n_forwards; i++) {
 		struct qnet_forward *f = &n->forwards[i];
@@ -640,6 +764,32 @@ static void finish_ipv6(struct parser *p, struct qnet_network *n)
 		if (!guest_address6(n, &f->guest6))
 			report(p, f->line, true, "[network %s]: forward to %s, which is not a guest address of subnet6",
 			       n->name, ip6(&f->guest6, a));
+	}
+}
+
+/* No MAC, IPv4 or IPv6 address in two host = lines of [KIND NAME]: one
+ * guest per MAC, one guest per address, in a network and on a bridge. */
+static void check_hosts_unique(struct parser *p, const char *kind, const char *name,
+			       const struct qnet_host *hosts, size_t n)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	for (size_t i = 0; i < n; i++) {
+		const struct qnet_host *h = &hosts[i];
+
+		for (size_t j = 0; j < i; j++) {
+			const struct qnet_host *o = &hosts[j];
+
+			if (!memcmp(o->mac, h->mac, 6))
+				report(p, h->line, true, "[%s %s]: MAC %s given twice (first at line %u)", kind, name,
+				       qnet_addr_format_mac(h->mac, a), o->line);
+			if (h->ip.s_addr && o->ip.s_addr == h->ip.s_addr)
+				report(p, h->line, true, "[%s %s]: static IP %s given twice (first at line %u)", kind,
+				       name, inet_ntoa(h->ip), o->line);
+			if (!IN6_IS_ADDR_UNSPECIFIED(&h->ip6) && IN6_ARE_ADDR_EQUAL(&o->ip6, &h->ip6))
+				report(p, h->line, true, "[%s %s]: static IPv6 %s given twice (first at line %u)", kind,
+				       name, ip6(&h->ip6, a), o->line);
+		}
 	}
 }
 
@@ -688,15 +838,10 @@ static void finish_network(struct parser *p, struct qnet_network *n)
 		if (h->ip.s_addr && (!in_subnet(n, h->ip) || ip <= net + 1 || ip >= bcast))
 			report(p, n->line, true, "[network %s]: host %s is not a guest address of the subnet",
 			       n->name, inet_ntoa(h->ip));
-		for (size_t j = 0; j < i; j++) {
-			if (h->ip.s_addr && n->hosts[j].ip.s_addr == h->ip.s_addr)
-				report(p, n->line, true, "[network %s]: static IP %s given twice",
-				       n->name, inet_ntoa(h->ip));
-			if (memcmp(n->hosts[j].mac, h->mac, 6) == 0)
-				report(p, n->line, true, "[network %s]: a MAC address is given twice", n->name);
-		}
 	}
 	finish_ipv6(p, n);
+	/* After finish_ipv6(): ::5 and PREFIX::5 are the same address. */
+	check_hosts_unique(p, "network", n->name, n->hosts, n->n_hosts);
 	for (size_t i = 0; i < n->n_forwards; i++) {
 		const struct qnet_forward *f = &n->forwards[i];
 
@@ -718,6 +863,18 @@ static bool forwards_share_family(const struct qnet_forward *a, const struct qne
 static void check_across(struct parser *p)
 {
 	struct qnet_config *c = p->cfg;
+
+	for (size_t i = 0; i < c->n_grants; i++) {
+		const struct qnet_grant *g = &c->grants[i];
+		const struct qnet_network *n = qnet_config_network_of_bridge(c, g->bridge);
+
+		check_hosts_unique(p, "bridge", g->bridge, g->hosts, g->n_hosts);
+		/* Its guests take addresses from the network: a second list
+		 * of them here would be one nobody reads. */
+		if (n && g->n_hosts)
+			report(p, g->hosts[0].line, true, "[bridge %s]: host = on the bridge of network %s: "
+			       "give it in [network %s]", g->bridge, n->name, n->name);
+	}
 
 	for (size_t i = 0; i < c->n_networks; i++) {
 		const struct qnet_network *a = &c->networks[i];
@@ -860,8 +1017,14 @@ void qnet_config_free(struct qnet_config *c)
 		free(c->grants[i].allow_groups_line);
 		free(c->grants[i].deny_users_line);
 		free(c->grants[i].deny_groups_line);
+		strv_free(c->grants[i].filter_users);
+		strv_free(c->grants[i].filter_groups);
+		free(c->grants[i].filter_users_line);
+		free(c->grants[i].filter_groups_line);
+		free(c->grants[i].hosts);
 	}
 	free(c->grants);
+	free(c->ports);
 	free(c->path);
 	free(c);
 }
@@ -885,4 +1048,59 @@ const struct qnet_grant *qnet_config_grant(const struct qnet_config *c, const ch
 		if (streq(c->grants[i].bridge, bridge))
 			return &c->grants[i];
 	return NULL;
+}
+
+const struct qnet_config_port *qnet_config_port(const struct qnet_config *c, const char *ifname)
+{
+	for (size_t i = 0; ifname && i < c->n_ports; i++)
+		if (streq(c->ports[i].ifname, ifname))
+			return &c->ports[i];
+	return NULL;
+}
+
+const struct qnet_network *qnet_config_network_of_bridge(const struct qnet_config *c, const char *bridge)
+{
+	for (size_t i = 0; i < c->n_networks; i++)
+		if (streq(c->networks[i].bridge, bridge))
+			return &c->networks[i];
+	return NULL;
+}
+
+void qnet_config_port_props(const struct qnet_config *c, const char *bridge, const char *tap,
+			    struct qnet_config_props *ret)
+{
+	const struct qnet_network *n = qnet_config_network_of_bridge(c, bridge);
+	const struct qnet_grant *g = qnet_config_grant(c, bridge);
+	const struct qnet_config_port *port = qnet_config_port(c, tap);
+
+	*ret = (struct qnet_config_props){ 0 };
+	if (n) {
+		ret->filter = n->filter;
+		ret->isolated = n->isolated;
+		ret->rate_in = n->rate.in;
+		ret->rate_out = n->rate.out;
+	}
+	/* A grant can only add protection to what the network says, never
+	 * take the network's away: its filter = no is not the network's. */
+	if (g) {
+		ret->filter |= g->filter;
+		ret->isolated |= g->isolated;
+		if (g->rate.in)
+			ret->rate_in = g->rate.in;
+		if (g->rate.out)
+			ret->rate_out = g->rate.out;
+	}
+	if (port && port->mac_set) {
+		ret->mac_set = true;
+		memcpy(ret->mac, port->mac, 6);
+	}
+}
+
+const struct qnet_host *qnet_config_bridge_hosts(const struct qnet_config *c, const char *bridge, size_t *n)
+{
+	const struct qnet_network *net = qnet_config_network_of_bridge(c, bridge);
+	const struct qnet_grant *g = net ? NULL : qnet_config_grant(c, bridge);
+
+	*n = net ? net->n_hosts : g ? g->n_hosts : 0;
+	return net ? net->hosts : g ? g->hosts : NULL;
 }

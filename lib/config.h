@@ -2,8 +2,11 @@
 /*
  * qnet.conf, parsed with inih. Sections:
  *   [script]          bridge=, network=        (qemu-ifup, qemu-ifup-nat)
- *   [network NAME]    bridge, subnet, subnet6, dhcp-range, dns, lease-max, host, forward
- *   [bridge NAME]     allow-users, allow-groups, deny-users, deny-groups, isolated
+ *   [network NAME]    bridge, subnet, subnet6, dhcp-range, dns, lease-max, host, forward,
+ *                     filter, isolated, rate, rate-in, rate-out
+ *   [bridge NAME]     allow-users, allow-groups, deny-users, deny-groups, isolated,
+ *                     filter, filter-users, filter-groups, rate, rate-in, rate-out, host
+ *   [port IFNAME]     mac
  * An absent file is an empty configuration; the network "default" always
  * exists (qnetbr0, 10.0.76.0/24) unless qnet.conf defines it differently.
  * Every network is dual stack unless subnet6 = none: without subnet6 its
@@ -36,6 +39,12 @@ struct qnet_host {
 	unsigned line;
 };
 
+/* rate =, rate-in =, rate-out = of a section, in bytes per second, 0 none. */
+struct qnet_rate {
+	uint64_t in;    /* toward the guest: rate-in =, else rate = */
+	uint64_t out;   /* from the guest: rate-out =, else rate = */
+};
+
 /* Where a network's IPv6 /64 comes from. */
 enum qnet_subnet6 {
 	QNET_SUBNET6_DERIVED,     /* no subnet6 =: a ULA from the name and the machine-id */
@@ -64,6 +73,9 @@ struct qnet_network {
 	size_t n_hosts;
 	struct qnet_forward *forwards;
 	size_t n_forwards;
+	bool filter;             /* filter =, default yes: anti-spoofing on every port */
+	bool isolated;           /* isolated =, default no: ports reach the gateway only */
+	struct qnet_rate rate;
 	unsigned line;           /* where it was defined, 0 if built in */
 	bool invalid;            /* had errors: no follow-up checks */
 };
@@ -75,7 +87,39 @@ struct qnet_grant {
 	 * (qnet check names it when a name does not resolve). */
 	unsigned *allow_users_line, *allow_groups_line, *deny_users_line, *deny_groups_line;
 	bool isolated;
+	bool filter;             /* filter =, default no */
+	/* Helper callers whose ports are filtered whatever filter says, and
+	 * the lines they came from, as above. */
+	char **filter_users, **filter_groups;
+	unsigned *filter_users_line, *filter_groups_line;
+	struct qnet_rate rate;
+	/* host =: what a guest with that MAC may use on this bridge. Not
+	 * checked against a subnet (a plain bridge has none); IPv6 in full. */
+	struct qnet_host *hosts;
+	size_t n_hosts;
 	unsigned line;
+};
+
+/* [port IFNAME]: a TAP with a chosen name (QEMU's ifname=). */
+struct qnet_config_port {
+	char ifname[IFNAMSIZ];
+	bool mac_set;            /* mac = given: the guest's MAC, not learned */
+	uint8_t mac[6];
+	unsigned line;
+};
+
+/*
+ * What a port of a bridge gets from qnet.conf, decided by
+ * qnet_config_port_props(); the bridge helper's decision adds the
+ * per-caller part (lib/acl.h).
+ */
+struct qnet_config_props {
+	bool filter;             /* anti-spoofing (lib/portfilter.h) */
+	bool isolated;           /* IFLA_BRPORT_ISOLATED */
+	uint64_t rate_in;        /* bytes/s toward the guest, 0 none */
+	uint64_t rate_out;       /* bytes/s from the guest, 0 none */
+	bool mac_set;            /* [port TAP] mac =: the filter allows MAC only */
+	uint8_t mac[6];
 };
 
 struct qnet_config {
@@ -87,6 +131,8 @@ struct qnet_config {
 	size_t n_networks;
 	struct qnet_grant *grants;
 	size_t n_grants;
+	struct qnet_config_port *ports;
+	size_t n_ports;
 };
 
 /* error or warning, with the file and line it was found at */
@@ -120,6 +166,29 @@ void qnet_config_freep(struct qnet_config **c);
 
 const struct qnet_network *qnet_config_network(const struct qnet_config *c, const char *name);
 const struct qnet_grant *qnet_config_grant(const struct qnet_config *c, const char *bridge);
+const struct qnet_config_port *qnet_config_port(const struct qnet_config *c, const char *ifname);
+/* The network whose bridge is BRIDGE (the bridge's own name), or NULL. */
+const struct qnet_network *qnet_config_network_of_bridge(const struct qnet_config *c, const char *bridge);
+
+/*
+ * The properties of TAP (NULL: a name no [port] may know) as a port of
+ * BRIDGE (its own name), for every program that attaches one. The one
+ * place the precedence lives:
+ *   BRIDGE is a [network]'s bridge: that network's filter, isolated, rates;
+ *     otherwise no filter, not isolated, no rates;
+ *   a [bridge BRIDGE] grant adds to that: filter and isolated if either
+ *     says so; its rate-in/rate-out, where set, replace the network's;
+ *   [port TAP] mac = names the guest's MAC.
+ * The bridge helper's decision (qnet_acl_evaluate) starts from this and
+ * forces the filter for filter-users and filter-groups.
+ */
+void qnet_config_port_props(const struct qnet_config *c, const char *bridge, const char *tap,
+			    struct qnet_config_props *ret);
+
+/* The host = entries a filtered port of BRIDGE may use the addresses of:
+ * its network's when BRIDGE is a [network]'s bridge, else its [bridge]
+ * grant's. Borrowed from C; *N is 0 when there are none. */
+const struct qnet_host *qnet_config_bridge_hosts(const struct qnet_config *c, const char *bridge, size_t *n);
 
 /* 1 to QNET_NAME_MAX of A-Z a-z 0-9 - _: a network name, safe in file and table names. */
 bool qnet_config_network_name_valid(const char *name);

@@ -70,6 +70,7 @@
 #include "log.h"
 #include "macro.h"
 #include "nat.h"
+#include "portfilter.h"
 #include "paths.h"
 #include "port.h"
 #include "portfilter.h"
@@ -689,8 +690,11 @@ static int up(const struct qnet_config *cfg, const char *network, const char *ta
 	if (tap) {
 		struct qnet_link b;
 
-		struct qnet_port_props props = { .filter = true };
+		struct qnet_config_props cp;
+		struct qnet_port_props props;
 
+		qnet_config_port_props(cfg, n->bridge, tap, &cp);
+		qnet_port_props_from_config(&cp, &props);
 		r = qnet_port_find_bridge(&nl, n->bridge, false, &b, why, why_size);
 		if (r == 0)
 			r = qnet_port_attach(&nl, tap, &b, &props, why, why_size);
@@ -742,7 +746,12 @@ static int detach_own_port(struct qnet_nl *nl, const char *network, const char *
 	if (t.master && (qnet_state_bridge(network, bridge) < 0 ||
 			 qnet_link_get(nl, bridge, &b) < 0 || b.ifindex != t.master))
 		return 0;
-	return qnet_port_detach(nl, tap, NULL);
+	r = qnet_port_detach(nl, tap, NULL);
+	/* Its filter, if it had one: a NAT network's bridge is ours, and so
+	 * is every rule of its ports. */
+	if (r == 0 && t.master)
+		(void)qnet_portfilter_detach(t.master, t.ifindex);
+	return r;
 }
 
 int qnet_nat_ifdown(const struct qnet_config *cfg, const char *network, const char *tap,

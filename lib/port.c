@@ -31,6 +31,18 @@ int qnet_port_find_bridge(struct qnet_nl *nl, const char *name, bool by_altname,
 	return 0;
 }
 
+void qnet_port_props_from_config(const struct qnet_config_props *c, struct qnet_port_props *ret)
+{
+	*ret = (struct qnet_port_props){
+		.isolated = c->isolated,
+		.filter = c->filter,
+		.f = { .mac_set = c->mac_set },
+		.rate_in = c->rate_in,
+		.rate_out = c->rate_out,
+	};
+	memcpy(ret->f.mac, c->mac, sizeof(ret->f.mac));
+}
+
 /* Undo whatever part of a failed change the kernel applied. */
 static void restore(struct qnet_nl *nl, const struct qnet_link *before)
 {
@@ -174,11 +186,5 @@ int qnet_port_detach(struct qnet_nl *nl, const char *tap, int *was_master)
 	if (t.master)
 		c.master = 0;
 	c.up = 0;
-	r = qnet_link_change(nl, &c);
-	/* Off the bridge, the port's rules can never match again; removing
-	 * them is tidiness, and the next attach or qnet gc does it if we
-	 * cannot. */
-	if (r == 0 && t.master)
-		(void)qnet_portfilter_detach(t.master, t.ifindex);
-	return r;
+	return qnet_link_change(nl, &c);
 }

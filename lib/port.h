@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
+#include "config.h"
 #include "link.h"
 #include "netlink.h"
 #include "portfilter.h"
@@ -23,7 +24,15 @@ struct qnet_port_props {
 	struct qnet_portfilter_props f; /* its configured MAC, if any */
 	uint64_t rate_in;               /* bytes/s toward the guest, 0: unlimited */
 	uint64_t rate_out;              /* bytes/s from the guest, 0: unlimited */
+	/* host = entries: the addresses their MACs may use on a filtered
+	 * port's bridge, allowed before the port comes up (a plain bridge's;
+	 * a NAT network allows its own when it comes up). */
+	const struct qnet_host *hosts;
+	size_t n_hosts;
 };
+
+/* The properties qnet.conf gives a port (qnet_config_port_props()). */
+void qnet_port_props_from_config(const struct qnet_config_props *c, struct qnet_port_props *ret);
 
 /*
  * Every function here returns 0 or -errno and on failure writes a cause to
@@ -62,7 +71,9 @@ int qnet_port_new_tap(struct qnet_nl *nl, const struct qnet_link *bridge, bool v
 		      const struct qnet_port_props *props, uid_t owner, char tap[IFNAMSIZ], char *why,
 		      size_t why_size);
 
-/* Detach TAP from its bridge (if any), bring it down and remove its filter
- * rules. -ENODEV if TAP does not exist. *was_master (may be NULL) gets the
- * old master's ifindex or 0. */
+/* Detach TAP from its bridge (if any) and bring it down. -ENODEV if TAP does
+ * not exist. *was_master (may be NULL) gets the old master's ifindex or 0.
+ * A filtered port's rules are the caller's to remove (qnet_portfilter_detach):
+ * only the caller knows from its configuration whether there are any, and
+ * asking nf_tables when there are none would make the kernel load it. */
 int qnet_port_detach(struct qnet_nl *nl, const char *tap, int *was_master);

@@ -125,6 +125,37 @@ static void check_grants(const struct qnet_config *cfg, struct sink *ud)
 	}
 }
 
+/* BRIDGE, written at LINE, if helper users can put guests on it while its
+ * ports are not filtered: each of those guests can then take another's
+ * MAC and addresses. Only a warning: trusting users of a lab bridge may
+ * want exactly that. */
+static void check_bridge_filtered(const struct qnet_config *cfg, const struct qnet_acl *acl, const char *bridge,
+				  unsigned line, struct sink *ud)
+{
+	const struct qnet_network *n = qnet_config_network_of_bridge(cfg, bridge);
+	struct qnet_config_props props;
+	char msg[QNET_REASON_MAX];
+
+	qnet_config_port_props(cfg, bridge, NULL, &props);
+	if (props.filter || !qnet_acl_may_allow(acl, cfg, bridge))
+		return;
+	snprintf(msg, sizeof(msg), "bridge %s%s%s%s: the bridge helper lets users attach guests without filtering, "
+		 "so its guests can impersonate each other; set filter = yes", bridge, n ? " (network " : "",
+		 n ? n->name : "", n ? ")" : "");
+	print_diag(ud, cfg->path, line, false, msg);
+}
+
+/* Every bridge helper users can reach unfiltered: each [bridge] grant's,
+ * and each network's bridge that bridge.conf alone opens to them. */
+static void check_filtering(const struct qnet_config *cfg, const struct qnet_acl *acl, struct sink *ud)
+{
+	for (size_t i = 0; i < cfg->n_grants; i++)
+		check_bridge_filtered(cfg, acl, cfg->grants[i].bridge, cfg->grants[i].line, ud);
+	for (size_t i = 0; i < cfg->n_networks; i++)
+		if (!qnet_config_grant(cfg, cfg->networks[i].bridge))
+			check_bridge_filtered(cfg, acl, cfg->networks[i].bridge, cfg->networks[i].line, ud);
+}
+
 /*
  * Parse CONFDIR/qnet.conf and CONFDIR/bridge.conf with its includes. Every
  * finding goes to OUT as "FILE:LINE: error: MESSAGE" (or "warning:"; no
@@ -168,6 +199,8 @@ static int check_config(FILE *out, struct check_counts *counts)
 			   "absent: the bridge helper allows only what [bridge] sections of qnet.conf grant");
 	else if (r < 0 && r != -EINVAL)
 		print_diag(ud, bridge_conf, 0, true, strerror(-r));
+	if (cfg)
+		check_filtering(cfg, acl, ud);
 
 	fprintf(out, "%s: %zu networks, %zu bridge grants; %s: %zu rules; %u errors, %u warnings\n",
 		qnet_conf, cfg ? cfg->n_networks : 0, cfg ? cfg->n_grants : 0,

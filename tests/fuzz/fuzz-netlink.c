@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* What we interpret of the kernel's netlink answers: a link (RTM_NEWLINK,
- * through libnl's parser) and a route (RTM_NEWROUTE, our own attribute
- * reading), from arbitrary bytes. */
+ * through libnl's parser), a route (RTM_NEWROUTE, our own attribute
+ * reading) and an nf_tables dump message (lib/nfnl.c: attributes, nested
+ * attributes and set elements), from arbitrary bytes. */
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
@@ -10,9 +11,39 @@
 #include <string.h>
 
 #include "link-private.h"
+#include "nfnl.h"
 #include "route-private.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+static int count_elem(const void *key, size_t key_len, const void *value, size_t value_len, void *userdata)
+{
+	const volatile uint8_t *k = key, *v = value;
+	size_t *n = userdata;
+
+	/* Touch every byte we were handed: ASan sees any overrun. */
+	for (size_t i = 0; i < key_len; i++)
+		(void)k[i];
+	for (size_t i = 0; v && i < value_len; i++)
+		(void)v[i];
+	++*n;
+	return 0;
+}
+
+static void nfnl(const uint8_t *data, size_t size)
+{
+	struct qnet_nfnl_attrs a, nested;
+	char name[64];
+	size_t n = 0;
+
+	if (qnet_nfnl_parse(data, size, &a) < 0)
+		return;
+	(void)qnet_nfnl_attr_str(&a, 1, name, sizeof(name));
+	(void)qnet_nfnl_attr_str(&a, 3, name, sizeof(name));
+	for (uint16_t t = 0; t < QNET_NFNL_ATTR_MAX; t++)
+		(void)qnet_nfnl_parse_nested(&a, t, &nested);
+	(void)qnet_nfnl_foreach_elem(&a, count_elem, &n);
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -22,7 +53,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct qnet_route rt;
 	struct in_addr net = { .s_addr = htonl(0x0a004c00) };
 
-	if (size < sizeof(*h) || size > 65536)
+	if (size > 65536)
+		return 0;
+	nfnl(data, size);
+	if (size < sizeof(*h))
 		return 0;
 	h = calloc(1, NLMSG_ALIGN(size));
 	if (!h)

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
-/* The value parsers of qnet.conf (addresses, numbers, yes/no) and of
+/* The value parsers of qnet.conf (addresses, numbers, rates, yes/no) and of
  * interface and network names, which also see argv. */
 #include <limits.h>
 #include <stdint.h>
@@ -22,6 +22,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct in6_addr a6;
 	unsigned prefix;
 	unsigned long n;
+	uint64_t rate;
 	uint8_t mac[6];
 	bool b;
 
@@ -44,6 +45,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void)qnet_addr_parse_forward(s, &f);
 	(void)qnet_parse_bool(s, &b);
 	(void)qnet_parse_uint(s, ULONG_MAX, &n);
+	(void)qnet_parse_rate(s, &rate);
 	(void)qnet_config_network_name_valid(s);
 	free(s);
 	return 0;

@@ -72,7 +72,7 @@ t_match "libvirt's subnet is a warning at the network's line" \
 
 # A deny-users/deny-groups name that resolves to nobody denies nobody: a
 # warning at its line. Names that exist and decimal ids are fine.
-put qnet.conf '[bridge br0]\nallow-groups = audio\ndeny-users = nobody no-such-user-qnet 4242\ndeny-groups = daemon,no-such-group-qnet 4243\ndeny-users = nobdy\n'
+put qnet.conf '[bridge br0]\nallow-groups = audio\ndeny-users = nobody no-such-user-qnet 4242\ndeny-groups = daemon,no-such-group-qnet 4243\ndeny-users = nobdy\nfilter = yes\n'
 t_check "no-such-user-qnet and no-such-group-qnet really do not exist (getent)" \
 	bash -c '! getent passwd no-such-user-qnet nobdy && ! getent group no-such-group-qnet'
 "$Q" check >"$O" 2>&1
@@ -87,6 +87,53 @@ t_match "a second deny-users line: its own line" \
 t_eq "existing names and decimal ids are not reported (nobody, daemon, 4242, 4243, audio)" "" \
 	"$(grep -E 'deny-(users|groups) (nobody|daemon|4242|4243)|audio' "$O")"
 t_match "... and the summary counts three warnings" "0 errors, 3 warnings$" "$out"
+
+# ---- guests of helper users that can impersonate each other (issue 14) ----
+# A bridge the helper opens to users while its ports are unfiltered: one
+# warning at the line that opens it, naming the bridge (and its network),
+# saying what a guest can do and what fixes it. The exit status is unchanged.
+UNFILTERED="the bridge helper lets users attach guests without filtering, so its guests can impersonate each other; set filter = yes$"
+check_warns() { # DESCRIPTION QNET.CONF BRIDGE.CONF EXPECTED-LINE-OR-EMPTY
+	put qnet.conf "$2"; put bridge.conf "$3"
+	"$Q" check >"$O" 2>&1
+	t_eq "$1: exit 0" 0 $?
+	if [ -n "$4" ]; then
+		t_match "$1: warned" "$4" "$(cat "$O")"
+		t_eq "$1: once" 1 "$(grep -c 'impersonate' "$O")"
+	else
+		t_eq "$1: no warning" "" "$(grep 'impersonate' "$O")"
+	fi
+}
+check_warns "a plain bridge's grant allows users, filter unset" '[bridge br5]\nallow-users = nobody\n' '' \
+	"^/etc/qemu/qnet.conf:1: warning: bridge br5: $UNFILTERED"
+check_warns "the same grant with filter = yes" '[bridge br5]\nallow-users = nobody\nfilter = yes\n' '' ''
+check_warns "a grant with filter-users only: still unfiltered for the others" \
+	'[bridge br5]\nallow-groups = daemon\nfilter-users = nobody\n' '' "^/etc/qemu/qnet.conf:1: warning: bridge br5: "
+check_warns "a grant that allows no one (deny-users only)" '[bridge br5]\ndeny-users = nobody\n' '' ''
+check_warns "a grant whose bridge bridge.conf denies to all" '[bridge br5]\nallow-users = nobody\n' 'deny all\n' ''
+check_warns "a network with filter = no, its bridge granted to a group" \
+	'[network lab]\nsubnet = 10.1.0.0/24\nfilter = no\n\n[bridge qnet-lab]\nallow-groups = daemon\n' '' \
+	"^/etc/qemu/qnet.conf:5: warning: bridge qnet-lab \(network lab\): $UNFILTERED"
+check_warns "a network with filter = no whose bridge's grant says filter = yes" \
+	'[network lab]\nsubnet = 10.1.0.0/24\nfilter = no\n\n[bridge qnet-lab]\nallow-groups = daemon\nfilter = yes\n' '' ''
+check_warns "a network filtered by default, its bridge granted" \
+	'[network lab]\nsubnet = 10.1.0.0/24\n\n[bridge qnet-lab]\nallow-groups = daemon\n' '' ''
+check_warns "a network with filter = no that bridge.conf's allow all opens, no grant" \
+	'[network lab]\nsubnet = 10.1.0.0/24\nfilter = no\n' 'allow all\n' \
+	"^/etc/qemu/qnet.conf:1: warning: bridge qnet-lab \(network lab\): $UNFILTERED"
+check_warns "the default network with filter = no that bridge.conf allows by name" \
+	'# the default network\n[network default]\nfilter = no\n' 'allow qnetbr0\n' \
+	"^/etc/qemu/qnet.conf:2: warning: bridge qnetbr0 \(network default\): $UNFILTERED"
+check_warns "a network with filter = no nobody is allowed onto" '[network lab]\nsubnet = 10.1.0.0/24\nfilter = no\n' \
+	'allow br0\n' ''
+check_warns "a network with filter = no, and a grant that allows no one" \
+	'[network lab]\nsubnet = 10.1.0.0/24\nfilter = no\n[bridge qnet-lab]\nisolated = yes\n' '' ''
+put qnet.conf '[network lab]\nsubnet = 10.1.0.0/24\nfilter = no\nrate = 1000\n[bridge qnet-lab]\nallow-users = nobody\nrate-in = 1 gbit\n[port tap0]\nmac = 52:54:00:00:00:01\n'
+"$Q" check >"$O" 2>&1
+t_eq "a rate with a blank: an error, exit 1" 1 $?
+t_match "... at its line" "^/etc/qemu/qnet.conf:7: error: rate-in: '1 gbit' is not a rate" "$(cat "$O")"
+t_eq "a file with errors is not judged further (no filtering warning)" "" "$(grep 'impersonate' "$O")"
+put bridge.conf 'allow br0\n'
 put qnet.conf '[network lab]\nsubnet = 192.168.122.0/24\n'
 
 chmod 666 "$E/bridge.conf"

@@ -210,15 +210,17 @@ static struct qnet_acl_decision with_grant(const char *acl_text, struct qnet_gra
 	return out;
 }
 
+/* Two callers of the helper the grant tests judge. */
+static const gid_t alice_groups[] = { 29, 4711 }; /* audio, and a group nobody names */
+static const struct qnet_acl_subject alice = {
+	.uid = 1000, .gid = 1000, .user = "alice", .groups = alice_groups, .n_groups = 2,
+};
+static const struct qnet_acl_subject bob = {
+	.uid = 1001, .gid = 0, .user = "bob", .groups = no_groups, .n_groups = 0,
+};
+
 static void test_grants(void)
 {
-	const gid_t alice_groups[] = { 29, 4711 }; /* audio, and a group nobody names */
-	const struct qnet_acl_subject alice = {
-		.uid = 1000, .gid = 1000, .user = "alice", .groups = alice_groups, .n_groups = 2,
-	};
-	const struct qnet_acl_subject bob = {
-		.uid = 1001, .gid = 0, .user = "bob", .groups = no_groups, .n_groups = 0,
-	};
 	struct qnet_grant g;
 	struct qnet_acl_decision d;
 
@@ -289,6 +291,83 @@ static void test_grants(void)
 			       "grants from a parsed qnet.conf, no bridge.conf");
 		}
 	}
+}
+
+/* The decision for WHO on BRIDGE under the qnet.conf TEXT, no bridge.conf. */
+static struct qnet_acl_decision with_conf(const char *text, const struct qnet_acl_subject *who, const char *bridge)
+{
+	_cleanup_config_ struct qnet_config *cfg = NULL;
+	struct qnet_acl_decision out;
+	int r = qnet_config_parse_buffer("qnet.conf", text, strlen(text), &cfg, NULL, NULL);
+
+	if (r == -ENOMEM)
+		abort();
+	if (r < 0)
+		printf("# qnet.conf of the test has errors: %s\n", text);
+	qnet_acl_evaluate(NULL, cfg, who, bridge, &out);
+	return out;
+}
+
+static const uint64_t MBIT = 125000; /* bytes per second */
+
+/* The port's properties in the decision (issue 14): the network's for its
+ * bridge, a grant adding to them, filter-users/-groups forcing the filter
+ * for the callers they name. */
+static void test_port_properties(void)
+{
+	struct qnet_acl_decision d;
+	const char *net_off = "[network lab]\nsubnet = 10.9.0.0/24\nfilter = no\n"
+			      "[bridge qnet-lab]\nallow-users = alice bob\n";
+	char text[512];
+
+	d = with_conf("[bridge qnetbr0]\nallow-users = alice\n", &alice, "qnetbr0");
+	ok(d.allowed && d.filter && !d.isolated && !d.rate_in && !d.rate_out,
+	   "the default network's bridge: filtered by default, not isolated, no rate");
+	d = with_conf("[network lab]\nsubnet = 10.9.0.0/24\nisolated = yes\nrate = 10mbit\n"
+		      "[bridge qnet-lab]\nallow-users = alice\n", &alice, "qnet-lab");
+	ok(d.allowed && d.filter && d.isolated && d.rate_in == 10 * MBIT && d.rate_out == 10 * MBIT,
+	   "a network's filter, isolated and rate apply to helper ports on its bridge");
+	d = with_conf("[bridge br0]\nallow-users = alice\n", &alice, "br0");
+	ok(d.allowed && !d.filter && !d.isolated && !d.rate_in && !d.rate_out,
+	   "a plain bridge: no filter, isolation or rate unless its grant says so");
+	d = with_conf("[bridge br0]\nallow-users = alice\nfilter = yes\nrate-out = 1mbit\n", &alice, "br0");
+	ok(d.filter && !d.rate_in && d.rate_out == MBIT, "a plain bridge's grant: filter = yes, rate-out");
+
+	d = with_conf(net_off, &alice, "qnet-lab");
+	ok(d.allowed && !d.filter, "filter = no on the network: not filtered");
+	snprintf(text, sizeof(text), "%sfilter = yes\n", net_off);
+	ok(with_conf(text, &alice, "qnet-lab").filter, "the grant's filter = yes wins over the network's no");
+	snprintf(text, sizeof(text), "%sfilter-users = alice\n", net_off);
+	ok(with_conf(text, &alice, "qnet-lab").filter, "filter-users forces the filter for the user it names");
+	ok(!with_conf(text, &bob, "qnet-lab").filter, "... and for no one else");
+	snprintf(text, sizeof(text), "%sfilter-users = 1001\n", net_off);
+	ok(with_conf(text, &bob, "qnet-lab").filter && !with_conf(text, &alice, "qnet-lab").filter,
+	   "filter-users by uid");
+	snprintf(text, sizeof(text), "%sfilter-groups = audio\n", net_off);
+	ok(with_conf(text, &alice, "qnet-lab").filter && !with_conf(text, &bob, "qnet-lab").filter,
+	   "filter-groups forces it for members of a group named by name (supplementary)");
+	snprintf(text, sizeof(text), "%sfilter-groups = no-such-group-qnet 4711\n", net_off);
+	ok(with_conf(text, &alice, "qnet-lab").filter, "filter-groups by gid, past a group that does not exist");
+	snprintf(text, sizeof(text), "%sfilter-groups = root\n", net_off);
+	ok(with_conf(text, &bob, "qnet-lab").filter, "filter-groups matches the real gid");
+	snprintf(text, sizeof(text), "[bridge br0]\nallow-users = alice\nfilter-users = alice\n");
+	d = with_conf(text, &alice, "br0");
+	ok(d.filter, "filter-users on a plain bridge");
+	d = with_conf("[bridge br0]\ndeny-users = alice\nfilter-users = alice\n", &alice, "br0");
+	ok(!d.allowed && d.filter, "the properties are decided for a denied caller too (qnet check shows them)");
+
+	d = with_conf("[network lab]\nsubnet = 10.9.0.0/24\n[bridge qnet-lab]\nallow-users = alice\nisolated = yes\n",
+		      &alice, "qnet-lab");
+	ok(d.isolated && d.filter, "isolated = yes in the grant of a network's bridge: isolated, still filtered");
+	d = with_conf("[network lab]\nsubnet = 10.9.0.0/24\nrate = 100mbit\n"
+		      "[bridge qnet-lab]\nallow-users = alice\nrate-in = 5mbit\n", &alice, "qnet-lab");
+	ok(d.rate_in == 5 * MBIT && d.rate_out == 100 * MBIT,
+	   "the grant's rate-in replaces the network's, rate-out stays the network's");
+	d = with_conf("[network lab]\nsubnet = 10.9.0.0/24\nrate-out = 100mbit\n"
+		      "[bridge qnet-lab]\nallow-users = alice\nrate = 200mbit\n", &alice, "qnet-lab");
+	ok(d.rate_in == 200 * MBIT && d.rate_out == 200 * MBIT, "the grant's rate = replaces the network's both ways");
+	d = with_conf("[bridge br1]\nallow-users = alice\nfilter = yes\n", &alice, "br0");
+	ok(!d.filter, "another bridge's grant says nothing about this one");
 }
 
 /* ---- files: need root, since only root-owned files are trusted ---- */
@@ -477,10 +556,6 @@ static void test_files(void)
 
 static void test_decide(void)
 {
-	const gid_t groups[] = { 29 };
-	const struct qnet_acl_subject alice = {
-		.uid = 1000, .gid = 1000, .user = "alice", .groups = groups, .n_groups = 1,
-	};
 	struct qnet_acl_decision d;
 	const char *grant = "[bridge br1]\nallow-groups = audio\n";
 
@@ -510,6 +585,13 @@ static void test_decide(void)
 	ok(d.allowed, "no bridge.conf: qnet.conf grants still apply");
 	qnet_acl_decide(&alice, "br0", &d);
 	ok(!d.allowed, "no bridge.conf and no grant: denied");
+
+	grant = "[bridge br0]\nallow-groups = audio\nrate = 10mbit\n"
+		"[bridge lan0]\nallow-groups = audio\nfilter = yes\nrate-in = 1mbit\nrate-out = 20mbit\n";
+	write_file(tmpdir, "qnet.conf", grant, strlen(grant), 0644);
+	is_int(qnet_acl_decide_link(&alice, "lan0", "br0", &d), 0, "an alternative name: decided");
+	ok(d.allowed && d.filter && d.rate_in == 125000 && d.rate_out == 1250000,
+	   "an alternative name: the stricter of both names' properties (filter, the lower rates)");
 }
 
 static int remove_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
@@ -524,6 +606,7 @@ int main(void)
 	test_qemu_semantics();
 	test_hostile_buffers();
 	test_grants();
+	test_port_properties();
 	if (geteuid() != 0 || !src) {
 		printf("ok %d # SKIP file tests need root (only root-owned files are trusted) and QNET_SRC\n",
 		       ++tap_n);

@@ -56,6 +56,150 @@ static const char *ip(struct in_addr a)
 	return inet_ntoa(a);
 }
 
+static const uint64_t MBIT = 125000; /* bytes per second */
+
+/* filter, isolated, rate = and [port], issue 14: every key, its default,
+ * its errors at their lines, and the precedence qnet_config_port_props()
+ * decides for every program. */
+static void test_tenants(void)
+{
+	struct qnet_config *c;
+	const struct qnet_network *n;
+	const struct qnet_grant *g;
+	const struct qnet_config_port *port;
+	const struct qnet_host *hosts;
+	struct qnet_config_props props;
+	struct diags d;
+	size_t nh;
+
+	is_int(parse("[bridge br0]\nallow-users = alice\n", &c, &d), 0, "tenants: a grant without the new keys");
+	n = qnet_config_network(c, "default");
+	ok(n && n->filter && !n->isolated && !n->rate.in && !n->rate.out,
+	   "a network filters by default, is not isolated, has no rate");
+	g = qnet_config_grant(c, "br0");
+	ok(g && !g->filter && !g->filter_users && !g->filter_groups && !g->rate.in && !g->rate.out && !g->n_hosts,
+	   "a grant does not filter by default, forces it for nobody, has no rate and no hosts");
+	ok(!qnet_config_port(c, "tap0") && !qnet_config_port(c, NULL), "no [port] sections: no port is known");
+	qnet_config_port_props(c, "qnetbr0", "tap0", &props);
+	ok(props.filter && !props.isolated && !props.rate_in && !props.rate_out && !props.mac_set,
+	   "a port of the default network, nothing configured: filtered, nothing else");
+	qnet_config_port_props(c, "br0", "tap0", &props);
+	ok(!props.filter && !props.isolated && !props.rate_in && !props.rate_out && !props.mac_set,
+	   "a port of a plain bridge, nothing configured: nothing");
+	qnet_config_free(c);
+
+	is_int(parse("[network lab]\nsubnet = 10.9.0.0/24\nbridge = br9\nfilter = no\nisolated = yes\n"
+		     "rate = 100mbit\nrate-out = 10mbit\n"
+		     "[network fast]\nsubnet = 10.8.0.0/24\nrate-in = 1gbit\nrate = 2mbps\n"
+		     "host = 52:54:00:00:08:10 10.8.0.10\n"
+		     "[bridge br0]\nfilter = yes\nfilter-users = alice, bob\nfilter-users = carol\n"
+		     "filter-groups = kvm\nrate-in = 5mbit\nisolated = on\n"
+		     "host = 52:54:00:00:00:01 192.168.1.10 fd00:1::10 web\nhost = 52:54:00:00:00:02 192.168.1.11\n"
+		     "host = 52:54:00:00:00:03 fe80::3\n"
+		     "[bridge br9]\nfilter = yes\nrate = 1kbps\n"
+		     "[bridge qnet-fast]\nrate-out = 20mbit\n"
+		     "[port tap-web]\nmac = 52:54:00:00:00:01\n[port vm2]\nmac = 52:54:00:AA:bb:02\n",
+		     &c, &d), 0, "every tenant key parses");
+	is_int(d.n, 0, "without diagnostics");
+	n = qnet_config_network(c, "lab");
+	ok(n && !n->filter && n->isolated, "[network] filter = no, isolated = yes");
+	ok(n && n->rate.in == 100 * MBIT && n->rate.out == 10 * MBIT, "rate = both ways, rate-out = overrides it");
+	n = qnet_config_network(c, "fast");
+	ok(n && n->rate.in == 1000 * MBIT && n->rate.out == 2000000,
+	   "rate-in = overrides rate = written after it; rate = 2mbps is 2,000,000 bytes/s");
+	g = qnet_config_grant(c, "br0");
+	ok(g && g->filter && g->isolated && g->rate.in == 5 * MBIT && !g->rate.out,
+	   "[bridge] filter, isolated, rate-in alone");
+	ok(g && g->filter_users && streq(g->filter_users[0], "alice") && streq(g->filter_users[1], "bob") &&
+	   streq(g->filter_users[2], "carol") && !g->filter_users[3] && g->filter_groups &&
+	   streq(g->filter_groups[0], "kvm") && !g->filter_groups[1], "filter-users and filter-groups add up");
+	ok(g && g->filter_users_line && g->filter_users_line[0] == 15 && g->filter_users_line[1] == 15 &&
+	   g->filter_users_line[2] == 16 && g->filter_groups_line && g->filter_groups_line[0] == 17,
+	   "each filter-users/-groups entry knows its line");
+	ok(g && g->n_hosts == 3 && g->hosts[0].mac[5] == 1 && streq(ip(g->hosts[0].ip), "192.168.1.10") &&
+	   streq(ip6(&g->hosts[0].ip6), "fd00:1::10") && streq(g->hosts[0].name, "web") && g->hosts[0].line == 20 &&
+	   IN6_IS_ADDR_UNSPECIFIED(&g->hosts[1].ip6) && !g->hosts[2].ip.s_addr &&
+	   streq(ip6(&g->hosts[2].ip6), "fe80::3"), "[bridge] host = as in [network], any subnet");
+	port = qnet_config_port(c, "vm2");
+	ok(port && port->mac_set && port->mac[3] == 0xaa && port->mac[4] == 0xbb && port->line == 30,
+	   "[port] mac =, either case");
+	ok(qnet_config_port(c, "tap-web") && !qnet_config_port(c, "tap-we"), "a port by its exact name");
+	ok(qnet_config_network_of_bridge(c, "br9") == qnet_config_network(c, "lab") &&
+	   qnet_config_network_of_bridge(c, "qnetbr0") == qnet_config_network(c, "default") &&
+	   !qnet_config_network_of_bridge(c, "br0"), "a network by its bridge");
+
+	/* The precedence. */
+	qnet_config_port_props(c, "br9", "tap-web", &props);
+	ok(props.filter, "network filter = no, its bridge's grant filter = yes: filtered");
+	ok(props.isolated, "network isolated = yes, the grant silent: isolated");
+	ok(props.rate_in == 1000 && props.rate_out == 1000, "the grant's rate = replaces the network's both ways");
+	ok(props.mac_set && props.mac[5] == 1, "[port TAP] mac = is the guest's MAC");
+	qnet_config_port_props(c, "qnet-fast", NULL, &props);
+	ok(props.filter && !props.isolated, "network filter = yes, a grant silent on it: filtered");
+	ok(props.rate_in == 1000 * MBIT && props.rate_out == 20 * MBIT,
+	   "the grant's rate-out replaces the network's, its rate-in stays the network's");
+	ok(!props.mac_set, "a TAP without a name (the helper's) has no configured MAC");
+	qnet_config_port_props(c, "br0", "vm2", &props);
+	ok(props.filter && props.isolated && props.rate_in == 5 * MBIT && !props.rate_out && props.mac_set,
+	   "a plain bridge: the grant's values alone");
+	qnet_config_port_props(c, "br1", "vm2", &props);
+	ok(!props.filter && !props.isolated && !props.rate_in && props.mac_set,
+	   "a bridge nothing configures: no filter, the [port] MAC still known");
+	hosts = qnet_config_bridge_hosts(c, "br0", &nh);
+	ok(g && hosts == g->hosts && nh == 3, "a plain bridge's host = entries are its grant's");
+	hosts = qnet_config_bridge_hosts(c, "qnet-fast", &nh);
+	n = qnet_config_network(c, "fast");
+	ok(n && nh == 1 && hosts == n->hosts, "a network bridge's are its network's");
+	hosts = qnet_config_bridge_hosts(c, "br1", &nh);
+	ok(!hosts && nh == 0, "a bridge nothing configures has none");
+	qnet_config_free(c);
+
+	is_int(parse("[network lab]\nsubnet = 10.9.0.0/24\nfilter = yes\n[bridge qnet-lab]\nfilter = no\n", &c, &d),
+	       0, "a grant with filter = no on a filtered network");
+	qnet_config_port_props(c, "qnet-lab", NULL, &props);
+	ok(props.filter, "a grant's filter = no does not turn the network's filter off");
+	qnet_config_free(c);
+
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nfilter = maybe\n", 3, "filter: 'maybe' is not yes or no",
+	    "[network] filter = maybe");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nisolated = 2\n", 3, "isolated", "[network] isolated = 2");
+	bad("[bridge br0]\nfilter = sometimes\n", 2, "filter", "[bridge] filter = sometimes");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nrate = fast\n", 3, "rate: 'fast' is not a rate", "rate = fast");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nrate-in = 7bit\n", 3, "rate-in", "rate-in below 8 bit/s");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nrate-out = 0\n", 3, "rate-out", "rate-out = 0");
+	bad("[bridge br0]\nrate = 99999999999999999999\n", 2, "rate", "a rate over 64 bits");
+	bad("[bridge br0]\nrate = mbit\n", 2, "rate", "a rate without a number");
+	bad("[bridge br0]\nrate =\n", 2, "rate", "an empty rate");
+	bad("[bridge br0]\nrate-in = 100 mbit\n", 2, "rate-in", "a blank inside a rate");
+	bad("[bridge br0]\nfilter-user = alice\n", 2, "unknown key", "misspelt filter-users");
+	bad("[bridge br0]\nhost = 52:54:00:00:00:01\n", 2, "host", "[bridge] host = without an address");
+	bad("[bridge br0]\nhost = 53:54:00:00:00:01 192.168.1.10\n", 2, "MAC", "[bridge] host = multicast MAC");
+	bad("[bridge br0]\nhost = 52:54:00:00:00:01 192.168.1.10\nhost = 52:54:00:00:00:01 192.168.1.11\n", 3,
+	    "[bridge br0]: MAC 52:54:00:00:00:01 given twice (first at line 2)", "[bridge] host = MAC twice");
+	bad("[bridge br0]\nhost = 52:54:00:00:00:01 192.168.1.10\nhost = 52:54:00:00:00:02 192.168.1.10\n", 3,
+	    "static IP 192.168.1.10 given twice (first at line 2)", "[bridge] host = IPv4 twice");
+	bad("[bridge br0]\nhost = 52:54:00:00:00:01 fd00::1\nhost = 52:54:00:00:00:02 fd00:0::1\n", 3,
+	    "static IPv6 fd00::1 given twice", "[bridge] host = IPv6 twice");
+	bad("[bridge br0]\nhost = 52:54:00:00:00:01 ::10\n", 2, "in full", "[bridge] host = ::10 (no prefix)");
+	bad("[bridge br0]\nhost = 52:54:00:00:00:01 ff02::1\n", 2, "multicast", "[bridge] host = IPv6 multicast");
+	bad("[bridge br0]\nhost = 52:54:00:00:00:01 224.0.0.1\n", 2, "unicast", "[bridge] host = IPv4 multicast");
+	bad("[bridge br0]\nhost = 52:54:00:00:00:01 127.0.0.1\n", 2, "unicast", "[bridge] host = loopback");
+	bad("[bridge br0]\nhost = 52:54:00:00:00:01 255.255.255.255\n", 2, "unicast", "[bridge] host = broadcast");
+	bad("[bridge br0]\nhost = 52:54:00:00:00:01 fd00::5 duid=00:01\n", 2, "duid", "[bridge] host = duid=");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\n[bridge qnet-lab]\nallow-users = alice\n"
+	    "host = 52:54:00:00:00:01 10.9.0.5\n", 5, "give it in [network lab]", "host = in a network bridge's grant");
+	bad("[port tap0]\nmac = 52:54:00:00:00:01\n[port tap0]\nmac = 52:54:00:00:00:02\n", 3, "twice",
+	    "[port] defined twice");
+	bad("[port tap0]\nmac = 52:54:00:00:00:01\n[port tap1]\nmac = 52:54:00:00:00:01\n", 4,
+	    "already the MAC of [port tap0]", "one MAC for two ports");
+	bad("[port tap0]\nmac = 52:54:00:00:01\n", 2, "mac", "[port] short MAC");
+	bad("[port tap0]\nmac = 01:00:5e:00:00:01\n", 2, "unicast", "[port] multicast MAC");
+	bad("[port tap0]\nmac-address = 52:54:00:00:00:01\n", 2, "unknown key", "[port] unknown key");
+	bad("[port abcdefghijklmnop]\nmac = 52:54:00:00:00:01\n", 1, "15 bytes", "[port] 16-byte name");
+	bad("[port a/b]\nmac = 52:54:00:00:00:01\n", 1, "'/'", "[port] name with /");
+	bad("\n[port]\nmac = 52:54:00:00:00:01\n", 2, "unknown section", "[port] without a name");
+}
+
 int main(void)
 {
 	struct qnet_config *c;
@@ -138,7 +282,10 @@ int main(void)
 	bad("[network lab]\nsubnet = 10.9.0.0/24\nhost = 52:54:00:12:34 10.9.0.5\n", 3, "MAC", "short MAC");
 	bad("[network lab]\nsubnet = 10.9.0.0/24\nhost = 53:54:00:12:34:56 10.9.0.5\n", 3, "MAC", "multicast MAC");
 	bad("[network lab]\nsubnet = 10.9.0.0/24\nhost = 52:54:00:12:34:56 10.9.0.5\n"
-	    "host = 52:54:00:12:34:57 10.9.0.5\n", 1, "twice", "duplicate static IP");
+	    "host = 52:54:00:12:34:57 10.9.0.5\n", 4, "first at line 3", "duplicate static IP, at its line");
+	bad("[network lab]\nsubnet = 10.9.0.0/24\nhost = 52:54:00:12:34:56 10.9.0.5\n"
+	    "host = 52:54:00:12:34:56 10.9.0.6\n", 4, "MAC 52:54:00:12:34:56 given twice (first at line 3)",
+	    "duplicate MAC, at its line");
 	bad("[network lab]\nsubnet = 10.9.0.0/24\nforward = tcp 2222 10.9.0.5\n", 3, "forward", "forward without port");
 	bad("[network lab]\nsubnet = 10.9.0.0/24\nforward = sctp 2222 10.9.0.5:22\n", 3, "forward", "forward sctp");
 	bad("[network lab]\nsubnet = 10.9.0.0/24\nforward = tcp 70000 10.9.0.5:22\n", 3, "forward", "port 70000");
@@ -219,6 +366,8 @@ int main(void)
 	bad("[network a]\nsubnet = 10.9.0.0/24\nforward = tcp 2222 [::5]:22\n"
 	    "[network b]\nsubnet = 10.8.0.0/24\nforward = tcp 2222 [::5]:22\n", 4, "already forwarded",
 	    "a host port forwarded over IPv6 by two networks");
+
+	test_tenants();
 
 	setenv("QNET_MACHINE_ID", "/nonexistent/machine-id", 1);
 	is_int(parse("", &c, &d), 0, "without a machine-id the configuration still loads");
