@@ -73,7 +73,6 @@
 #include "portfilter.h"
 #include "paths.h"
 #include "port.h"
-#include "portfilter.h"
 #include "route.h"
 #include "state.h"
 #include "sysctl.h"
@@ -367,6 +366,26 @@ static int bridge_no_ra(const struct qnet_link *b)
 static int any_allowed(const uint8_t mac[6], int family, const void *addr, void *userdata)
 {
 	*(bool *)userdata = true;
+	return 1; /* one is enough */
+}
+
+/* After nft flush ruleset the ports attached before have no filter: each
+ * gets one again (learning its MAC anew), before the lists are refilled. */
+static int refilter_ports(struct qnet_nl *nl, const struct qnet_link *b, char *why, size_t why_size)
+{
+	_cleanup_free_ int *ports = NULL;
+	size_t n = 0;
+	int r;
+
+	r = qnet_portfilter_unfiltered(nl, b->ifindex, &ports, &n);
+	if (r < 0)
+		return qnet_because(why, why_size, r, "cannot read the filters of bridge %s: %s", b->name,
+				    strerror(-r));
+	for (size_t i = 0; i < n; i++) {
+		r = qnet_portfilter_attach(nl, b->ifindex, ports[i], NULL, why, why_size);
+		if (r < 0)
+			return r;
+	}
 	return 0;
 }
 
@@ -384,6 +403,12 @@ static int allow_guests(struct qnet_nl *nl, const struct qnet_network *n, const 
 
 	/* Unreadable is empty: the leases are allowed again, which is safe. */
 	(void)qnet_portfilter_foreach_allowed(b->ifindex, any_allowed, &filled);
+	/* An empty list is a new network, or a table flushed away. */
+	if (!filled && n->filter) {
+		r = refilter_ports(nl, b, why, why_size);
+		if (r < 0)
+			return r;
+	}
 
 	for (size_t i = 0; i < n->n_hosts; i++) {
 		r = qnet_guestaddr_allow_host(nl, b->ifindex, &n->hosts[i], n->ipv6, why, why_size);

@@ -181,7 +181,8 @@ void qnet_nfnl_nest_end(struct qnet_nfnl *n, size_t start_at)
 }
 
 /* Read answers until every message with NLM_F_ACK has one (or until a
- * dump is done when DUMP); hand dump messages to FN. */
+ * dump is done); hand dump messages to FN until it returns non-zero. The
+ * first error, or FN's first non-zero return, is the result. */
 static int receive(struct qnet_nfnl *n, uint32_t first_seq, uint32_t last_seq, unsigned *failed,
 		   int (*fn)(const struct nlmsghdr *h, void *userdata), void *userdata)
 {
@@ -216,11 +217,10 @@ static int receive(struct qnet_nfnl *n, uint32_t first_seq, uint32_t last_seq, u
 				}
 			} else if (h->nlmsg_type == NLMSG_DONE) {
 				answered++;
-			} else if (fn) {
-				int r = fn(h, userdata);
-
-				if (r < 0 && !first_error)
-					first_error = r;
+			} else if (fn && !first_error) {
+				/* Non-zero stops the walk, and is what we return;
+				 * the rest of the dump is still read, and dropped. */
+				first_error = fn(h, userdata);
 			}
 		}
 	}

@@ -75,7 +75,8 @@ bool qnet_nfnl_attr_str(const struct qnet_nfnl_attrs *a, uint16_t type, char *bu
 
 /* Dump NFT_MSG_GET* TYPE, the request carrying NFTA_*_TABLE TABLE_ATTR =
  * TABLE and, when SET, NFTA_SET_ELEM_LIST_SET SET; FN gets each message's
- * attributes. A missing table or set is an empty dump. */
+ * attributes, and its first non-zero return ends the walk and is
+ * returned. A missing table or set is an empty dump. */
 int qnet_nfnl_dump(struct qnet_nfnl *n, int type, uint16_t table_attr, const char *table, const char *set,
 		   int (*fn)(const struct qnet_nfnl_attrs *a, void *userdata), void *userdata);
 

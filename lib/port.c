@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "fault.h"
+#include "guestaddr.h"
 #include "link.h"
 #include "log.h"
 #include "macro.h"
@@ -123,6 +124,8 @@ int qnet_port_attach(struct qnet_nl *nl, const char *tap, const struct qnet_link
 	}
 	if (props->filter) {
 		r = qnet_portfilter_attach(nl, bridge->ifindex, t.ifindex, &props->f, why, why_size);
+		for (size_t i = 0; r == 0 && i < props->n_hosts; i++)
+			r = qnet_guestaddr_allow_host(nl, bridge->ifindex, &props->hosts[i], true, why, why_size);
 		if (r < 0) {
 			restore(nl, &t);
 			(void)qnet_portfilter_detach(bridge->ifindex, t.ifindex);

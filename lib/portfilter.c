@@ -903,6 +903,29 @@ int qnet_portfilter_present(int port)
 	return r < 0 ? r : ids_has(&ports, port);
 }
 
+int qnet_portfilter_unfiltered(struct qnet_nl *nl, int bridge, int **ret, size_t *n)
+{
+	_cleanup_nfnl_ struct qnet_nfnl nf = { .fd = -1 };
+	_cleanup_(ids_free) struct ids ports = { NULL, 0 }, alive = { NULL, 0 };
+	struct ids out = { NULL, 0 };
+	int r = qnet_nfnl_open(&nf, NFPROTO_BRIDGE);
+
+	if (r == 0)
+		r = read_elems(&nf, "ports", on_port_elems, &ports);
+	if (r == 0)
+		r = qnet_link_bridge_foreach_port(nl, bridge, collect_port, &alive);
+	for (size_t i = 0; r == 0 && i < alive.n; i++)
+		if (!ids_has(&ports, alive.v[i]))
+			r = ids_add(&out, alive.v[i]);
+	if (r < 0) {
+		ids_free(&out);
+		return r;
+	}
+	*ret = out.v;
+	*n = out.n;
+	return 0;
+}
+
 void qnet_portfilter_eui64(const uint8_t mac[6], const struct in6_addr *prefix, struct in6_addr *ret)
 {
 	memcpy(ret->s6_addr, prefix->s6_addr, 8);

@@ -64,6 +64,10 @@ int qnet_portfilter_detach(int bridge, int port);
 /* Whether PORT has a filter: 1, 0, or -errno. */
 int qnet_portfilter_present(int port);
 
+/* The ports of BRIDGE that have no filter (after nft flush ruleset, all
+ * of them), as a malloc()ed array of *N ifindexes in *RET. */
+int qnet_portfilter_unfiltered(struct qnet_nl *nl, int bridge, int **ret, size_t *n);
+
 /*
  * What MAC may use on BRIDGE: ADD or delete one address (FAMILY AF_INET
  * or AF_INET6). Creates the table and the bridge's sets when missing, so
