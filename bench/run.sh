@@ -17,6 +17,11 @@
 #            the default network, dual-stack (its ULA /64, RA, DHCPv6,
 #            NAT66), vs the same bring-up IPv4-only (subnet6 = none), and
 #            warm (another VM already up), each vs plain qemu-ifup
+#   filter   what per-port anti-spoofing costs, filtered beside unfiltered:
+#            qemu-ifup-nat warm attach on a network with the default filter
+#            vs one with filter = no; qemu-ifup on a bridge with filter = yes
+#            vs one without; and iperf3 TCP between two veth guests of each
+#            of those two networks ("throughput", rounds interleaved)
 # Built with -Dbuildtype=release in build-bench/ unless QNET_BUILD is set.
 set -u
 # t_netns re-runs "$0" after the cd below: make it absolute first.
@@ -28,7 +33,7 @@ while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) QUICK=1 ;;
 	--json) JSON_OUT=$(realpath -m "${2:?--json needs a file}"); shift ;;
-	-h|--help) sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,23p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) echo "bench/run.sh: unknown option '$1' (--quick, --json FILE)" >&2; exit 2 ;;
 	esac
 	shift
@@ -55,12 +60,13 @@ t_netns "${args[@]}"
 B=$QNET_BUILD
 SPAWN=$B/bench/bench-spawn
 IP=$(command -v ip)
-if [ "$QUICK" = 1 ]; then N_HELPER=10 N_IFUP=20 N_SCALE=20 N_COLD=3 N_WARM=10 SCALE=(0 100)
-else N_HELPER=200 N_IFUP=300 N_SCALE=200 N_COLD=50 N_WARM=200 SCALE=(0 1000 4000); fi
+if [ "$QUICK" = 1 ]; then N_HELPER=10 N_IFUP=20 N_SCALE=20 N_COLD=3 N_WARM=10 SCALE=(0 100) N_TPUT=2 T_TPUT=1
+else N_HELPER=200 N_IFUP=300 N_SCALE=200 N_COLD=50 N_WARM=200 SCALE=(0 1000 4000) N_TPUT=6 T_TPUT=3; fi
 
 die() { echo "bench/run.sh: $*" >&2; exit 1; }
 for f in "$SPAWN" "$B/bench/bench-nothing" "$B/bench/bench-tapfloor" "$B/helpers/qemu-ifup" \
-	/usr/lib/qemu/qemu-bridge-helper /etc/qemu-ifup /usr/sbin/brctl /usr/sbin/dnsmasq /usr/sbin/nft; do
+	/usr/lib/qemu/qemu-bridge-helper /etc/qemu-ifup /usr/sbin/brctl /usr/sbin/dnsmasq /usr/sbin/nft \
+	/usr/bin/iperf3; do
 	[ -x "$f" ] || die "$f missing (tools/deps.sh test installs what is needed)"
 done
 
@@ -140,6 +146,123 @@ run nat-warm -n "$N_WARM" \
 	warm="$UPNAT bq1|$DOWNNAT bq1" ifup="$B/helpers/qemu-ifup bq0|$DETACH"
 "$DOWNNAT" bq2
 
+# --- filter: anti-spoofing's cost, each filtered beside the same unfiltered ---
+# Two networks alike but for the filter, both up at once so that rounds
+# interleave: default (filtered, as every NAT network is unless told) and
+# nofilter (filter = no). Each has two veth guests with fixed MACs and the
+# addresses their host = lines give them; they keep the networks up for
+# the attach rounds and carry the throughput runs. And two plain bridges:
+# br1 with [bridge br1] filter = yes, br2 without a section.
+cat >>"$QNET_CONFDIR/qnet.conf" <<EOF
+
+[network default]
+host = 52:54:00:76:00:11 10.0.76.11
+host = 52:54:00:76:00:12 10.0.76.12
+
+[network nofilter]
+subnet = 10.0.81.0/24
+filter = no
+host = 52:54:00:81:00:11 10.0.81.11
+host = 52:54:00:81:00:12 10.0.81.12
+
+[bridge br1]
+filter = yes
+EOF
+UPF=$T_TMP/qemu-ifup-nat@default DOWNF=$T_TMP/qemu-ifdown-nat@default
+UPU=$T_TMP/qemu-ifup-nat@nofilter DOWNU=$T_TMP/qemu-ifdown-nat@nofilter
+ln -s "$UPNAT" "$UPF" && ln -s "$DOWNNAT" "$DOWNF" && ln -s "$UPNAT" "$UPU" && ln -s "$DOWNNAT" "$DOWNU" ||
+	die "cannot link the default and nofilter instances"
+# filtered PORT: the port has a filter in table bridge qnet.
+filtered() {
+	nft -j list map bridge qnet ports 2>/dev/null |
+		jq -e --arg p "$1" '[.nftables[].map? // empty | .elem[]?[0]] | index($p) != null' >/dev/null
+}
+# guest NAME UP MAC ADDR/24: a veth guest in a namespace of its own (its
+# pid in G_NAME), its host end NAME attached by UP (a qemu-ifup-nat).
+guest() {
+	local pid
+	t_new_ns pid
+	printf -v "G_$1" %s "$pid"
+	ip link add "$1" type veth peer name eth0 netns "$pid" &&
+		t_in_ns "$pid" ip link set eth0 address "$3" && t_in_ns "$pid" ip addr add "$4" dev eth0 &&
+		t_in_ns "$pid" ip link set eth0 up || die "cannot make the guest $1"
+	"$2" "$1" || die "$2 $1 failed"
+}
+guest vf1 "$UPF" 52:54:00:76:00:11 10.0.76.11/24
+guest vf2 "$UPF" 52:54:00:76:00:12 10.0.76.12/24
+guest vu1 "$UPU" 52:54:00:81:00:11 10.0.81.11/24
+guest vu2 "$UPU" 52:54:00:81:00:12 10.0.81.12/24
+# Measure what the names say.
+filtered vf1 && filtered vf2 || die "the default network's guests came up without a filter"
+! filtered vu1 && ! filtered vu2 || die "the filter = no network's guests came up filtered"
+
+ip tuntap add dev bq4 mode tap && ip tuntap add dev bq5 mode tap && ip tuntap add dev bq6 mode tap &&
+	ip tuntap add dev bq7 mode tap || die "cannot create TAPs"
+ip link add br1 type bridge && ip link set br1 up && ip link add br2 type bridge && ip link set br2 up ||
+	die "cannot create br1 and br2"
+"$B/helpers/qemu-ifup" bq6 br1 && "$B/helpers/qemu-ifup" bq7 br2 || die "qemu-ifup on br1 or br2 failed"
+filtered bq6 || die "qemu-ifup left its port on br1 (filter = yes) unfiltered"
+! filtered bq7 || die "qemu-ifup filtered its port on br2 (no filter = yes)"
+"$B/helpers/qemu-ifdown" bq6 && "$B/helpers/qemu-ifdown" bq7 || die "qemu-ifdown bq6 or bq7 failed"
+echo "bench/run.sh: filter: attach ($N_WARM, NAT warm and qemu-ifup)" >&2
+run filter-nat -n "$N_WARM" filtered="$UPF bq4|$DOWNF bq4" unfiltered="$UPU bq5|$DOWNU bq5"
+run filter-ifup -n "$N_WARM" \
+	filtered="$B/helpers/qemu-ifup bq6 br1|$B/helpers/qemu-ifdown bq6" \
+	unfiltered="$B/helpers/qemu-ifup bq7 br2|$B/helpers/qemu-ifdown bq7"
+
+echo "bench/run.sh: filter: throughput ($N_TPUT rounds of ${T_TPUT} s iperf3 TCP each, interleaved)" >&2
+# Each network's second guest serves; nsenter execs iperf3, so the pid is
+# the server's own. Every wait is bounded; the servers go at the end.
+SERVERS=()
+for g in vf2 vu2; do
+	pid_var=G_$g
+	nsenter "--net=/proc/${!pid_var}/ns/net" -- iperf3 -s -p 5201 </dev/null >/dev/null 2>>"$T_TMP/iperf3.log" &
+	SERVERS+=("$!")
+	t_on_exit "kill $!"
+done
+for g in vf2 vu2; do
+	pid_var=G_$g
+	t_wait 10 t_listens "${!pid_var}" 5201 || die "iperf3 -s in guest $g does not listen: $(tail -n 3 "$T_TMP/iperf3.log")"
+done
+# The guests reach each other (ARP passes the filter; the first frames
+# teach the ports their MACs). There is no ping here: a TCP connection to
+# a closed port that is refused has gone there and back.
+refused() { t_in_ns "$1" timeout 1 bash -c "exec 3<>/dev/tcp/$2/9" 2>&1 | grep -q 'Connection refused'; }
+reaches() { t_wait 5 refused "$1" "$2"; }
+reaches "$G_vu1" 10.0.81.12 || die "the filter = no network's guests cannot reach each other"
+reaches "$G_vf1" 10.0.76.12 ||
+	die "the default network's guests cannot reach each other: are their host = addresses allowed? $(nft list set bridge qnet "ip4-$(cat /sys/class/net/qnetbr0/ifindex)" 2>&1 | tr -s '\n\t' '  ')"
+# iperf_round NAME CLIENT-PID SERVER-ADDR: one iperf3 run, its goodput (the
+# receiver's bits/s, null if it failed) appended to tput.jsonl.
+iperf_round() {
+	local out bps
+	out=$(timeout $((T_TPUT + 15)) nsenter "--net=/proc/$2/ns/net" -- iperf3 -c "$3" -p 5201 -t "$T_TPUT" -J 2>&1)
+	bps=$(printf '%s' "$out" | jq -e '.end.sum_received.bits_per_second // empty' 2>/dev/null) || {
+		bps=null
+		echo "bench/run.sh: warning: iperf3 to $3 ($1) failed: $(printf '%s' "$out" | jq -r '.error // empty' 2>/dev/null | head -c 200)" >&2
+	}
+	jq -nc --arg n "$1" --argjson bps "$bps" '{name: $n, bps: $bps}' >>"$T_TMP/tput.jsonl"
+}
+: >"$T_TMP/tput.jsonl"
+for ((i = 0; i < N_TPUT; i++)); do
+	# ABBA: neither goes first every time.
+	if [ $((i % 2)) = 0 ]; then
+		iperf_round filtered "$G_vf1" 10.0.76.12; iperf_round unfiltered "$G_vu1" 10.0.81.12
+	else
+		iperf_round unfiltered "$G_vu1" 10.0.81.12; iperf_round filtered "$G_vf1" 10.0.76.12
+	fi
+done
+# One row per candidate, as bench-spawn's: every round's goodput, sorted.
+jq -sc --argjson t "$T_TPUT" 'group_by(.name)[] | (map(.bps | select(. != null)) | sort) as $v
+	| {section: "throughput", name: .[0].name, rounds: length, seconds: $t, failed: (length - ($v | length)), bps: $v}' \
+	"$T_TMP/tput.jsonl" >>"$RESULTS" || die "cannot read iperf3's results"
+jq -e 'select(.section == "throughput" and .failed > 0)' "$RESULTS" >/dev/null &&
+	echo "bench/run.sh: warning: failures in throughput" >&2
+for p in "${SERVERS[@]}"; do kill "$p" 2>/dev/null; done
+for p in "${SERVERS[@]}"; do t_wait 5 t_pid_dead "$p"; done
+for g in vf1 vf2; do "$DOWNF" "$g"; done
+for g in vu1 vu2; do "$DOWNU" "$g"; done
+
 base=$(ip -o link show | wc -l) # lo, br0 and the TAPs above
 for n in "${SCALE[@]}"; do
 	echo "bench/run.sh: scale: $n other links" >&2
@@ -164,18 +287,24 @@ JSON=$(jq -s --argjson machine "$machine" --argjson quick "$QUICK" -f "$SRC/benc
 	die "cannot compute the report"
 
 printf '%s' "$JSON" | jq -r 'def ms: . / 1000 * 100 | round / 100;
+	def gbit: if . == null then "-" else . / 1e9 * 100 | round / 100 end;
 	"qnet benchmarks, \(.machine.date), \(.machine.cpu) x\(.machine.nproc), Linux \(.machine.kernel), buildtype \(.machine.buildtype)\(if .quick == 1 then " (--quick: too few rounds to trust)" else "" end)",
 	"",
 	"| section | candidate | median ms | p95 ms | CPU median ms | CPU p95 ms | peak RSS kB | failed |",
 	"|---|---|---:|---:|---:|---:|---:|---:|",
-	(.results[] | "| \(.section) | \(.name) | \(.wall_median_us | ms) | \(.wall_p95_us | ms) | \(.cpu_median_us | ms) | \(.cpu_p95_us | ms) | \(.maxrss_kb) | \(.failed) |"),
+	(.results[] | select(.wall_median_us) | "| \(.section) | \(.name) | \(.wall_median_us | ms) | \(.wall_p95_us | ms) | \(.cpu_median_us | ms) | \(.cpu_p95_us | ms) | \(.maxrss_kb) | \(.failed) |"),
+	"",
+	"| section | candidate | median Gbit/s | min Gbit/s | max Gbit/s | rounds | s each | failed |",
+	"|---|---|---:|---:|---:|---:|---:|---:|",
+	(.results[] | select(.section == "throughput") | "| \(.section) | \(.name) | \(.bps_median | gbit) | \(.bps[0] | gbit) | \(.bps[-1] | gbit) | \(.rounds) | \(.seconds) | \(.failed) |"),
 	"",
 	"| target | value | limit | |",
 	"|---|---:|---:|---|",
-	(.targets[] | "| \(.name) | \(.value * 100 | round / 100) | \(.op) \(.limit) | \(if .met then "met" else "NOT met" end) |"),
+	(.targets[] | "| \(.name) | \(if .value == null then "-" else .value * 100 | round / 100 end) | \(.op) \(.limit) | \(if .met then "met" else "NOT met" end) |"),
 	"",
 	"Beyond the spawn floor, median ms: qemu-ifup start-up alone \(.info.ifup_ms_beyond_floor.start * 100 | round / 100), qemu-ifup \(.info.ifup_ms_beyond_floor.ours * 100 | round / 100), tutorial \(.info.ifup_ms_beyond_floor.tutorial * 100 | round / 100), Debian'"'"'s \(.info.ifup_ms_beyond_floor.debian * 100 | round / 100).",
-	"NAT cold bring-up \(.info.nat_cold_ms * 100 | round / 100) ms dual-stack (\(.info.nat_cold_over_ifup * 10 | round / 10)x plain qemu-ifup), \(.info.nat_cold_ipv4_ms * 100 | round / 100) ms IPv4-only; warm attach \(.info.nat_warm_ms * 100 | round / 100) ms."'
+	"NAT cold bring-up \(.info.nat_cold_ms * 100 | round / 100) ms dual-stack (\(.info.nat_cold_over_ifup * 10 | round / 10)x plain qemu-ifup), \(.info.nat_cold_ipv4_ms * 100 | round / 100) ms IPv4-only; warm attach \(.info.nat_warm_ms * 100 | round / 100) ms.",
+	"Filtering adds \(.info.filter_ms_added.nat.wall * 100 | round / 100) ms (CPU \(.info.filter_ms_added.nat.cpu * 100 | round / 100) ms) to a NAT warm attach, \(.info.filter_ms_added.ifup.wall * 100 | round / 100) ms (CPU \(.info.filter_ms_added.ifup.cpu * 100 | round / 100) ms) to qemu-ifup'"'"'s; throughput filtered \(.info.throughput_gbit.filtered * 100 | round / 100) Gbit/s, unfiltered \(.info.throughput_gbit.unfiltered * 100 | round / 100) Gbit/s."'
 echo
 if [ -n "$JSON_OUT" ]; then
 	printf '%s\n' "$JSON" >"$JSON_OUT"
