@@ -238,7 +238,7 @@ int qnet_link_delete(struct qnet_nl *nl, int ifindex)
 	return qnet_nl_request(nl, msg);
 }
 
-int qnet_link_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex)
+int qnet_link_create(struct qnet_nl *nl, const char *name, const char *kind, int *ifindex)
 {
 	_cleanup_nlmsg_ struct nl_msg *msg =
 		link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, AF_UNSPEC, 0);
@@ -249,7 +249,7 @@ int qnet_link_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex)
 	if (!msg || nla_put_string(msg, IFLA_IFNAME, name) < 0)
 		return -ENOMEM;
 	info = nla_nest_start(msg, IFLA_LINKINFO);
-	if (!info || nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0)
+	if (!info || nla_put_string(msg, IFLA_INFO_KIND, kind) < 0)
 		return -ENOMEM;
 	nla_nest_end(msg, info);
 	r = qnet_nl_request(nl, msg);
@@ -263,16 +263,22 @@ int qnet_link_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex)
 	return 0;
 }
 
-struct port_walk {
-	int bridge;
-	qnet_link_port_fn fn;
+int qnet_link_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex)
+{
+	return qnet_link_create(nl, name, "bridge", ifindex);
+}
+
+struct link_walk {
+	int master;       /* only links with this master, if not 0 */
+	const char *kind; /* only links of this kind, if not NULL */
+	qnet_link_fn fn;
 	void *userdata;
 	int result;
 };
 
-static int port_msg(struct nl_msg *msg, void *arg)
+static int walk_msg(struct nl_msg *msg, void *arg)
 {
-	struct port_walk *w = arg;
+	struct link_walk *w = arg;
 	struct qnet_link l;
 	int r = qnet_link_from_msg(msg, &l);
 
@@ -280,24 +286,46 @@ static int port_msg(struct nl_msg *msg, void *arg)
 		w->result = r;
 		return NL_STOP;
 	}
-	/* Older kernels ignore the IFLA_MASTER filter: check again. */
-	if (r == 0 || l.master != w->bridge || !w->fn)
+	/* Older kernels ignore the dump's filters, and the kind filter works
+	 * only for a kind whose module is loaded: check again. */
+	if (r == 0 || (w->master && l.master != w->master) || (w->kind && !streq(l.kind, w->kind)) || !w->fn)
 		return NL_OK;
 	w->result = w->fn(&l, w->userdata);
 	return w->result ? NL_STOP : NL_OK;
 }
 
-int qnet_link_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_link_port_fn fn, void *userdata)
+/* A dump the kernel filters by W's master or kind: we read those links,
+ * not every link. */
+static int link_walk(struct qnet_nl *nl, struct link_walk *w)
 {
 	_cleanup_nlmsg_ struct nl_msg *msg = link_msg(RTM_GETLINK, NLM_F_DUMP, AF_UNSPEC, 0);
-	struct port_walk w = { .bridge = bridge, .fn = fn, .userdata = userdata };
+	struct nlattr *info;
 	int r;
 
-	/* The kernel filters the dump by master: we read the bridge's ports, not every link. */
-	if (!msg || nla_put_u32(msg, IFLA_MASTER, (uint32_t)bridge) < 0)
+	if (!msg || (w->master && nla_put_u32(msg, IFLA_MASTER, (uint32_t)w->master) < 0))
 		return -ENOMEM;
-	r = qnet_nl_query(nl, msg, port_msg, &w);
-	return w.result ? w.result : r;
+	if (w->kind) {
+		info = nla_nest_start(msg, IFLA_LINKINFO);
+		if (!info || nla_put_string(msg, IFLA_INFO_KIND, w->kind) < 0)
+			return -ENOMEM;
+		nla_nest_end(msg, info);
+	}
+	r = qnet_nl_query(nl, msg, walk_msg, w);
+	return w->result ? w->result : r;
+}
+
+int qnet_link_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_link_fn fn, void *userdata)
+{
+	struct link_walk w = { .master = bridge, .fn = fn, .userdata = userdata };
+
+	return link_walk(nl, &w);
+}
+
+int qnet_link_foreach_kind(struct qnet_nl *nl, const char *kind, qnet_link_fn fn, void *userdata)
+{
+	struct link_walk w = { .kind = kind, .fn = fn, .userdata = userdata };
+
+	return link_walk(nl, &w);
 }
 
 static int count_one(const struct qnet_link *port, void *userdata)
