@@ -304,6 +304,19 @@ static void put_value(struct qnet_nfnl *n, uint16_t type, const void *data, size
 	qnet_nfnl_nest_end(n, v);
 }
 
+void qnet_nfnl_expr_bitwise(struct qnet_nfnl *n, uint32_t sreg, uint32_t dreg, const void *mask, const void *xor,
+			    size_t len)
+{
+	size_t d, e = expr_start(n, "bitwise", &d);
+
+	qnet_nfnl_put_be32(n, NFTA_BITWISE_SREG, sreg);
+	qnet_nfnl_put_be32(n, NFTA_BITWISE_DREG, dreg);
+	qnet_nfnl_put_be32(n, NFTA_BITWISE_LEN, (uint32_t)len);
+	put_value(n, NFTA_BITWISE_MASK, mask, len);
+	put_value(n, NFTA_BITWISE_XOR, xor, len);
+	expr_end(n, e, d);
+}
+
 void qnet_nfnl_expr_cmp(struct qnet_nfnl *n, uint32_t sreg, uint32_t op, const void *data, size_t len)
 {
 	size_t d, e = expr_start(n, "cmp", &d);

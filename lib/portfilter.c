@@ -446,8 +446,10 @@ static void bridge_chains_add(struct qnet_nfnl *n, int b)
 }
 
 /* Port P's own chain and MAC set, and its entry in ports. */
-static void port_add(struct qnet_nfnl *n, int b, int p, const struct qnet_portfilter_props *props)
+static void port_add(struct qnet_nfnl *n, int b, const uint8_t bridge_mac[ETH_ALEN], int p,
+		     const struct qnet_portfilter_props *props)
 {
+	static const uint8_t group_bit = 0x01, zero = 0, zero_mac[ETH_ALEN] = { 0 };
 	char chain[NAME_SIZE], mac[NAME_SIZE], owner[NAME_SIZE], guard[NAME_SIZE];
 	uint32_t key = (uint32_t)p;
 	size_t r;
@@ -463,6 +465,20 @@ static void port_add(struct qnet_nfnl *n, int b, int p, const struct qnet_portfi
 	if (props && props->mac_set)
 		elem(n, NFT_MSG_NEWSETELEM, mac, props->mac, ETH_ALEN, NULL, 0, NULL);
 	chain_add(n, chain, -1);
+	/* A MAC no guest may be: group (multicast, broadcast), zero, and the
+	 * bridge's own, which would make the port's frames look like the
+	 * gateway's. Before learning, so that none is ever learned. */
+	r = rule(n, chain);
+	qnet_nfnl_expr_payload(n, LL, 6, 1, R_A);
+	qnet_nfnl_expr_bitwise(n, R_A, R_A, &group_bit, &zero, 1);
+	qnet_nfnl_expr_cmp(n, R_A, NFT_CMP_NEQ, &zero, 1);
+	end(n, r, NF_DROP, NULL);
+	r = rule(n, chain);
+	match(n, LL, 6, zero_mac, ETH_ALEN, true);
+	end(n, r, NF_DROP, NULL);
+	r = rule(n, chain);
+	match(n, LL, 6, bridge_mac, ETH_ALEN, true);
+	end(n, r, NF_DROP, NULL);
 	if (!props || !props->mac_set) {
 		r = rule(n, chain);
 		qnet_nfnl_expr_payload(n, LL, 6, ETH_ALEN, R_A);
@@ -733,10 +749,13 @@ static int attach_once(struct qnet_nl *nl, struct qnet_nfnl *n, int b, int p,
 	_cleanup_(ruleset_free) struct ruleset rs = { 0 };
 	_cleanup_(ids_free) struct ids ports = { NULL, 0 }, alive = { NULL, 0 }, keep = { NULL, 0 };
 	_cleanup_(claims_free) struct claims claims = { NULL, 0 };
+	struct qnet_link bridge;
 	int r;
 
 	*what = "reading it";
-	r = ruleset_read(n, &rs);
+	r = qnet_link_get_by_index(nl, b, &bridge);
+	if (r == 0)
+		r = ruleset_read(n, &rs);
 	if (r == 0 && rs.base)
 		r = read_elems(n, "ports", on_port_elems, &ports);
 	if (r == 0 && ids_has(&rs.guards, b))
@@ -777,7 +796,7 @@ static int attach_once(struct qnet_nl *nl, struct qnet_nfnl *n, int b, int p,
 		}
 	}
 	claims_remove(n, b, &claims, &keep);
-	port_add(n, b, p, props);
+	port_add(n, b, bridge.mac, p, props);
 	*what = "installing the port's rules";
 	return qnet_nfnl_commit(n, NULL);
 }
