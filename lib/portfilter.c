@@ -293,6 +293,16 @@ static void ip6_src_is(struct qnet_nfnl *n, const void *prefix, uint32_t len)
 	match(n, NH, 8, prefix, len, true);
 }
 
+/* In CHAIN: ICMPv6 TYPE from a source starting with PREFIX (LEN bytes) is accepted. */
+static void icmp6_from(struct qnet_nfnl *n, const char *chain, const void *prefix, uint32_t len, uint8_t type)
+{
+	size_t r = rule(n, chain);
+
+	ip6_src_is(n, prefix, len);
+	icmp6_type(n, type);
+	end(n, r, NF_ACCEPT, NULL);
+}
+
 /* The table's entry point: every frame from a filtered port jumps to its chain. */
 static void base_add(struct qnet_nfnl *n)
 {
@@ -402,32 +412,17 @@ static void bridge_chains_add(struct qnet_nfnl *n, int b)
 	end(n, r, NF_DROP, NULL);
 	/* From ::, only duplicate address detection (NS) and the MLD report
 	 * that goes with it. */
-	r = rule(n, v6);
-	ip6_src_is(n, any6, 16);
-	icmp6_type(n, 135);
-	end(n, r, NF_ACCEPT, NULL);
-	r = rule(n, v6);
-	ip6_src_is(n, any6, 16);
-	icmp6_type(n, 143);
-	end(n, r, NF_ACCEPT, NULL);
+	icmp6_from(n, v6, any6, 16, 135);
+	icmp6_from(n, v6, any6, 16, 143);
 	r = rule(n, v6);
 	ip6_src_is(n, any6, 16);
 	end(n, r, NF_DROP, NULL);
 	/* Before the network knows its addresses a guest may still ask for a
 	 * router, report multicast listening and ask for a DHCPv6 lease from
 	 * any link-local address: none of these speaks for an address. */
-	r = rule(n, v6);
-	ip6_src_is(n, fe80, 8);
-	icmp6_type(n, 133);
-	end(n, r, NF_ACCEPT, NULL);
-	r = rule(n, v6);
-	ip6_src_is(n, fe80, 8);
-	icmp6_type(n, 143);
-	end(n, r, NF_ACCEPT, NULL);
-	r = rule(n, v6);
-	ip6_src_is(n, fe80, 8);
-	icmp6_type(n, 131);
-	end(n, r, NF_ACCEPT, NULL);
+	icmp6_from(n, v6, fe80, 8, 133);
+	icmp6_from(n, v6, fe80, 8, 143);
+	icmp6_from(n, v6, fe80, 8, 131);
 	r = rule(n, v6);
 	ip6_src_is(n, fe80, 8);
 	l4proto(n, IPPROTO_UDP);
