@@ -12,6 +12,7 @@
 #include "paths.h"
 #include "port.h"
 #include "portfilter.h"
+#include "rate.h"
 #include "route.h"
 #include "script.h"
 
@@ -145,9 +146,10 @@ int script_ifup(int argc, char **argv)
 	return 0;
 }
 
-/* The filter of a port that left BRIDGE, where qnet.conf says its ports
- * have one: off the bridge it can never match again, so this is tidiness,
- * and the next attach there or qnet gc does it if we cannot. */
+/* The filter and shaping of a port that left BRIDGE, where qnet.conf says
+ * its ports have them: off the bridge a filter can never match again, so
+ * this is tidiness, and the next attach there or qnet gc does it if we
+ * cannot. */
 static void forget_port(struct qnet_nl *nl, int bridge, const char *tap)
 {
 	_cleanup_config_ struct qnet_config *cfg = NULL;
@@ -160,6 +162,8 @@ static void forget_port(struct qnet_nl *nl, int bridge, const char *tap)
 	qnet_config_port_props(cfg, b.name, tap, &cp);
 	if (cp.filter)
 		(void)qnet_portfilter_detach(bridge, t.ifindex);
+	if (cp.rate_in || cp.rate_out)
+		(void)qnet_rate_remove(nl, t.ifindex);
 }
 
 int script_ifdown(int argc, char **argv)

@@ -17,13 +17,6 @@
 #include "macro.h"
 #include "parse.h"
 
-static void msg_freep(struct nl_msg **m)
-{
-	if (*m)
-		nlmsg_free(*m);
-}
-#define _cleanup_msg_ __attribute__((cleanup(msg_freep)))
-
 /* An rtnetlink message with its ifinfomsg, NULL when out of memory. */
 static struct nl_msg *link_msg(int type, int flags, int family, int ifindex)
 {
@@ -35,16 +28,6 @@ static struct nl_msg *link_msg(int type, int flags, int family, int ifindex)
 		return NULL;
 	}
 	return msg;
-}
-
-/* Sends MSG and waits for the kernel's acknowledgement. */
-static int request(struct qnet_nl *nl, struct nl_msg *msg)
-{
-	int r = nl_send_auto(nl->sk, msg);
-
-	if (r >= 0)
-		r = nl_wait_for_ack(nl->sk);
-	return qnet_nl_result(nl, r);
 }
 
 int qnet_link_from_msg(struct nl_msg *msg, struct qnet_link *ret)
@@ -119,7 +102,7 @@ static int link_reply(struct nl_msg *msg, void *arg)
 /* One RTM_GETLINK for one link, by index or by name: never a dump. */
 static int link_get(struct qnet_nl *nl, int ifindex, const char *name, struct qnet_link *ret)
 {
-	_cleanup_msg_ struct nl_msg *msg = link_msg(RTM_GETLINK, 0, AF_UNSPEC, ifindex);
+	_cleanup_nlmsg_ struct nl_msg *msg = link_msg(RTM_GETLINK, 0, AF_UNSPEC, ifindex);
 	struct link_reply p = { .ret = ret };
 	int r;
 
@@ -197,7 +180,7 @@ int qnet_link_addr_assign_type(const struct qnet_link *l)
 
 int qnet_link_change(struct qnet_nl *nl, const struct qnet_link_change *c)
 {
-	_cleanup_msg_ struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_ACK, AF_UNSPEC, c->ifindex);
+	_cleanup_nlmsg_ struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_ACK, AF_UNSPEC, c->ifindex);
 	struct ifinfomsg *ifi;
 
 	if (!msg)
@@ -211,7 +194,7 @@ int qnet_link_change(struct qnet_nl *nl, const struct qnet_link_change *c)
 	    (c->master >= 0 && nla_put_u32(msg, IFLA_MASTER, (uint32_t)c->master) < 0) ||
 	    (c->mac && nla_put(msg, IFLA_ADDRESS, 6, c->mac) < 0))
 		return -ENOMEM;
-	return request(nl, msg);
+	return qnet_nl_request(nl, msg);
 }
 
 int qnet_link_set_up(struct qnet_nl *nl, int ifindex, bool up)
@@ -248,16 +231,16 @@ int qnet_link_set_mac(struct qnet_nl *nl, int ifindex, const uint8_t mac[6])
 
 int qnet_link_delete(struct qnet_nl *nl, int ifindex)
 {
-	_cleanup_msg_ struct nl_msg *msg = link_msg(RTM_DELLINK, NLM_F_ACK, AF_UNSPEC, ifindex);
+	_cleanup_nlmsg_ struct nl_msg *msg = link_msg(RTM_DELLINK, NLM_F_ACK, AF_UNSPEC, ifindex);
 
 	if (!msg)
 		return -ENOMEM;
-	return request(nl, msg);
+	return qnet_nl_request(nl, msg);
 }
 
-int qnet_link_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex)
+int qnet_link_create(struct qnet_nl *nl, const char *name, const char *kind, int *ifindex)
 {
-	_cleanup_msg_ struct nl_msg *msg =
+	_cleanup_nlmsg_ struct nl_msg *msg =
 		link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, AF_UNSPEC, 0);
 	struct qnet_link l;
 	struct nlattr *info;
@@ -266,10 +249,10 @@ int qnet_link_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex)
 	if (!msg || nla_put_string(msg, IFLA_IFNAME, name) < 0)
 		return -ENOMEM;
 	info = nla_nest_start(msg, IFLA_LINKINFO);
-	if (!info || nla_put_string(msg, IFLA_INFO_KIND, "bridge") < 0)
+	if (!info || nla_put_string(msg, IFLA_INFO_KIND, kind) < 0)
 		return -ENOMEM;
 	nla_nest_end(msg, info);
-	r = request(nl, msg);
+	r = qnet_nl_request(nl, msg);
 	if (r < 0)
 		return r;
 	r = qnet_link_get(nl, name, &l);
@@ -280,16 +263,22 @@ int qnet_link_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex)
 	return 0;
 }
 
-struct port_walk {
-	int bridge;
-	qnet_link_port_fn fn;
+int qnet_link_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex)
+{
+	return qnet_link_create(nl, name, "bridge", ifindex);
+}
+
+struct link_walk {
+	int master;       /* only links with this master, if not 0 */
+	const char *kind; /* only links of this kind, if not NULL */
+	qnet_link_fn fn;
 	void *userdata;
 	int result;
 };
 
-static int port_msg(struct nl_msg *msg, void *arg)
+static int walk_msg(struct nl_msg *msg, void *arg)
 {
-	struct port_walk *w = arg;
+	struct link_walk *w = arg;
 	struct qnet_link l;
 	int r = qnet_link_from_msg(msg, &l);
 
@@ -297,24 +286,46 @@ static int port_msg(struct nl_msg *msg, void *arg)
 		w->result = r;
 		return NL_STOP;
 	}
-	/* Older kernels ignore the IFLA_MASTER filter: check again. */
-	if (r == 0 || l.master != w->bridge || !w->fn)
+	/* Older kernels ignore the dump's filters, and the kind filter works
+	 * only for a kind whose module is loaded: check again. */
+	if (r == 0 || (w->master && l.master != w->master) || (w->kind && !streq(l.kind, w->kind)) || !w->fn)
 		return NL_OK;
 	w->result = w->fn(&l, w->userdata);
 	return w->result ? NL_STOP : NL_OK;
 }
 
-int qnet_link_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_link_port_fn fn, void *userdata)
+/* A dump the kernel filters by W's master or kind: we read those links,
+ * not every link. */
+static int link_walk(struct qnet_nl *nl, struct link_walk *w)
 {
-	_cleanup_msg_ struct nl_msg *msg = link_msg(RTM_GETLINK, NLM_F_DUMP, AF_UNSPEC, 0);
-	struct port_walk w = { .bridge = bridge, .fn = fn, .userdata = userdata };
+	_cleanup_nlmsg_ struct nl_msg *msg = link_msg(RTM_GETLINK, NLM_F_DUMP, AF_UNSPEC, 0);
+	struct nlattr *info;
 	int r;
 
-	/* The kernel filters the dump by master: we read the bridge's ports, not every link. */
-	if (!msg || nla_put_u32(msg, IFLA_MASTER, (uint32_t)bridge) < 0)
+	if (!msg || (w->master && nla_put_u32(msg, IFLA_MASTER, (uint32_t)w->master) < 0))
 		return -ENOMEM;
-	r = qnet_nl_query(nl, msg, port_msg, &w);
-	return w.result ? w.result : r;
+	if (w->kind) {
+		info = nla_nest_start(msg, IFLA_LINKINFO);
+		if (!info || nla_put_string(msg, IFLA_INFO_KIND, w->kind) < 0)
+			return -ENOMEM;
+		nla_nest_end(msg, info);
+	}
+	r = qnet_nl_query(nl, msg, walk_msg, w);
+	return w->result ? w->result : r;
+}
+
+int qnet_link_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_link_fn fn, void *userdata)
+{
+	struct link_walk w = { .master = bridge, .fn = fn, .userdata = userdata };
+
+	return link_walk(nl, &w);
+}
+
+int qnet_link_foreach_kind(struct qnet_nl *nl, const char *kind, qnet_link_fn fn, void *userdata)
+{
+	struct link_walk w = { .kind = kind, .fn = fn, .userdata = userdata };
+
+	return link_walk(nl, &w);
 }
 
 static int count_one(const struct qnet_link *port, void *userdata)
@@ -333,7 +344,7 @@ int qnet_link_bridge_count_ports(struct qnet_nl *nl, int bridge)
 
 int qnet_link_bridge_port_set_isolated(struct qnet_nl *nl, int ifindex, bool isolated)
 {
-	_cleanup_msg_ struct nl_msg *msg = link_msg(RTM_SETLINK, NLM_F_ACK, AF_BRIDGE, ifindex);
+	_cleanup_nlmsg_ struct nl_msg *msg = link_msg(RTM_SETLINK, NLM_F_ACK, AF_BRIDGE, ifindex);
 	struct nlattr *protinfo;
 
 	if (!msg)
@@ -342,14 +353,14 @@ int qnet_link_bridge_port_set_isolated(struct qnet_nl *nl, int ifindex, bool iso
 	if (!protinfo || nla_put_u8(msg, IFLA_BRPORT_ISOLATED, isolated) < 0)
 		return -ENOMEM;
 	nla_nest_end(msg, protinfo);
-	return request(nl, msg);
+	return qnet_nl_request(nl, msg);
 }
 
 int qnet_link_add_ipv4(struct qnet_nl *nl, int ifindex, struct in_addr addr, unsigned prefix)
 {
 	struct ifaddrmsg ifa = { .ifa_family = AF_INET, .ifa_prefixlen = (unsigned char)prefix,
 				 .ifa_index = (unsigned)ifindex };
-	_cleanup_msg_ struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWADDR, NLM_F_CREATE | NLM_F_ACK);
+	_cleanup_nlmsg_ struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWADDR, NLM_F_CREATE | NLM_F_ACK);
 	/* What `ip addr add A/P brd +` sets: the subnet's broadcast address. */
 	struct in_addr brd = { addr.s_addr | htonl(prefix >= 31 ? 0 : UINT32_MAX >> prefix) };
 
@@ -358,7 +369,7 @@ int qnet_link_add_ipv4(struct qnet_nl *nl, int ifindex, struct in_addr addr, uns
 	    nla_put(msg, IFA_ADDRESS, sizeof(addr), &addr) < 0 ||
 	    (prefix < 31 && nla_put(msg, IFA_BROADCAST, sizeof(brd), &brd) < 0))
 		return -ENOMEM;
-	return request(nl, msg);
+	return qnet_nl_request(nl, msg);
 }
 
 int qnet_link_add_ipv6(struct qnet_nl *nl, int ifindex, const struct in6_addr *addr, unsigned prefix)
@@ -369,11 +380,11 @@ int qnet_link_add_ipv6(struct qnet_nl *nl, int ifindex, const struct in6_addr *a
 	 * the bridge's carrier up and a second has passed. */
 	struct ifaddrmsg ifa = { .ifa_family = AF_INET6, .ifa_prefixlen = (unsigned char)prefix,
 				 .ifa_flags = IFA_F_NODAD, .ifa_index = (unsigned)ifindex };
-	_cleanup_msg_ struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWADDR, NLM_F_CREATE | NLM_F_ACK);
+	_cleanup_nlmsg_ struct nl_msg *msg = nlmsg_alloc_simple(RTM_NEWADDR, NLM_F_CREATE | NLM_F_ACK);
 
 	if (!msg || nlmsg_append(msg, &ifa, sizeof(ifa), NLMSG_ALIGNTO) < 0 ||
 	    nla_put(msg, IFA_LOCAL, sizeof(*addr), addr) < 0 ||
 	    nla_put(msg, IFA_ADDRESS, sizeof(*addr), addr) < 0)
 		return -ENOMEM;
-	return request(nl, msg);
+	return qnet_nl_request(nl, msg);
 }

@@ -68,11 +68,19 @@ int qnet_link_set_mtu(struct qnet_nl *nl, int ifindex, unsigned mtu);
 int qnet_link_set_mac(struct qnet_nl *nl, int ifindex, const uint8_t mac[6]);
 int qnet_link_delete(struct qnet_nl *nl, int ifindex);
 
+/* Create link NAME of rtnl link kind KIND ("bridge", "ifb"), down, and
+ * return its ifindex in IFINDEX (if not NULL). -EEXIST if a link of that
+ * name exists. */
+int qnet_link_create(struct qnet_nl *nl, const char *name, const char *kind, int *ifindex);
 /* Create bridge NAME (down, no ports). -EEXIST if a link of that name exists. */
 int qnet_link_bridge_create(struct qnet_nl *nl, const char *name, int *ifindex);
-/* Ports of a bridge, from the kernel (a dump filtered by IFLA_MASTER). */
-typedef int (*qnet_link_port_fn)(const struct qnet_link *port, void *userdata);
-int qnet_link_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_link_port_fn fn, void *userdata);
+/* FN for each link of a set, from the kernel; a non-zero return of FN
+ * stops the walk and is returned. */
+typedef int (*qnet_link_fn)(const struct qnet_link *l, void *userdata);
+/* Ports of a bridge (a dump filtered by IFLA_MASTER). */
+int qnet_link_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_link_fn fn, void *userdata);
+/* Links of rtnl link kind KIND (a dump filtered by kind). */
+int qnet_link_foreach_kind(struct qnet_nl *nl, const char *kind, qnet_link_fn fn, void *userdata);
 int qnet_link_bridge_count_ports(struct qnet_nl *nl, int bridge);
 int qnet_link_bridge_port_set_isolated(struct qnet_nl *nl, int ifindex, bool isolated);
 

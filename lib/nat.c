@@ -71,6 +71,7 @@
 #include "macro.h"
 #include "nat.h"
 #include "portfilter.h"
+#include "rate.h"
 #include "paths.h"
 #include "port.h"
 #include "route.h"
@@ -772,10 +773,12 @@ static int detach_own_port(struct qnet_nl *nl, const char *network, const char *
 			 qnet_link_get(nl, bridge, &b) < 0 || b.ifindex != t.master))
 		return 0;
 	r = qnet_port_detach(nl, tap, NULL);
-	/* Its filter, if it had one: a NAT network's bridge is ours, and so
-	 * is every rule of its ports. */
-	if (r == 0 && t.master)
+	/* Its filter and shaping, if it had them: a NAT network's bridge is
+	 * ours, and so is everything of its ports. */
+	if (r == 0 && t.master) {
 		(void)qnet_portfilter_detach(t.master, t.ifindex);
+		(void)qnet_rate_remove(nl, t.ifindex);
+	}
 	return r;
 }
 

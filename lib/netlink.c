@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netlink/errno.h>
+#include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
 
@@ -120,6 +121,21 @@ int qnet_nl_query(struct qnet_nl *nl, struct nl_msg *msg, int (*fn)(struct nl_ms
 	r = nl_recvmsgs(nl->sk, cb);
 	nl_cb_put(cb);
 	return qnet_nl_result(nl, r);
+}
+
+int qnet_nl_request(struct qnet_nl *nl, struct nl_msg *msg)
+{
+	int r = nl_send_auto(nl->sk, msg);
+
+	if (r >= 0)
+		r = nl_wait_for_ack(nl->sk);
+	return qnet_nl_result(nl, r);
+}
+
+void qnet_nl_msg_freep(struct nl_msg **msg)
+{
+	if (*msg)
+		nlmsg_free(*msg);
 }
 
 static int errno_from_nl(int nlerr)

@@ -25,5 +25,13 @@ void qnet_nl_close(struct qnet_nl *nl);
 struct nl_msg;
 int qnet_nl_query(struct qnet_nl *nl, struct nl_msg *msg, int (*fn)(struct nl_msg *, void *), void *arg);
 
+/* Send MSG (a change, with NLM_F_ACK) and wait for the kernel's
+ * acknowledgement; 0 or -errno. */
+int qnet_nl_request(struct qnet_nl *nl, struct nl_msg *msg);
+
+/* A message freed on every path out of its scope. */
+void qnet_nl_msg_freep(struct nl_msg **msg);
+#define _cleanup_nlmsg_ __attribute__((cleanup(qnet_nl_msg_freep)))
+
 /* Result of a libnl call as 0 or -errno (the kernel's errno when known). */
 int qnet_nl_result(struct qnet_nl *nl, int nlerr);

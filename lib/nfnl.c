@@ -304,6 +304,19 @@ static void put_value(struct qnet_nfnl *n, uint16_t type, const void *data, size
 	qnet_nfnl_nest_end(n, v);
 }
 
+void qnet_nfnl_expr_bitwise(struct qnet_nfnl *n, uint32_t sreg, uint32_t dreg, const void *mask, const void *xor,
+			    size_t len)
+{
+	size_t d, e = expr_start(n, "bitwise", &d);
+
+	qnet_nfnl_put_be32(n, NFTA_BITWISE_SREG, sreg);
+	qnet_nfnl_put_be32(n, NFTA_BITWISE_DREG, dreg);
+	qnet_nfnl_put_be32(n, NFTA_BITWISE_LEN, (uint32_t)len);
+	put_value(n, NFTA_BITWISE_MASK, mask, len);
+	put_value(n, NFTA_BITWISE_XOR, xor, len);
+	expr_end(n, e, d);
+}
+
 void qnet_nfnl_expr_cmp(struct qnet_nfnl *n, uint32_t sreg, uint32_t op, const void *data, size_t len)
 {
 	size_t d, e = expr_start(n, "cmp", &d);
@@ -372,29 +385,40 @@ void qnet_nfnl_expr_counter(struct qnet_nfnl *n)
 
 /* ---- parsing ---- */
 
+/* The next attribute of [*P, *P + *LEN), stepping past it: 1, 0 at the
+ * end, -EBADMSG if it overruns. */
+static int next_attr(const char **p, size_t *len, const struct nlattr **ret)
+{
+	const struct nlattr *at = (const void *)*p;
+	size_t step;
+
+	if (*len < NLA_HDRLEN)
+		return 0;
+	if (at->nla_len < NLA_HDRLEN || at->nla_len > *len)
+		return -EBADMSG;
+	step = ALIGN4(at->nla_len);
+	*len = step >= *len ? 0 : *len - step;
+	*p += step;
+	*ret = at;
+	return 1;
+}
+
 int qnet_nfnl_parse(const void *data, size_t len, struct qnet_nfnl_attrs *a)
 {
 	const char *p = data;
+	const struct nlattr *at;
+	int r;
 
 	memset(a, 0, sizeof(*a));
-	while (len >= NLA_HDRLEN) {
-		const struct nlattr *at = (const void *)p;
+	while ((r = next_attr(&p, &len, &at)) > 0) {
 		uint16_t type = at->nla_type & NLA_TYPE_MASK;
-		size_t step;
 
-		if (at->nla_len < NLA_HDRLEN || at->nla_len > len)
-			return -EBADMSG;
 		if (type < QNET_NFNL_ATTR_MAX) {
-			a->data[type] = p + NLA_HDRLEN;
+			a->data[type] = (const char *)at + NLA_HDRLEN;
 			a->len[type] = (uint16_t)(at->nla_len - NLA_HDRLEN);
 		}
-		step = ALIGN4(at->nla_len);
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
 	}
-	return 0;
+	return r;
 }
 
 int qnet_nfnl_parse_nested(const struct qnet_nfnl_attrs *a, uint16_t type, struct qnet_nfnl_attrs *ret)
@@ -467,22 +491,19 @@ int qnet_nfnl_foreach_elem(const struct qnet_nfnl_attrs *msg,
 				     void *userdata),
 			   void *userdata)
 {
+	const struct nlattr *at;
 	const char *p;
 	size_t len;
+	int r;
 
 	if (!msg->data[NFTA_SET_ELEM_LIST_ELEMENTS])
 		return 0;
 	p = msg->data[NFTA_SET_ELEM_LIST_ELEMENTS];
 	len = msg->len[NFTA_SET_ELEM_LIST_ELEMENTS];
-	while (len >= NLA_HDRLEN) {
-		const struct nlattr *at = (const void *)p;
+	while ((r = next_attr(&p, &len, &at)) > 0) {
 		struct qnet_nfnl_attrs e, key, data;
-		size_t step;
-		int r;
 
-		if (at->nla_len < NLA_HDRLEN || at->nla_len > len)
-			return -EBADMSG;
-		if (qnet_nfnl_parse(p + NLA_HDRLEN, at->nla_len - NLA_HDRLEN, &e) < 0 ||
+		if (qnet_nfnl_parse((const char *)at + NLA_HDRLEN, at->nla_len - NLA_HDRLEN, &e) < 0 ||
 		    qnet_nfnl_parse_nested(&e, NFTA_SET_ELEM_KEY, &key) < 0 || !key.data[NFTA_DATA_VALUE])
 			return -EBADMSG;
 		if (qnet_nfnl_parse_nested(&e, NFTA_SET_ELEM_DATA, &data) < 0)
@@ -491,11 +512,6 @@ int qnet_nfnl_foreach_elem(const struct qnet_nfnl_attrs *msg,
 		       data.data[NFTA_DATA_VALUE] ? data.len[NFTA_DATA_VALUE] : 0, userdata);
 		if (r)
 			return r;
-		step = ALIGN4(at->nla_len);
-		if (step >= len)
-			break;
-		p += step;
-		len -= step;
 	}
-	return 0;
+	return r;
 }

@@ -49,6 +49,9 @@ int qnet_nfnl_commit(struct qnet_nfnl *n, unsigned *failed);
 /* ---- the pieces of a rule (inside NFTA_RULE_EXPRESSIONS) ---- */
 void qnet_nfnl_expr_meta(struct qnet_nfnl *n, uint32_t key, uint32_t dreg);
 void qnet_nfnl_expr_payload(struct qnet_nfnl *n, uint32_t base, uint32_t offset, uint32_t len, uint32_t dreg);
+/* DREG = (SREG & MASK) ^ XOR, LEN bytes. */
+void qnet_nfnl_expr_bitwise(struct qnet_nfnl *n, uint32_t sreg, uint32_t dreg, const void *mask, const void *xor,
+			    size_t len);
 void qnet_nfnl_expr_cmp(struct qnet_nfnl *n, uint32_t sreg, uint32_t op, const void *data, size_t len);
 /* DREG 0 (NFT_REG_VERDICT) for a verdict map, ~0u for a plain set. */
 void qnet_nfnl_expr_lookup(struct qnet_nfnl *n, const char *set, uint32_t sreg, uint32_t dreg, bool invert);

@@ -10,6 +10,7 @@
 #include "macro.h"
 #include "port.h"
 #include "portfilter.h"
+#include "rate.h"
 #include "tap.h"
 
 static const char *hint(int r)
@@ -59,10 +60,22 @@ static void restore(struct qnet_nl *nl, const struct qnet_link *before)
 		(void)qnet_link_set_up(nl, now.ifindex, before->flags & IFF_UP);
 }
 
+/* A failed attach with properties: back as it was, its shaping and
+ * filter gone. */
+static void unconfigure(struct qnet_nl *nl, const struct qnet_link *before, const struct qnet_link *bridge,
+			const struct qnet_port_props *props)
+{
+	restore(nl, before);
+	if (props->rate_in || props->rate_out)
+		(void)qnet_rate_remove(nl, before->ifindex);
+	if (props->filter)
+		(void)qnet_portfilter_detach(bridge->ifindex, before->ifindex);
+}
+
 /*
  * The order is the security property: a port carries frames only once it is
  * up on its bridge, so it joins the bridge down, gets every property it is
- * to have (isolation, then its filter), and only then comes up. The caller
+ * to have (isolation, shaping, then its filter), and only then comes up. The caller
  * of the bridge helper owns our process and may freeze it between any two
  * requests (tests/integration/bridge-helper-isolation.sh does, at each
  * fault point below): no state in between may be up without its
@@ -122,22 +135,29 @@ int qnet_port_attach(struct qnet_nl *nl, const char *tap, const struct qnet_link
 		}
 		qnet_fault_point("port-isolated");
 	}
+	if (props->rate_in || props->rate_out) {
+		/* A helper's port has no downscript to remove its ifb: the
+		 * next shaped attach does, beside qnet gc. */
+		(void)qnet_rate_sweep(nl, NULL, NULL);
+		r = qnet_rate_apply(nl, t.ifindex, props->rate_in, props->rate_out, why, why_size);
+		if (r < 0) {
+			restore(nl, &t);
+			return r;
+		}
+	}
 	if (props->filter) {
 		r = qnet_portfilter_attach(nl, bridge->ifindex, t.ifindex, &props->f, why, why_size);
 		for (size_t i = 0; r == 0 && i < props->n_hosts; i++)
 			r = qnet_guestaddr_allow_host(nl, bridge->ifindex, &props->hosts[i], true, why, why_size);
 		if (r < 0) {
-			restore(nl, &t);
-			(void)qnet_portfilter_detach(bridge->ifindex, t.ifindex);
+			unconfigure(nl, &t, bridge, props);
 			return r;
 		}
 		qnet_fault_point("port-filtered");
 	}
 	r = qnet_link_set_up(nl, t.ifindex, true);
 	if (r < 0) {
-		restore(nl, &t);
-		if (props->filter)
-			(void)qnet_portfilter_detach(bridge->ifindex, t.ifindex);
+		unconfigure(nl, &t, bridge, props);
 		return qnet_because(why, why_size, r, "cannot bring up on %s: %s", bridge->name, strerror(-r));
 	}
 	qnet_fault_point("port-up");

@@ -293,6 +293,16 @@ static void ip6_src_is(struct qnet_nfnl *n, const void *prefix, uint32_t len)
 	match(n, NH, 8, prefix, len, true);
 }
 
+/* In CHAIN: ICMPv6 TYPE from a source starting with PREFIX (LEN bytes) is accepted. */
+static void icmp6_from(struct qnet_nfnl *n, const char *chain, const void *prefix, uint32_t len, uint8_t type)
+{
+	size_t r = rule(n, chain);
+
+	ip6_src_is(n, prefix, len);
+	icmp6_type(n, type);
+	end(n, r, NF_ACCEPT, NULL);
+}
+
 /* The table's entry point: every frame from a filtered port jumps to its chain. */
 static void base_add(struct qnet_nfnl *n)
 {
@@ -402,32 +412,17 @@ static void bridge_chains_add(struct qnet_nfnl *n, int b)
 	end(n, r, NF_DROP, NULL);
 	/* From ::, only duplicate address detection (NS) and the MLD report
 	 * that goes with it. */
-	r = rule(n, v6);
-	ip6_src_is(n, any6, 16);
-	icmp6_type(n, 135);
-	end(n, r, NF_ACCEPT, NULL);
-	r = rule(n, v6);
-	ip6_src_is(n, any6, 16);
-	icmp6_type(n, 143);
-	end(n, r, NF_ACCEPT, NULL);
+	icmp6_from(n, v6, any6, 16, 135);
+	icmp6_from(n, v6, any6, 16, 143);
 	r = rule(n, v6);
 	ip6_src_is(n, any6, 16);
 	end(n, r, NF_DROP, NULL);
 	/* Before the network knows its addresses a guest may still ask for a
 	 * router, report multicast listening and ask for a DHCPv6 lease from
 	 * any link-local address: none of these speaks for an address. */
-	r = rule(n, v6);
-	ip6_src_is(n, fe80, 8);
-	icmp6_type(n, 133);
-	end(n, r, NF_ACCEPT, NULL);
-	r = rule(n, v6);
-	ip6_src_is(n, fe80, 8);
-	icmp6_type(n, 143);
-	end(n, r, NF_ACCEPT, NULL);
-	r = rule(n, v6);
-	ip6_src_is(n, fe80, 8);
-	icmp6_type(n, 131);
-	end(n, r, NF_ACCEPT, NULL);
+	icmp6_from(n, v6, fe80, 8, 133);
+	icmp6_from(n, v6, fe80, 8, 143);
+	icmp6_from(n, v6, fe80, 8, 131);
 	r = rule(n, v6);
 	ip6_src_is(n, fe80, 8);
 	l4proto(n, IPPROTO_UDP);
@@ -446,8 +441,10 @@ static void bridge_chains_add(struct qnet_nfnl *n, int b)
 }
 
 /* Port P's own chain and MAC set, and its entry in ports. */
-static void port_add(struct qnet_nfnl *n, int b, int p, const struct qnet_portfilter_props *props)
+static void port_add(struct qnet_nfnl *n, int b, const uint8_t bridge_mac[ETH_ALEN], int p,
+		     const struct qnet_portfilter_props *props)
 {
+	static const uint8_t group_bit = 0x01, zero = 0, zero_mac[ETH_ALEN] = { 0 };
 	char chain[NAME_SIZE], mac[NAME_SIZE], owner[NAME_SIZE], guard[NAME_SIZE];
 	uint32_t key = (uint32_t)p;
 	size_t r;
@@ -463,6 +460,20 @@ static void port_add(struct qnet_nfnl *n, int b, int p, const struct qnet_portfi
 	if (props && props->mac_set)
 		elem(n, NFT_MSG_NEWSETELEM, mac, props->mac, ETH_ALEN, NULL, 0, NULL);
 	chain_add(n, chain, -1);
+	/* A MAC no guest may be: group (multicast, broadcast), zero, and the
+	 * bridge's own, which would make the port's frames look like the
+	 * gateway's. Before learning, so that none is ever learned. */
+	r = rule(n, chain);
+	qnet_nfnl_expr_payload(n, LL, 6, 1, R_A);
+	qnet_nfnl_expr_bitwise(n, R_A, R_A, &group_bit, &zero, 1);
+	qnet_nfnl_expr_cmp(n, R_A, NFT_CMP_NEQ, &zero, 1);
+	end(n, r, NF_DROP, NULL);
+	r = rule(n, chain);
+	match(n, LL, 6, zero_mac, ETH_ALEN, true);
+	end(n, r, NF_DROP, NULL);
+	r = rule(n, chain);
+	match(n, LL, 6, bridge_mac, ETH_ALEN, true);
+	end(n, r, NF_DROP, NULL);
 	if (!props || !props->mac_set) {
 		r = rule(n, chain);
 		qnet_nfnl_expr_payload(n, LL, 6, ETH_ALEN, R_A);
@@ -733,10 +744,13 @@ static int attach_once(struct qnet_nl *nl, struct qnet_nfnl *n, int b, int p,
 	_cleanup_(ruleset_free) struct ruleset rs = { 0 };
 	_cleanup_(ids_free) struct ids ports = { NULL, 0 }, alive = { NULL, 0 }, keep = { NULL, 0 };
 	_cleanup_(claims_free) struct claims claims = { NULL, 0 };
+	struct qnet_link bridge;
 	int r;
 
 	*what = "reading it";
-	r = ruleset_read(n, &rs);
+	r = qnet_link_get_by_index(nl, b, &bridge);
+	if (r == 0)
+		r = ruleset_read(n, &rs);
 	if (r == 0 && rs.base)
 		r = read_elems(n, "ports", on_port_elems, &ports);
 	if (r == 0 && ids_has(&rs.guards, b))
@@ -777,7 +791,7 @@ static int attach_once(struct qnet_nl *nl, struct qnet_nfnl *n, int b, int p,
 		}
 	}
 	claims_remove(n, b, &claims, &keep);
-	port_add(n, b, p, props);
+	port_add(n, b, bridge.mac, p, props);
 	*what = "installing the port's rules";
 	return qnet_nfnl_commit(n, NULL);
 }

@@ -19,6 +19,7 @@
 #include "nat.h"
 #include "netlink.h"
 #include "portfilter.h"
+#include "rate.h"
 #include "qnet.h"
 
 static int network_operand(const char *cmd, const char *name)
@@ -85,6 +86,11 @@ static void print_filter_removed(int bridge, int port, void *userdata)
 		printf("filter of bridge %d: removed: the bridge was gone\n", bridge);
 }
 
+static void print_ifb_removed(const char *ifb, void *userdata)
+{
+	printf("shaping device %s: removed: its port was gone\n", ifb);
+}
+
 int cmd_gc(int argc, char **argv)
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
@@ -103,5 +109,8 @@ int cmd_gc(int argc, char **argv)
 	if (r < 0)
 		return qnet_error("gc: port filters (nftables table bridge %s): %s", QNET_PORTFILTER_TABLE,
 				  strerror(-r));
+	r = qnet_rate_sweep(&nl, print_ifb_removed, NULL);
+	if (r < 0)
+		return qnet_error("gc: shaping devices (%s*): %s", QNET_RATE_IFB_PREFIX, strerror(-r));
 	return EXIT_SUCCESS;
 }

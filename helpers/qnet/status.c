@@ -25,6 +25,7 @@
 #include "macro.h"
 #include "netlink.h"
 #include "portfilter.h"
+#include "rate.h"
 #include "qnet.h"
 
 #define STATUS_JSON_VERSION 1
@@ -109,15 +110,29 @@ static const char *lease_ip(const struct qnet_lease *l, char out[INET6_ADDRSTRLE
 				     : inet_ntop(AF_INET, &l->ip, out, INET6_ADDRSTRLEN);
 }
 
-/*
- * The shaping rates of PORT in bytes/s, 0 for none. lib/rate.h
- * (qnet_rate_get) is not in the tree yet: until it is, no port reports
- * one, and the JSON says null.
- */
+/* BYTES per second as qnet.conf's rate = would say it: "100mbit". */
+static const char *format_rate(uint64_t bytes, char buf[32])
+{
+	static const char *const unit[] = { "bit", "kbit", "mbit", "gbit", "tbit" };
+	uint64_t bits = bytes * 8;
+	size_t u = 0;
+
+	if (!bytes)
+		return "unlimited";
+	while (u + 1 < ARRAY_SIZE(unit) && bits % 1000 == 0 && bits >= 1000) {
+		bits /= 1000;
+		u++;
+	}
+	snprintf(buf, 32, "%" PRIu64 "%s", bits, unit[u]);
+	return buf;
+}
+
+/* What PORT is shaped to (0: not), read from the kernel. */
 static int port_rates(struct qnet_nl *nl, int port, uint64_t *in, uint64_t *out)
 {
-	*in = *out = 0;
-	return 0;
+	int r = qnet_rate_get(nl, port, in, out);
+
+	return r == -ENODEV ? 0 : r; /* gone since the port list was read */
 }
 
 static int collect_filtered(const struct qnet_portfilter_port *p, void *userdata)
@@ -202,9 +217,12 @@ static int print_port(struct status *s, const struct qnet_link *port, const stru
 		}
 		if (port->isolated)
 			fprintf(s->out, "%s isolated", f ? ";" : "");
-		if (rate_in || rate_out)
-			fprintf(s->out, "%s rate in %" PRIu64 " B/s, out %" PRIu64 " B/s", f || port->isolated ? ";" : "",
-				rate_in, rate_out);
+		if (rate_in || rate_out) {
+			char in[32], out[32];
+
+			fprintf(s->out, "%s rate in %s, out %s", f || port->isolated ? ";" : "",
+				format_rate(rate_in, in), format_rate(rate_out, out));
+		}
 		fputc('\n', s->out);
 		return 0;
 	}
