@@ -201,5 +201,25 @@ t_eq "a second sweep finds nothing" "count=0" "$("$RATE" sweep)"
 ip link add qnetifb0123 type ifb
 t_eq "sweep ignores an ifb whose name is not one we write" "count=0" "$("$RATE" sweep)"
 t_check "and leaves it" link_exists qnetifb0123
+ip link del qnetifb0123
+"$RATE" remove port0
+
+# --- qnet.conf: [bridge] rate-in/rate-out through qemu-ifup and qemu-ifdown ---
+# The same port, attached the way QEMU's script= does it: the rates come
+# from qnet.conf and are in place before the port comes up.
+ip link set port0 nomaster down
+printf '[bridge br0]\nrate-in = 100mbit\nrate-out = 60mbit\n' >"$QNET_CONFDIR/qnet.conf"
+t_check "qemu-ifup port0 br0 with [bridge br0] rate-in/rate-out" "$QNET_BUILD/helpers/qemu-ifup" port0 br0
+t_eq "qnet.conf's rates are on the port" "in=$IN out=$OUT" "$("$RATE" get port0)"
+t_check "and the port is up" link_is_up port0
+got=$(goodput -R)
+t_check "qnet.conf rate-in: toward the guest within 15% of 100 Mbit/s ($(mbit "$got"))" within_15 "$got" "$IN"
+got=$(goodput)
+t_check "qnet.conf rate-out: from the guest within 15% of 60 Mbit/s ($(mbit "$got"))" within_15 "$got" "$OUT"
+t_check "qemu-ifdown port0" "$QNET_BUILD/helpers/qemu-ifdown" port0
+t_eq "qemu-ifdown removes the shaping and the ifb" "in=0 out=0:" "$("$RATE" get port0):$(qnet_ifbs)"
+printf '[bridge br0]\nrate = oops\n' >"$QNET_CONFDIR/qnet.conf"
+t_check_fail "a bad rate in qnet.conf stops qemu-ifup" "$QNET_BUILD/helpers/qemu-ifup" port0 br0
+t_check_fail "and the port was not attached" eval '[ "$(ip -j link show port0 | jq -r ".[0].master // empty")" = br0 ]'
 
 t_done
