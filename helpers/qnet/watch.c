@@ -75,7 +75,7 @@ static int watch(void)
 	_cleanup_close_ int sig = signals_fd();
 	_cleanup_free_ struct pollfd *fds = NULL;
 	/* Pending from the start: what broke while no watch ran is repaired. */
-	bool pending = true;
+	bool pending = true, started = false;
 	long first = now_ms(), last = first - QUIET_MS;
 	int r;
 
@@ -95,6 +95,12 @@ static int watch(void)
 			if (t >= due) {
 				what = repair(&w);
 				pending = false;
+				/* Once: the journal (and a test) learns that from here on
+				 * every change is seen, and the first repair is done. */
+				if (!started)
+					printf("watching nftables, links and %zu dnsmasq of the networks in %s\n",
+					       w.n_pidfd, qnet_paths_rundir());
+				started = true;
 				if (what & QNET_WATCH_REPAIR) {
 					pending = true;
 					first = last = now_ms();
