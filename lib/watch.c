@@ -49,6 +49,9 @@
 /* Docker's documented hook for rules of others, in iptables-nft's table. */
 #define DOCKER_TABLE "filter"
 #define DOCKER_CHAIN "DOCKER-USER"
+/* firewalld's nftables backend: a reload deletes this table and writes it
+ * anew, which is the same news as its D-Bus signal Reloaded. */
+#define FIREWALLD_TABLE "firewalld"
 
 /* An nf_tables table that is ours: inet qnet-NAME or bridge qnet. */
 static bool table_is_ours(int family, const char *table)
@@ -81,6 +84,8 @@ static bool nft_touches(int type, int family, const struct qnet_nfnl_attrs *a)
 	default:
 		return false;
 	}
+	if (type == NFT_MSG_DELTABLE && family == NFPROTO_INET && streq(table, FIREWALLD_TABLE))
+		return true;
 	if (family != NFPROTO_IPV4 || !streq(table, DOCKER_TABLE))
 		return false;
 	/* Docker's hook: flushed (iptables -F), deleted, or made anew by a

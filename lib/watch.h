@@ -5,11 +5,11 @@
  * nothing happens (docs/design.md, *State and locking*, "Self-repair").
  *
  *   nf_tables events (NFNLGRP_NFTABLES): a table, chain, rule or set
- *       deleted in a table of ours (inet qnet-NAME, bridge qnet) or
- *       anything done to Docker's DOCKER-USER chain, in a commit of
- *       another process. Our own repairs delete and re-add too; a commit
- *       is told apart by its NEWGEN message, which names the committing
- *       process.
+ *       deleted in a table of ours (inet qnet-NAME, bridge qnet),
+ *       anything done to Docker's DOCKER-USER chain, or firewalld's table
+ *       deleted (its reload), in a commit of another process. Our own
+ *       repairs delete and re-add too; a commit is told apart by its
+ *       NEWGEN message, which names the committing process.
  *   link events (RTNLGRP_LINK): a bridge deleted, or taken down.
  *   a pidfd per network's running dnsmasq: readable when it dies.
  *   inotify on RUNDIR: a dnsmasq pid file written (a network came up, or

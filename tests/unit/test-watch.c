@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* What qnet watch wakes up for (lib/watch.c): nf_tables commits of others
- * that delete something of ours or touch Docker's DOCKER-USER chain,
- * judged at the commit's NEWGEN; a bridge deleted or taken down. */
+ * that delete something of ours, touch Docker's DOCKER-USER chain or
+ * reload firewalld, judged at the commit's NEWGEN; a bridge deleted or
+ * taken down. */
 #include <arpa/inet.h>
 #include <linux/if_link.h>
 #include <linux/netfilter.h>
@@ -125,7 +126,7 @@ int main(void)
 
 	len = 0;
 	nft(NFT_MSG_DELTABLE, NFPROTO_INET);
-	str(NFTA_TABLE_NAME, "firewalld");
+	str(NFTA_TABLE_NAME, "libvirt_network");
 	nft(NFT_MSG_DELTABLE, NFPROTO_IPV4);
 	str(NFTA_TABLE_NAME, "qnet-default");
 	nft(NFT_MSG_DELTABLE, NFPROTO_INET);
@@ -173,6 +174,19 @@ int main(void)
 	str(NFTA_CHAIN_NAME, "DOCKER-USER");
 	newgen(1);
 	is_int(judge(SELF, &in), 1, "a DOCKER-USER chain made anew does");
+
+	len = 0;
+	nft(NFT_MSG_DELTABLE, NFPROTO_INET);
+	str(NFTA_TABLE_NAME, "firewalld");
+	newgen(1);
+	is_int(judge(SELF, &in), 1, "a firewalld reload (its table deleted, to be written anew) does");
+
+	len = 0;
+	nft(NFT_MSG_DELRULE, NFPROTO_INET);
+	str(NFTA_RULE_TABLE, "firewalld");
+	str(NFTA_RULE_CHAIN, "filter_FORWARD");
+	newgen(1);
+	is_int(judge(SELF, &in), 0, "firewalld changing a rule of its own does not");
 
 	len = 0;
 	nft(NFT_MSG_DELRULE, NFPROTO_IPV4);
