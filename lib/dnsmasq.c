@@ -244,8 +244,15 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 		if (pid == 0) {
 			int null = open("/dev/null", O_RDWR | O_CLOEXEC);
 
+			sigset_t none;
+
 			if (null >= 0)
 				dup2(null, STDIN_FILENO);
+			/* Blocked signals survive execv(): qnet watch blocks SIGTERM
+			 * for its signalfd, and a dnsmasq that inherited that would
+			 * shrug off qnet_dnsmasq_stop()'s SIGTERM until the SIGKILL. */
+			sigemptyset(&none);
+			sigprocmask(SIG_SETMASK, &none, NULL);
 			/* QEMU leaves the TAP's fd open for its scripts: a daemon that
 			 * inherited it would keep the TAP alive after QEMU exits. */
 			close_range(3, ~0u, 0);

@@ -370,8 +370,15 @@ static int any_allowed(const uint8_t mac[6], int family, const void *addr, void 
 	return 1; /* one is enough */
 }
 
+/* What a repair put back, for qnet gc and qnet watch to say, one line each. */
+struct repaired {
+	bool up, table, dnsmasq;
+	size_t ports, leases;
+};
+
 /* After nft flush ruleset the ports attached before have no filter: each
- * gets one again (learning its MAC anew), before the lists are refilled. */
+ * gets one again (learning its MAC anew), before the lists are refilled.
+ * Returns how many did, or -errno. */
 static int refilter_ports(struct qnet_nl *nl, const struct qnet_link *b, char *why, size_t why_size)
 {
 	_cleanup_free_ int *ports = NULL;
@@ -387,14 +394,14 @@ static int refilter_ports(struct qnet_nl *nl, const struct qnet_link *b, char *w
 		if (r < 0)
 			return r;
 	}
-	return 0;
+	return (int)n;
 }
 
 /* Anti-spoofing's allow-list of bridge B for network N (see the top of
  * this file): its host = entries, and its leases unless the list has
  * something in it already. */
 static int allow_guests(struct qnet_nl *nl, const struct qnet_network *n, const struct qnet_link *b,
-			char *why, size_t why_size)
+			struct repaired *did, char *why, size_t why_size)
 {
 	_cleanup_free_ struct qnet_lease *leases = NULL;
 	size_t n_leases = 0;
@@ -409,6 +416,7 @@ static int allow_guests(struct qnet_nl *nl, const struct qnet_network *n, const 
 		r = refilter_ports(nl, b, why, why_size);
 		if (r < 0)
 			return r;
+		did->ports = (size_t)r;
 	}
 
 	for (size_t i = 0; i < n->n_hosts; i++) {
@@ -433,6 +441,7 @@ static int allow_guests(struct qnet_nl *nl, const struct qnet_network *n, const 
 					 why, why_size);
 		if (r < 0)
 			return r;
+		did->leases++;
 	}
 	return 0;
 }
@@ -443,14 +452,20 @@ static int allow_guests(struct qnet_nl *nl, const struct qnet_network *n, const 
  * Each step is done only if it is missing, so bring-up and repair after a
  * kill -9 at any step are this one path. FRESH: the network is being
  * created, so the table is written even if one of that name is there.
+ * DID (may be NULL) hears what was missing and put back.
  */
 static int complete(struct qnet_nl *nl, const struct qnet_network *n, const struct qnet_link *b, bool fresh,
-		    char *why, size_t why_size)
+		    struct repaired *did, char *why, size_t why_size)
 {
 	char nft_why[QNET_REASON_MAX] = "", table[QNET_STATE_TABLE_SIZE];
 	struct qnet_network ipv4_only;
+	struct repaired ignored;
 	bool changed;
 	int r;
+
+	if (!did)
+		did = &ignored;
+	*did = (struct repaired){ 0 };
 
 	r = qnet_link_add_ipv4(nl, b->ifindex, n->gateway, n->prefix);
 	if (r == -EEXIST)
@@ -471,23 +486,27 @@ static int complete(struct qnet_nl *nl, const struct qnet_network *n, const stru
 	}
 	if (r == 0)
 		r = bridge_no_ra(b);
-	if (r == 0 && !(b->flags & IFF_UP))
+	if (r == 0 && !(b->flags & IFF_UP)) {
 		r = qnet_link_set_up(nl, b->ifindex, true);
+		did->up = true;
+	}
 	if (r == 0 && n->n_forwards)
 		r = route_localnet(n->bridge);
 	if (r < 0)
 		return qnet_because(why, why_size, r, "cannot configure bridge %s: %s", n->bridge, strerror(-r));
 	qnet_fault_point("nat-up-bridge-configured");
 	r = fresh ? 0 : qnet_firewall_present(n->name);
-	if (r == 0)
+	if (r == 0) {
 		r = qnet_firewall_apply(n, nft_why, sizeof(nft_why));
+		did->table = true;
+	}
 	if (r < 0) {
 		(void)qnet_state_table_name(table, sizeof(table), n->name);
 		return qnet_because(why, why_size, r, "cannot install nftables table %s: %s%s%s", table,
 				    strerror(-r), nft_why[0] ? ": " : "", nft_why);
 	}
 	qnet_fault_point("nat-up-firewall-applied");
-	r = allow_guests(nl, n, b, nft_why, sizeof(nft_why));
+	r = allow_guests(nl, n, b, did, nft_why, sizeof(nft_why));
 	if (r < 0)
 		return qnet_because(why, why_size, r, "cannot fill the allow-list of bridge %s in nftables table bridge %s: %s",
 				    n->bridge, QNET_PORTFILTER_TABLE, nft_why);
@@ -501,6 +520,7 @@ static int complete(struct qnet_nl *nl, const struct qnet_network *n, const stru
 		r = qnet_dnsmasq_start(n, why, why_size);
 		if (r < 0)
 			return r;
+		did->dnsmasq = true;
 	} else {
 		(void)qnet_dnsmasq_write_hosts(n, &changed);
 	}
@@ -555,7 +575,7 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why,
 	else
 		qnet_fault_point("nat-up-bridge-created");
 	if (r == 0)
-		r = complete(nl, n, &l, true, why, why_size);
+		r = complete(nl, n, &l, true, NULL, why, why_size);
 	if (r < 0)
 		teardown(nl, n->name, n->bridge);
 	return r;
@@ -564,9 +584,9 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why,
 /* The network is up by our state: make it whole again after whatever
  * happened to it (N, its configuration, may be unknown: then only a
  * network whose bridge is gone is dealt with). Returns 1 if it had to be
- * removed (bridge gone). */
+ * removed (bridge gone). DID (may be NULL) hears what was put back. */
 static int repair(struct qnet_nl *nl, const char *network, const struct qnet_network *n,
-		  const char *bridge, char *why, size_t why_size)
+		  const char *bridge, struct repaired *did, char *why, size_t why_size)
 {
 	struct qnet_link b;
 
@@ -574,7 +594,7 @@ static int repair(struct qnet_nl *nl, const char *network, const struct qnet_net
 		teardown(nl, network, bridge);
 		return 1;
 	}
-	return n ? complete(nl, n, &b, false, why, why_size) : 0;
+	return n ? complete(nl, n, &b, false, did, why, why_size) : 0;
 }
 
 struct port_names {
@@ -627,7 +647,7 @@ static int ensure_up(struct qnet_nl *nl, const struct qnet_network *n, char *why
 	if (lock < 0)
 		return lock;
 	if (qnet_state_bridge(n->name, bridge) == 0) {
-		r = repair(nl, n->name, n, bridge, why, why_size);
+		r = repair(nl, n->name, n, bridge, NULL, why, why_size);
 		if (r < 0)
 			return r;
 		if (r == 0)
@@ -666,7 +686,7 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 			return qnet_because(why, why_size, ports, "cannot read ports of %s: %s", bridge, strerror(-ports));
 		}
 		if (ports > 0 && !force) {
-			r = n ? repair(nl, network, n, bridge, why, why_size) : 0;
+			r = n ? repair(nl, network, n, bridge, NULL, why, why_size) : 0;
 			qnet_lock_release(lock);
 			return r < 0 ? r : ports;
 		}
@@ -819,44 +839,91 @@ int qnet_nat_down(const char *network, bool force, char *why, size_t why_size)
 struct gc {
 	struct qnet_nl *nl;
 	const struct qnet_config *cfg;
+	bool collect;
 	void (*report)(const char *network, const char *what, void *userdata);
 	void *userdata;
 };
+
+static void gc_say(const struct gc *g, const char *network, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void gc_say(const struct gc *g, const char *network, const char *fmt, ...)
+{
+	char line[QNET_REASON_MAX];
+	va_list ap;
+
+	if (!g->report)
+		return;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	g->report(network, line, g->userdata);
+}
+
+/* One line per thing the repair of NETWORK (bridge BRIDGE) put back. */
+static void gc_say_repaired(const struct gc *g, const char *network, const char *bridge, const struct repaired *did)
+{
+	char table[QNET_STATE_TABLE_SIZE] = "";
+
+	(void)qnet_state_table_name(table, sizeof(table), network);
+	if (did->up)
+		gc_say(g, network, "bridge %s: brought up again", bridge);
+	if (did->table)
+		gc_say(g, network, "nftables table inet %s: put back", table);
+	if (did->ports)
+		gc_say(g, network, "port filters of bridge %s: put back on %zu port%s", bridge, did->ports,
+		       did->ports == 1 ? "" : "s");
+	if (did->leases)
+		gc_say(g, network, "allow-list of bridge %s: %zu lease%s put back", bridge, did->leases,
+		       did->leases == 1 ? "" : "s");
+	if (did->dnsmasq)
+		gc_say(g, network, "dnsmasq: restarted (none was running)");
+}
 
 static int gc_one(const char *network, void *userdata)
 {
 	struct gc *g = userdata;
 	char why[QNET_REASON_MAX] = "", bridge[IFNAMSIZ];
 	const struct qnet_network *n = g->cfg ? qnet_config_network(g->cfg, network) : NULL;
+	struct repaired did = { 0 };
 	int lock, r;
 
 	lock = qnet_lock_network(network);
-	if (lock < 0)
+	if (lock < 0) {
+		gc_say(g, network, "cannot lock it in %s: %s", qnet_paths_rundir(), strerror(-lock));
 		return 0;
+	}
 	if (qnet_state_bridge(network, bridge) < 0) {
 		qnet_lock_release(lock);
 		return 0;
 	}
-	r = repair(g->nl, network, n, bridge, why, sizeof(why));
+	r = repair(g->nl, network, n, bridge, &did, why, sizeof(why));
 	if (r == 1) {
 		qnet_lock_release_unlink(lock, network);
-		if (g->report)
-			g->report(network, "removed: its bridge was gone", g->userdata);
+		gc_say(g, network, "removed: its bridge was gone");
 		return 0;
 	}
-	if (r < 0 && g->report)
-		g->report(network, why, g->userdata);
+	/* What was put back before a later step failed is said too. */
+	gc_say_repaired(g, network, bridge, &did);
+	if (r < 0)
+		gc_say(g, network, "%s", why);
+	if (!g->collect) {
+		qnet_lock_release(lock);
+		return 0;
+	}
 	r = down_if_unused(g->nl, network, NULL, lock, false, why, sizeof(why));
-	if (r == 0 && g->report)
-		g->report(network, "removed: no port left", g->userdata);
+	if (r == 0)
+		gc_say(g, network, "removed: no port left");
 	return 0;
 }
 
-int qnet_nat_gc(void (*report)(const char *network, const char *what, void *userdata), void *userdata)
+/* qnet gc and qnet watch: every network with state, repaired; COLLECT:
+ * and removed when it has no port left. */
+static int gc(bool collect, void (*report)(const char *network, const char *what, void *userdata),
+	      void *userdata)
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
 	_cleanup_config_ struct qnet_config *cfg = NULL;
-	struct gc g = { .nl = &nl, .report = report, .userdata = userdata };
+	struct gc g = { .nl = &nl, .collect = collect, .report = report, .userdata = userdata };
 	int r;
 
 	r = qnet_nl_open(&nl);
@@ -866,4 +933,14 @@ int qnet_nat_gc(void (*report)(const char *network, const char *what, void *user
 	if (qnet_config_load(NULL, &cfg, NULL, NULL) == 0)
 		g.cfg = cfg;
 	return qnet_state_foreach(gc_one, &g);
+}
+
+int qnet_nat_gc(void (*report)(const char *network, const char *what, void *userdata), void *userdata)
+{
+	return gc(true, report, userdata);
+}
+
+int qnet_nat_repair(void (*report)(const char *network, const char *what, void *userdata), void *userdata)
+{
+	return gc(false, report, userdata);
 }

@@ -35,6 +35,12 @@ int qnet_nat_up(const struct qnet_config *cfg, const char *network, char *why, s
 int qnet_nat_down(const char *network, bool force, char *why, size_t why_size);
 
 /* qnet gc: for every network with state, repair it or remove it when no
- * port is left; REPORT (may be NULL) hears one line per action. */
+ * port is left; REPORT (may be NULL) hears one line per action, what was
+ * put back included. */
 int qnet_nat_gc(void (*report)(const char *network, const char *what, void *userdata),
 		void *userdata);
+/* qnet watch: the same repair, each network under its lock, but a network
+ * without ports stays (qnet up made it, or its last VM was killed): taking
+ * it down is a decision of qnet gc's user, not of a firewall event. */
+int qnet_nat_repair(void (*report)(const char *network, const char *what, void *userdata),
+		    void *userdata);

@@ -220,6 +220,12 @@ if command -v systemd-tmpfiles >/dev/null; then
 else
 	check "the tmpfiles.d entry for /run/qnet is installed" grep -q '^d /run/qnet ' /usr/lib/tmpfiles.d/qnet.conf
 fi
+unit=$(dpkg -L qnet | grep '/systemd/system/qnet-watch\.service$')
+check "qnet-watch.service is installed" test -n "$unit" -a -f "$unit"
+check "... and runs the installed qnet watch" grep -qx "ExecStart=$QNET watch" "$unit"
+if command -v systemd-analyze >/dev/null; then
+	check "... and systemd-analyze verify accepts it" systemd-analyze verify "$unit"
+fi
 
 # ---- 3. the installed programs ----
 eq "installed qnet --version" "qnet $version" "$("$QNET" --version 2>&1)"

@@ -4,7 +4,7 @@
  * is lib/nat.c's, which qemu-ifup-nat and qemu-ifdown-nat run too; this is
  * argv, the one line on failure and gc's report, which also names each
  * port filter of a port or bridge that no longer exists as it is removed
- * (lib/portfilter.h).
+ * (lib/portfilter.h). qnet watch (watch.c) runs gc's repair on events.
  */
 #include <errno.h>
 #include <stdbool.h>
@@ -91,26 +91,33 @@ static void print_ifb_removed(const char *ifb, void *userdata)
 	printf("shaping device %s: removed: its port was gone\n", ifb);
 }
 
-int cmd_gc(int argc, char **argv)
+int cli_repair(const char *cmd, bool collect)
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
-	int r = cli_parse_plain("gc", argc, argv, 0, NULL, NULL);
+	int r;
 
+	r = (collect ? qnet_nat_gc : qnet_nat_repair)(print_gc_action, NULL);
 	if (r < 0)
-		return CLI_PARSED_EXIT(r);
-	r = qnet_nat_gc(print_gc_action, NULL);
-	if (r < 0)
-		return qnet_error("gc: %s", strerror(-r));
+		return qnet_error("%s: %s", cmd, strerror(-r));
 	/* After the networks: a network gc removed leaves its bridge's
 	 * filters for this sweep, when the bridge was gone already. */
 	r = qnet_nl_open(&nl);
 	if (r == 0)
 		r = qnet_portfilter_sweep(&nl, print_filter_removed, NULL);
 	if (r < 0)
-		return qnet_error("gc: port filters (nftables table bridge %s): %s", QNET_PORTFILTER_TABLE,
+		return qnet_error("%s: port filters (nftables table bridge %s): %s", cmd, QNET_PORTFILTER_TABLE,
 				  strerror(-r));
 	r = qnet_rate_sweep(&nl, print_ifb_removed, NULL);
 	if (r < 0)
-		return qnet_error("gc: shaping devices (%s*): %s", QNET_RATE_IFB_PREFIX, strerror(-r));
+		return qnet_error("%s: shaping devices (%s*): %s", cmd, QNET_RATE_IFB_PREFIX, strerror(-r));
 	return EXIT_SUCCESS;
+}
+
+int cmd_gc(int argc, char **argv)
+{
+	int r = cli_parse_plain("gc", argc, argv, 0, NULL, NULL);
+
+	if (r < 0)
+		return CLI_PARSED_EXIT(r);
+	return cli_repair("gc", true);
 }

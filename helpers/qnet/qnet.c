@@ -32,7 +32,7 @@ int cli_usage_error(const char *cmd)
 		fprintf(stderr, "usage: qnet %s %s\n", c->name, c->synopsis);
 	else
 		fprintf(stderr, "usage: qnet [--help] [--version] COMMAND [ARGS]\n"
-			"commands: check, doctor, status, up, down, gc (qnet COMMAND --help)\n");
+			"commands: check, doctor, status, up, down, gc, watch (qnet COMMAND --help)\n");
 	return EXIT_USAGE;
 }
 
@@ -111,6 +111,13 @@ static const struct command commands[] = {
 	  "Repair after crashes: remove NAT networks without ports, restart a dead dnsmasq\n"
 	  "of a network in use, remove stale pid files.\n",
 	  cmd_gc },
+	{ "watch", "[--help]",
+	  "Stay in the foreground and repair NAT networks within a second, with the repair\n"
+	  "qnet gc runs, whenever the kernel reports that something of theirs is gone: an\n"
+	  "nftables table, chain or rule (nft flush ruleset, a firewall reload), a bridge,\n"
+	  "a dnsmasq. Networks without ports are left up. One line per repair; SIGTERM or\n"
+	  "SIGINT ends it with exit 0. Run by qnet-watch.service.\n",
+	  cmd_watch },
 };
 
 static const struct command *find_command(const char *name)

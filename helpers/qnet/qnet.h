@@ -19,6 +19,13 @@ int cmd_status(int argc, char **argv);  /* status.c */
 int cmd_up(int argc, char **argv);      /* nat.c */
 int cmd_down(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
+int cmd_watch(int argc, char **argv);   /* watch.c */
+
+/* qnet gc's work (nat.c): every NAT network repaired and, if COLLECT,
+ * removed when no port is left; then the port filters and shaping devices
+ * of links that are gone. One line per action on stdout; CMD names the
+ * command in an error. EXIT_SUCCESS or EXIT_FAILURE. */
+int cli_repair(const char *cmd, bool collect);
 
 /* The usage line of CMD (NULL: of qnet itself) on stderr; EXIT_USAGE. */
 int cli_usage_error(const char *cmd);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /* What we interpret of the kernel's netlink answers: a link (RTM_NEWLINK,
  * through libnl's parser), a route (RTM_NEWROUTE, our own attribute
- * reading) and an nf_tables dump message (lib/nfnl.c: attributes, nested
- * attributes and set elements), from arbitrary bytes. */
+ * reading), an nf_tables dump message (lib/nfnl.c: attributes, nested
+ * attributes and set elements) and the events qnet watch judges
+ * (lib/watch.c), from arbitrary bytes. */
 #include <linux/netlink.h>
 #include <linux/rtnetlink.h>
 #include <netlink/msg.h>
@@ -13,6 +14,7 @@
 #include "link-private.h"
 #include "nfnl.h"
 #include "route-private.h"
+#include "watch-private.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -56,6 +58,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size > 65536)
 		return 0;
 	nfnl(data, size);
+	{
+		/* As recv() hands them over: aligned, in a buffer of their own. */
+		uint32_t *copy = malloc(size ? size : 1);
+		bool in_commit = false;
+
+		if (copy) {
+			memcpy(copy, data, size);
+			(void)qnet_watch_judge_nft(copy, size, 1, &in_commit);
+			(void)qnet_watch_judge_link(copy, size);
+			free(copy);
+		}
+	}
 	if (size < sizeof(*h))
 		return 0;
 	h = calloc(1, NLMSG_ALIGN(size));

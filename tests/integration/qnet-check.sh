@@ -26,7 +26,7 @@ put() { printf '%b' "$2" >"$E/$1"; chown 0:0 "$E/$1"; chmod 644 "$E/$1"; }
 # ---- usage ----
 "$Q" --help >"$O" 2>"$O.err"
 t_eq "qnet --help: exit 0, usage on stdout" "0 0" "$? $(wc -c <"$O.err")"
-for cmd in check doctor status up down gc; do
+for cmd in check doctor status up down gc watch; do
 	"$Q" "$cmd" --help >"$O" 2>&1
 	t_eq "qnet $cmd --help: exit 0" 0 $?
 	t_match "qnet $cmd --help: shows its usage" "^usage: qnet $cmd" "$(cat "$O")"
@@ -47,6 +47,7 @@ usage_exit "up: no network" up
 usage_exit "up: two networks" up a b
 usage_exit "down: unknown option" down --now default
 usage_exit "gc: an operand" gc now
+usage_exit "watch: an operand" watch now
 
 # ---- diagnostics with file:line ----
 put qnet.conf '[script]\nbridge = br0\n\n[network lab]\nsubnet = 10.1.0.0/33\nbogus = 1\n\n[bridge br0]\nisolated = maybe\n'
