@@ -388,3 +388,47 @@ int qnet_link_add_ipv6(struct qnet_nl *nl, int ifindex, const struct in6_addr *a
 		return -ENOMEM;
 	return qnet_nl_request(nl, msg);
 }
+
+struct fdb_walk {
+	int bridge, port;
+	uint8_t (*macs)[6];
+	size_t max, n;
+};
+
+static int fdb_msg(struct nl_msg *msg, void *userdata)
+{
+	struct fdb_walk *w = userdata;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *tb[NDA_MAX + 1];
+	const struct ndmsg *nd;
+
+	if (!nlmsg_valid_hdr(h, sizeof(*nd)) || nlmsg_parse(h, sizeof(*nd), tb, NDA_MAX, NULL) < 0)
+		return NL_OK;
+	nd = nlmsg_data(h);
+	/* What the bridge learned on the port: the bridge's entries (they
+	 * name it as NDA_MASTER), not its own addresses (permanent), not the
+	 * port device's own list (NTF_SELF). */
+	if (nd->ndm_ifindex != w->port || (nd->ndm_flags & NTF_SELF) || (nd->ndm_state & NUD_PERMANENT) ||
+	    !tb[NDA_MASTER] || nla_len(tb[NDA_MASTER]) != 4 || (int)nla_get_u32(tb[NDA_MASTER]) != w->bridge ||
+	    !tb[NDA_LLADDR] || nla_len(tb[NDA_LLADDR]) != 6)
+		return NL_OK;
+	if (w->n < w->max)
+		memcpy(w->macs[w->n], nla_data(tb[NDA_LLADDR]), 6);
+	w->n++;
+	return NL_OK;
+}
+
+int qnet_link_fdb_learned(struct qnet_nl *nl, int bridge, int port, uint8_t (*macs)[6], size_t max, size_t *n)
+{
+	struct ndmsg nd = { .ndm_family = AF_BRIDGE, .ndm_ifindex = port };
+	_cleanup_nlmsg_ struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETNEIGH, NLM_F_DUMP);
+	struct fdb_walk w = { .bridge = bridge, .port = port, .macs = macs, .max = max };
+	int r;
+
+	if (!msg || nlmsg_append(msg, &nd, sizeof(nd), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, NDA_MASTER, (uint32_t)bridge) < 0)
+		return -ENOMEM;
+	r = qnet_nl_query(nl, msg, fdb_msg, &w);
+	*n = w.n;
+	return r;
+}

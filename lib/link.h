@@ -82,6 +82,9 @@ int qnet_link_bridge_foreach_port(struct qnet_nl *nl, int bridge, qnet_link_fn f
 /* Links of rtnl link kind KIND (a dump filtered by kind). */
 int qnet_link_foreach_kind(struct qnet_nl *nl, const char *kind, qnet_link_fn fn, void *userdata);
 int qnet_link_bridge_count_ports(struct qnet_nl *nl, int bridge);
+/* The MACs BRIDGE's forwarding database learned on PORT (not its own,
+ * permanent, ones): the first MAX into MACS, how many there are in *N. */
+int qnet_link_fdb_learned(struct qnet_nl *nl, int bridge, int port, uint8_t (*macs)[6], size_t max, size_t *n);
 int qnet_link_bridge_port_set_isolated(struct qnet_nl *nl, int ifindex, bool isolated);
 
 int qnet_link_add_ipv4(struct qnet_nl *nl, int ifindex, struct in_addr addr, unsigned prefix);

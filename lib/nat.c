@@ -376,11 +376,17 @@ struct repaired {
 	size_t ports, leases;
 };
 
-/* After nft flush ruleset the ports attached before have no filter: each
- * gets one again (learning its MAC anew), before the lists are refilled.
- * Returns how many did, or -errno. */
+/*
+ * After nft flush ruleset the ports attached before have no filter: each
+ * gets one again before the lists are refilled. Its MAC is the one
+ * [port IFNAME] mac = names, else the one MAC the bridge learned on that
+ * port (the forwarding database survives a flush), claimed at once, so
+ * that no neighbour can make it its own first; only a port with no such
+ * single MAC learns anew.
+ */
 static int refilter_ports(struct qnet_nl *nl, const struct qnet_link *b, char *why, size_t why_size)
 {
+	_cleanup_config_ struct qnet_config *cfg = NULL;
 	_cleanup_free_ int *ports = NULL;
 	size_t n = 0;
 	int r;
@@ -389,12 +395,33 @@ static int refilter_ports(struct qnet_nl *nl, const struct qnet_link *b, char *w
 	if (r < 0)
 		return qnet_because(why, why_size, r, "cannot read the filters of bridge %s: %s", b->name,
 				    strerror(-r));
+	if (n && qnet_config_load(NULL, &cfg, NULL, NULL) < 0)
+		cfg = NULL; /* unreadable now: learn, as a new port would */
 	for (size_t i = 0; i < n; i++) {
-		r = qnet_portfilter_attach(nl, b->ifindex, ports[i], NULL, why, why_size);
+		struct qnet_portfilter_props f = { .mac_set = false };
+		struct qnet_config_props cp = { .mac_set = false };
+		uint8_t learned[2][6];
+		struct qnet_link port;
+		size_t k = 0;
+
+		if (qnet_link_get_by_index(nl, ports[i], &port) < 0)
+			continue; /* gone meanwhile */
+		if (cfg)
+			qnet_config_port_props(cfg, b->name, port.name, &cp);
+		if (cp.mac_set) {
+			f.mac_set = true;
+			memcpy(f.mac, cp.mac, sizeof(f.mac));
+		} else if (qnet_link_fdb_learned(nl, b->ifindex, port.ifindex, learned, 2, &k) == 0 && k == 1) {
+			f.mac_set = true;
+			memcpy(f.mac, learned[0], sizeof(f.mac));
+		}
+		r = qnet_portfilter_attach(nl, b->ifindex, port.ifindex, &f, why, why_size);
+		if (r == -EADDRINUSE && !cp.mac_set) /* another port's already: learn */
+			r = qnet_portfilter_attach(nl, b->ifindex, port.ifindex, NULL, why, why_size);
 		if (r < 0)
 			return r;
 	}
-	return (int)n;
+	return 0;
 }
 
 /* Anti-spoofing's allow-list of bridge B for network N (see the top of

@@ -24,6 +24,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "addr.h"
 #include "link.h"
 #include "log.h"
 #include "macro.h"
@@ -242,6 +243,11 @@ static size_t rule(struct qnet_nfnl *n, const char *chain)
 
 static void end(struct qnet_nfnl *n, size_t exprs, int verdict, const char *chain)
 {
+	/* Every drop counts what it dropped (nft list shows it): a guest
+	 * that cannot talk is first looked for there. It costs nothing on
+	 * frames that pass. */
+	if (verdict == NF_DROP)
+		qnet_nfnl_expr_counter(n);
 	if (verdict != NFT_CONTINUE)
 		qnet_nfnl_expr_verdict(n, verdict, chain);
 	qnet_nfnl_nest_end(n, exprs);
@@ -457,8 +463,12 @@ static void port_add(struct qnet_nfnl *n, int b, const uint8_t bridge_mac[ETH_AL
 	 * fails, so no second MAC is ever learned. A configured MAC fills it
 	 * before the port carries anything. */
 	set_add(n, mac, TYPE_ETHERADDR, ETH_ALEN, 0, 0, NFT_SET_EVAL, 1);
-	if (props && props->mac_set)
+	if (props && props->mac_set) {
+		/* Known before the first frame: the port owns it from now on,
+		 * so no other port can claim it first. */
 		elem(n, NFT_MSG_NEWSETELEM, mac, props->mac, ETH_ALEN, NULL, 0, NULL);
+		elem(n, NFT_MSG_NEWSETELEM, owner, props->mac, ETH_ALEN, &key, sizeof(key), NULL);
+	}
 	chain_add(n, chain, -1);
 	/* A MAC no guest may be: group (multicast, broadcast), zero, and the
 	 * bridge's own, which would make the port's frames look like the
@@ -739,7 +749,7 @@ static int collect_port(const struct qnet_link *port, void *userdata)
 /* ---- the API ---- */
 
 static int attach_once(struct qnet_nl *nl, struct qnet_nfnl *n, int b, int p,
-		       const struct qnet_portfilter_props *props, const char **what)
+		       const struct qnet_portfilter_props *props, const char **what, int *in_use_by)
 {
 	_cleanup_(ruleset_free) struct ruleset rs = { 0 };
 	_cleanup_(ids_free) struct ids ports = { NULL, 0 }, alive = { NULL, 0 }, keep = { NULL, 0 };
@@ -759,6 +769,12 @@ static int attach_once(struct qnet_nl *nl, struct qnet_nfnl *n, int b, int p,
 		r = qnet_link_bridge_foreach_port(nl, b, collect_port, &alive);
 	if (r < 0)
 		return r;
+	for (size_t i = 0; props && props->mac_set && i < claims.n; i++)
+		if (!memcmp(claims.v[i].mac, props->mac, ETH_ALEN) && claims.v[i].port != p &&
+		    ids_has(&alive, claims.v[i].port)) {
+			*in_use_by = claims.v[i].port;
+			return -EADDRINUSE;
+		}
 	/* Reads above, one batch below: nothing is half-applied. */
 	qnet_nfnl_begin(n);
 	table_add(n);
@@ -801,15 +817,21 @@ int qnet_portfilter_attach(struct qnet_nl *nl, int bridge, int port, const struc
 {
 	_cleanup_nfnl_ struct qnet_nfnl n = { .fd = -1 };
 	const char *what = "opening nf_tables netlink";
-	int r;
+	int r, in_use_by = 0;
 
 	r = qnet_nfnl_open(&n, NFPROTO_BRIDGE);
 	/* Two programs attaching to one bridge at once may both find its
 	 * chains missing; EXCL makes one of them fail, and it reads again. */
 	for (int attempt = 0; r == 0 && attempt < 3; attempt++) {
-		r = attach_once(nl, &n, bridge, port, p, &what);
+		r = attach_once(nl, &n, bridge, port, p, &what, &in_use_by);
 		if (r != -EEXIST && r != -ENOENT && r != -EBUSY)
 			break;
+	}
+	if (r == -EADDRINUSE) {
+		char m[QNET_ADDR_MAC_SIZE];
+
+		return qnet_because(why, why_size, r, "MAC %s is already the guest MAC of port %d of this bridge",
+				    qnet_addr_format_mac(p->mac, m), in_use_by);
 	}
 	if (r < 0)
 		return because(why, why_size, r, what);

@@ -7,7 +7,7 @@
  *
  * Theory of operation (docs/design.md, "Tenants", says it in prose):
  *
- *   chain pre  (prerouting, priority -300)   iif vmap @ports
+ *   chain pre  (prerouting, priority -400)   iif vmap @ports
  *   map ports  { port ifindex : jump port-B-P }
  *   chain port-B-P   one per filtered port P of bridge B:
  *       add @mac-B-P { ether saddr }           learn: the set has size 1, so
