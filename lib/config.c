@@ -26,7 +26,7 @@
 #include "parse.h"
 #include "paths.h"
 
-enum section { SEC_NONE, SEC_SCRIPT, SEC_NETWORK, SEC_BRIDGE, SEC_PORT, SEC_UNKNOWN };
+enum section { SEC_NONE, SEC_SCRIPT, SEC_FIREWALL, SEC_NETWORK, SEC_BRIDGE, SEC_PORT, SEC_UNKNOWN };
 
 struct parser {
 	struct qnet_config *cfg;
@@ -183,6 +183,10 @@ static void enter_section(struct parser *p, const char *section)
 		p->section = SEC_SCRIPT;
 		return;
 	}
+	if (streq(section, "firewall")) {
+		p->section = SEC_FIREWALL;
+		return;
+	}
 	arg = strchr(section, ' ');
 	if (!arg) {
 		report(p, p->section_line, true, "unknown section [%s]", section);
@@ -296,6 +300,20 @@ static void script_key(struct parser *p, const char *key, const char *value)
 			snprintf(c->script_network, sizeof(c->script_network), "%s", value);
 	} else
 		report(p, p->line, true, "unknown key '%s' in [script]", key);
+}
+
+static void firewall_key(struct parser *p, const char *key, const char *value)
+{
+	struct qnet_config *c = p->cfg;
+
+	if (!streq(key, "docker"))
+		report(p, p->line, true, "unknown key '%s' in [firewall]", key);
+	else if (streq(value, "auto"))
+		c->firewall_docker = QNET_FIREWALL_DOCKER_AUTO;
+	else if (streq(value, "no"))
+		c->firewall_docker = QNET_FIREWALL_DOCKER_NO;
+	else
+		report(p, p->line, true, "docker: '%s' is neither auto nor no", value);
 }
 
 /* What a /64 of subnet6 = must not be, or NULL: prefixes with a meaning of their own. */
@@ -583,6 +601,9 @@ static int handler(void *user, const char *section, const char *key, const char 
 	switch (p->section) {
 	case SEC_SCRIPT:
 		script_key(p, key, value);
+		break;
+	case SEC_FIREWALL:
+		firewall_key(p, key, value);
 		break;
 	case SEC_NETWORK:
 		network_key(p, &p->cfg->networks[p->index], key, value);

@@ -2,6 +2,7 @@
 /*
  * qnet.conf, parsed with inih. Sections:
  *   [script]          bridge=, network=        (qemu-ifup, qemu-ifup-nat)
+ *   [firewall]        docker=                  (NAT networks beside Docker)
  *   [network NAME]    bridge, subnet, subnet6, dhcp-range, dns, lease-max, host, forward,
  *                     filter, isolated, rate, rate-in, rate-out
  *   [bridge NAME]     allow-users, allow-groups, deny-users, deny-groups, isolated,
@@ -122,11 +123,19 @@ struct qnet_config_props {
 	uint8_t mac[6];
 };
 
+/* [firewall] docker =: may a NAT network make room for its bridge in
+ * Docker's DOCKER-USER chain when Docker's FORWARD policy drops? */
+enum qnet_firewall_docker {
+	QNET_FIREWALL_DOCKER_AUTO,   /* yes, where that chain exists (the default) */
+	QNET_FIREWALL_DOCKER_NO,     /* never touch another table; warn instead */
+};
+
 struct qnet_config {
 	char *path;
 	unsigned n_errors;                     /* errors found; then it must not be acted on */
 	char script_bridge[IFNAMSIZ];          /* [script] bridge=, "" if unset */
 	char script_network[QNET_NAME_MAX + 1]; /* [script] network=, default "default" */
+	enum qnet_firewall_docker firewall_docker; /* [firewall] docker=, default auto */
 	struct qnet_network *networks;
 	size_t n_networks;
 	struct qnet_grant *grants;

@@ -233,6 +233,14 @@ int main(void)
 	is_str(ip6(&n->range6_end), "fd5d:2f7d:daee:4eec::ffff", "to ::ffff");
 	is_str(c->script_network, "default", "[script] network defaults to default");
 	is_str(c->script_bridge, "", "[script] bridge unset");
+	ok(c->firewall_docker == QNET_FIREWALL_DOCKER_AUTO, "[firewall] docker defaults to auto");
+	qnet_config_free(c);
+
+	is_int(parse("[firewall]\ndocker = no\n", &c, &d), 0, "[firewall] docker = no parses");
+	ok(c->firewall_docker == QNET_FIREWALL_DOCKER_NO, "docker = no: another table is never touched");
+	qnet_config_free(c);
+	is_int(parse("[firewall]\ndocker = no\ndocker = auto\n", &c, &d), 0, "docker = auto parses");
+	ok(c->firewall_docker == QNET_FIREWALL_DOCKER_AUTO, "the last docker = wins");
 	qnet_config_free(c);
 
 	is_int(parse("; comment\n# comment\n[script]\nbridge = br1 ; inline\nnetwork=lab\n"
@@ -267,6 +275,8 @@ int main(void)
 	qnet_config_free(c);
 
 	bad("[script]\nbrige = br0\n", 2, "unknown key", "misspelt key");
+	bad("[firewall]\ndocker = yes\n", 2, "neither auto nor no", "docker = yes is not a value");
+	bad("[firewall]\ndockers = no\n", 2, "unknown key 'dockers' in [firewall]", "misspelt [firewall] key");
 	bad("\n[scripts]\nbridge = br0\n", 2, "unknown section", "unknown section");
 	bad("bridge = br0\n", 1, "outside", "key outside a section");
 	bad("[script]\nbridge = abcdefghijklmnop\n", 2, "15 bytes", "bridge name of 16 bytes");
