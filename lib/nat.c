@@ -37,7 +37,12 @@
  *
  * Repair, on every entry: bridge gone -> remove the rest; our table gone
  * (nft flush ruleset, nftables.service restart) -> put it back; dnsmasq
- * dead -> restart it.
+ * dead -> restart it; Docker's FORWARD drop -> our rules in DOCKER-USER,
+ * put back where they went (lib/docker.c). A drop we may not make room
+ * in (no DOCKER-USER, [firewall] docker = no) is said in one line on
+ * every entry, with its fix: the network comes up, and the admin hears
+ * why its guests reach nothing. Failing to make room is said too, not
+ * fatal: the guests still get their leases and the host.
  *
  * Anti-spoofing (lib/portfilter.h): the bridge's allow-list gets the
  * host = entries on every entry (qnet.conf may have gained one) and every
@@ -59,6 +64,7 @@
 #include <unistd.h>
 
 #include "dnsmasq.h"
+#include "docker.h"
 #include "fault.h"
 #include "ifname.h"
 #include "file.h"
@@ -308,6 +314,8 @@ static void teardown(struct qnet_nl *nl, const char *network, const char *bridge
 	(void)qnet_dnsmasq_stop(network);
 	qnet_fault_point("nat-down-dnsmasq-stopped");
 	(void)qnet_firewall_remove(network);
+	/* Whatever [firewall] docker says now: rules with our comment are ours. */
+	(void)qnet_docker_remove(network);
 	qnet_fault_point("nat-down-firewall-removed");
 	if (bridge[0] && qnet_link_get(nl, bridge, &b) == 0 && b.is_bridge) {
 		/* By ifindex, which only this bridge ever has: after it is gone,
@@ -373,7 +381,7 @@ static int any_allowed(const uint8_t mac[6], int family, const void *addr, void 
 /* What a repair put back, for qnet gc and qnet watch to say, one line each. */
 struct repaired {
 	bool up, table, dnsmasq;
-	size_t ports, leases;
+	size_t ports, leases, docker_rules;
 };
 
 /*
@@ -481,8 +489,35 @@ static int allow_guests(struct qnet_nl *nl, const struct qnet_network *n, const 
  * created, so the table is written even if one of that name is there.
  * DID (may be NULL) hears what was missing and put back.
  */
-static int complete(struct qnet_nl *nl, const struct qnet_network *n, const struct qnet_link *b, bool fresh,
-		    struct repaired *did, char *why, size_t why_size)
+/* Room for N's bridge in other tables' forward drops, where we may make
+ * it (DOCKER: [firewall] docker = auto); one line for each we may not.
+ * Returns how many rules it put in DOCKER-USER. */
+static size_t beside_other_firewalls(const struct qnet_network *n, bool docker)
+{
+	char finding[QNET_REASON_MAX], fix[QNET_REASON_MAX], why[QNET_REASON_MAX] = "";
+	struct qnet_docker_scan s;
+	int r;
+
+	/* Cannot be asked: nothing can be done, and qnet doctor says why. */
+	if (qnet_docker_scan(&s) < 0)
+		return 0;
+	for (size_t i = 0; i < s.n_blocks; i++) {
+		if (docker && s.block[i].docker)
+			continue;
+		qnet_docker_describe(&s.block[i], n->bridge, !docker, finding, sizeof(finding), fix, sizeof(fix));
+		notice("network %s: %s; fix: %s", n->name, finding, fix);
+	}
+	if (!docker)
+		return 0;
+	r = qnet_docker_allow(&s, n->name, n->bridge, why, sizeof(why));
+	if (r < 0)
+		notice("network %s: Docker's FORWARD policy drops its traffic and qnet cannot make room in "
+		       "DOCKER-USER: %s", n->name, why);
+	return r < 0 ? 0 : (size_t)r;
+}
+
+static int complete(struct qnet_nl *nl, const struct qnet_config *cfg, const struct qnet_network *n,
+		    const struct qnet_link *b, bool fresh, struct repaired *did, char *why, size_t why_size)
 {
 	char nft_why[QNET_REASON_MAX] = "", table[QNET_STATE_TABLE_SIZE];
 	struct qnet_network ipv4_only;
@@ -533,6 +568,7 @@ static int complete(struct qnet_nl *nl, const struct qnet_network *n, const stru
 				    strerror(-r), nft_why[0] ? ": " : "", nft_why);
 	}
 	qnet_fault_point("nat-up-firewall-applied");
+	did->docker_rules = beside_other_firewalls(n, cfg->firewall_docker == QNET_FIREWALL_DOCKER_AUTO);
 	r = allow_guests(nl, n, b, did, nft_why, sizeof(nft_why));
 	if (r < 0)
 		return qnet_because(why, why_size, r, "cannot fill the allow-list of bridge %s in nftables table bridge %s: %s",
@@ -556,7 +592,8 @@ static int complete(struct qnet_nl *nl, const struct qnet_network *n, const stru
 }
 
 /* Create network N from nothing; on failure nothing of it is left. */
-static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why, size_t why_size)
+static int bring_up(struct qnet_nl *nl, const struct qnet_config *cfg, const struct qnet_network *n,
+		    char *why, size_t why_size)
 {
 	char state[PATH_MAX], dev[IFNAMSIZ] = "?", net[INET6_ADDRSTRLEN];
 	struct qnet_link existing, l;
@@ -602,7 +639,7 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why,
 	else
 		qnet_fault_point("nat-up-bridge-created");
 	if (r == 0)
-		r = complete(nl, n, &l, true, NULL, why, why_size);
+		r = complete(nl, cfg, n, &l, true, NULL, why, why_size);
 	if (r < 0)
 		teardown(nl, n->name, n->bridge);
 	return r;
@@ -610,10 +647,11 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_network *n, char *why,
 
 /* The network is up by our state: make it whole again after whatever
  * happened to it (N, its configuration, may be unknown: then only a
- * network whose bridge is gone is dealt with). Returns 1 if it had to be
+ * network whose bridge is gone is dealt with; with N comes CFG, whose
+ * [firewall] it obeys). Returns 1 if it had to be
  * removed (bridge gone). DID (may be NULL) hears what was put back. */
-static int repair(struct qnet_nl *nl, const char *network, const struct qnet_network *n,
-		  const char *bridge, struct repaired *did, char *why, size_t why_size)
+static int repair(struct qnet_nl *nl, const char *network, const struct qnet_config *cfg,
+		  const struct qnet_network *n, const char *bridge, struct repaired *did, char *why, size_t why_size)
 {
 	struct qnet_link b;
 
@@ -621,7 +659,7 @@ static int repair(struct qnet_nl *nl, const char *network, const struct qnet_net
 		teardown(nl, network, bridge);
 		return 1;
 	}
-	return n ? complete(nl, n, &b, false, did, why, why_size) : 0;
+	return n ? complete(nl, cfg, n, &b, false, did, why, why_size) : 0;
 }
 
 struct port_names {
@@ -664,7 +702,8 @@ static int lock_network(const char *network, char *why, size_t why_size)
 }
 
 /* Lock NETWORK, make sure it is up and healthy. Returns the lock fd. */
-static int ensure_up(struct qnet_nl *nl, const struct qnet_network *n, char *why, size_t why_size)
+static int ensure_up(struct qnet_nl *nl, const struct qnet_config *cfg, const struct qnet_network *n,
+		     char *why, size_t why_size)
 {
 	_cleanup_close_ int lock = -1;
 	char bridge[IFNAMSIZ];
@@ -674,13 +713,13 @@ static int ensure_up(struct qnet_nl *nl, const struct qnet_network *n, char *why
 	if (lock < 0)
 		return lock;
 	if (qnet_state_bridge(n->name, bridge) == 0) {
-		r = repair(nl, n->name, n, bridge, NULL, why, why_size);
+		r = repair(nl, n->name, cfg, n, bridge, NULL, why, why_size);
 		if (r < 0)
 			return r;
 		if (r == 0)
 			return TAKE_FD(lock);
 	}
-	r = bring_up(nl, n, why, why_size);
+	r = bring_up(nl, cfg, n, why, why_size);
 	if (r < 0) {
 		/* Rolled back: no network, so no lock file either. */
 		qnet_lock_release_unlink(TAKE_FD(lock), n->name);
@@ -691,12 +730,12 @@ static int ensure_up(struct qnet_nl *nl, const struct qnet_network *n, char *why
 
 /*
  * With the lock held: take the network down if its bridge has no port left
- * (or FORCE); otherwise repair it (when N, its configuration, is known).
+ * (or FORCE); otherwise repair it (when N, its configuration in CFG, is known).
  * Releases the lock. Returns 0 if it went down, the number of ports left,
  * or -errno.
  */
-static int down_if_unused(struct qnet_nl *nl, const char *network, const struct qnet_network *n,
-			  int lock, bool force, char *why, size_t why_size)
+static int down_if_unused(struct qnet_nl *nl, const char *network, const struct qnet_config *cfg,
+			  const struct qnet_network *n, int lock, bool force, char *why, size_t why_size)
 {
 	char bridge[IFNAMSIZ];
 	struct qnet_link b;
@@ -713,7 +752,7 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 			return qnet_because(why, why_size, ports, "cannot read ports of %s: %s", bridge, strerror(-ports));
 		}
 		if (ports > 0 && !force) {
-			r = n ? repair(nl, network, n, bridge, NULL, why, why_size) : 0;
+			r = n ? repair(nl, network, cfg, n, bridge, NULL, why, why_size) : 0;
 			qnet_lock_release(lock);
 			return r < 0 ? r : ports;
 		}
@@ -757,7 +796,7 @@ static int up(const struct qnet_config *cfg, const char *network, const char *ta
 		if (r < 0)
 			return qnet_because(why, why_size, r, "cannot look up interface: %s", strerror(-r));
 	}
-	lock = ensure_up(&nl, n, why, why_size);
+	lock = ensure_up(&nl, cfg, n, why, why_size);
 	if (lock < 0)
 		return lock;
 	if (tap) {
@@ -775,7 +814,7 @@ static int up(const struct qnet_config *cfg, const char *network, const char *ta
 			char ignored[QNET_REASON_MAX];
 
 			/* A network we brought up only for this TAP must not stay. */
-			(void)down_if_unused(&nl, n->name, NULL, lock, false, ignored, sizeof(ignored));
+			(void)down_if_unused(&nl, n->name, NULL, NULL, lock, false, ignored, sizeof(ignored));
 			return r;
 		}
 		qnet_fault_point("nat-up-tap-attached");
@@ -844,7 +883,7 @@ int qnet_nat_ifdown(const struct qnet_config *cfg, const char *network, const ch
 		return qnet_because(why, why_size, r, "cannot detach: %s", strerror(-r));
 	}
 	qnet_fault_point("nat-down-tap-detached");
-	r = down_if_unused(&nl, network, qnet_config_network(cfg, network), lock, false, why, why_size);
+	r = down_if_unused(&nl, network, cfg, qnet_config_network(cfg, network), lock, false, why, why_size);
 	return r < 0 ? r : 0;
 }
 
@@ -856,7 +895,7 @@ int qnet_nat_down(const char *network, bool force, char *why, size_t why_size)
 	lock = open_locked(&nl, network, why, why_size);
 	if (lock < 0)
 		return lock;
-	r = down_if_unused(&nl, network, NULL, lock, force, why, why_size);
+	r = down_if_unused(&nl, network, NULL, NULL, lock, force, why, why_size);
 	if (r > 0)
 		return qnet_because(why, why_size, -EBUSY, "%d port%s still attached (use --force to detach them)",
 			    r, r == 1 ? "" : "s");
@@ -902,6 +941,9 @@ static void gc_say_repaired(const struct gc *g, const char *network, const char 
 	if (did->leases)
 		gc_say(g, network, "allow-list of bridge %s: %zu lease%s put back", bridge, did->leases,
 		       did->leases == 1 ? "" : "s");
+	if (did->docker_rules)
+		gc_say(g, network, "Docker's DOCKER-USER: %zu rule%s for bridge %s put back", did->docker_rules,
+		       did->docker_rules == 1 ? "" : "s", bridge);
 	if (did->dnsmasq)
 		gc_say(g, network, "dnsmasq: restarted (none was running)");
 }
@@ -923,7 +965,7 @@ static int gc_one(const char *network, void *userdata)
 		qnet_lock_release(lock);
 		return 0;
 	}
-	r = repair(g->nl, network, n, bridge, &did, why, sizeof(why));
+	r = repair(g->nl, network, g->cfg, n, bridge, &did, why, sizeof(why));
 	if (r == 1) {
 		qnet_lock_release_unlink(lock, network);
 		gc_say(g, network, "removed: its bridge was gone");
@@ -937,7 +979,7 @@ static int gc_one(const char *network, void *userdata)
 		qnet_lock_release(lock);
 		return 0;
 	}
-	r = down_if_unused(g->nl, network, NULL, lock, false, why, sizeof(why));
+	r = down_if_unused(g->nl, network, NULL, NULL, lock, false, why, sizeof(why));
 	if (r == 0)
 		gc_say(g, network, "removed: no port left");
 	return 0;

@@ -10,6 +10,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <linux/netfilter/nf_tables_compat.h>
 #include <linux/netfilter/nfnetlink.h>
 #include <linux/netlink.h>
 #include <stdlib.h>
@@ -383,6 +384,16 @@ void qnet_nfnl_expr_counter(struct qnet_nfnl *n)
 	expr_end(n, e, d);
 }
 
+void qnet_nfnl_expr_xt_match(struct qnet_nfnl *n, const char *name, uint32_t rev, const void *info, size_t len)
+{
+	size_t d, e = expr_start(n, "match", &d);
+
+	qnet_nfnl_put_str(n, NFTA_MATCH_NAME, name);
+	qnet_nfnl_put_be32(n, NFTA_MATCH_REV, rev);
+	qnet_nfnl_put(n, NFTA_MATCH_INFO, info, len);
+	expr_end(n, e, d);
+}
+
 /* ---- parsing ---- */
 
 /* The next attribute of [*P, *P + *LEN), stepping past it: 1, 0 at the
@@ -457,6 +468,7 @@ static int dump_one(const struct nlmsghdr *h, void *userdata)
 		return -EBADMSG;
 	if (qnet_nfnl_parse((const char *)h + NLMSG_ALIGN(hdr), h->nlmsg_len - NLMSG_ALIGN(hdr), &a) < 0)
 		return -EBADMSG;
+	a.family = ((const struct nfgenmsg *)NLMSG_DATA(h))->nfgen_family;
 	return d->fn(&a, d->userdata);
 }
 

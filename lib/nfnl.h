@@ -61,12 +61,19 @@ void qnet_nfnl_expr_immediate(struct qnet_nfnl *n, uint32_t dreg, const void *da
 /* A verdict: NF_DROP, NF_ACCEPT, or NFT_JUMP/NFT_GOTO to CHAIN. */
 void qnet_nfnl_expr_verdict(struct qnet_nfnl *n, int code, const char *chain);
 void qnet_nfnl_expr_counter(struct qnet_nfnl *n);
+/* An x_tables match (nft_compat), as iptables-nft writes one: NAME at
+ * revision REV with its xt info blob (LEN: XT_ALIGN()ed, as the kernel
+ * checks). For rules in tables iptables-nft manages, which it can only
+ * read back where a match is written its way. */
+void qnet_nfnl_expr_xt_match(struct qnet_nfnl *n, const char *name, uint32_t rev, const void *info, size_t len);
 
 /* ---- dumps: a message's attributes, parsed one level ---- */
 #define QNET_NFNL_ATTR_MAX 32
 struct qnet_nfnl_attrs {
 	const void *data[QNET_NFNL_ATTR_MAX];
 	uint16_t len[QNET_NFNL_ATTR_MAX];
+	int family;          /* NFPROTO_* of a dump's message (a dump of every
+			      * family answers for each), 0 from qnet_nfnl_parse */
 };
 /* Parse the attributes in [DATA, DATA + LEN) into A (unknown types are
  * skipped); -EBADMSG if one overruns. */
@@ -77,7 +84,8 @@ int qnet_nfnl_parse_nested(const struct qnet_nfnl_attrs *a, uint16_t type, struc
 bool qnet_nfnl_attr_str(const struct qnet_nfnl_attrs *a, uint16_t type, char *buf, size_t size);
 
 /* Dump NFT_MSG_GET* TYPE, the request carrying NFTA_*_TABLE TABLE_ATTR =
- * TABLE and, when SET, NFTA_SET_ELEM_LIST_SET SET; FN gets each message's
+ * TABLE (NULL: every table) and, when SET, NFTA_SET_ELEM_LIST_SET SET;
+ * N's family NFPROTO_UNSPEC dumps every family. FN gets each message's
  * attributes, and its first non-zero return ends the walk and is
  * returned. A missing table or set is an empty dump. */
 int qnet_nfnl_dump(struct qnet_nfnl *n, int type, uint16_t table_attr, const char *table, const char *set,

@@ -213,7 +213,16 @@ static bool scan_object(struct scan *s, struct qnet_nft_object *o)
 			else if (streq(key, "chain")) dst = o->chain, size = sizeof(o->chain);
 			else if (streq(key, "hook")) dst = o->hook, size = sizeof(o->hook);
 			else if (streq(key, "policy")) dst = o->policy, size = sizeof(o->policy);
-			if (dst && s->p < s->end && *s->p == '"') {
+			else if (streq(key, "comment")) dst = o->comment, size = sizeof(o->comment);
+			if (streq(key, "handle") && s->p < s->end && *s->p >= '0' && *s->p <= '9') {
+				unsigned digits = 0;
+
+				for (o->handle = 0; s->p < s->end && *s->p >= '0' && *s->p <= '9'; s->p++, digits++)
+					o->handle = o->handle * 10 + (unsigned)(*s->p - '0');
+				/* Longer than any 64-bit handle: not one nft printed. */
+				if (digits > 19)
+					o->handle = 0;
+			} else if (dst && s->p < s->end && *s->p == '"') {
 				if (!scan_string(s, dst, size))
 					return false;
 			} else if (!skip_value(s, 2)) {

@@ -20,6 +20,8 @@ int qnet_nft_run(const char *script, bool json, char **err, char **out);
 struct qnet_nft_object {
 	char kind[16];                       /* "chain", "rule", ... */
 	char family[16], table[64], name[64], chain[64], hook[16], policy[16];
+	char comment[64];                    /* a rule's */
+	unsigned long long handle;           /* 0 where absent or not a number */
 	const char *start, *end;             /* the inner object's text, in the input
 					      * (empty if the value is not an object) */
 };
