@@ -29,6 +29,7 @@
 #include "addr.h"
 #include "caps.h"
 #include "config.h"
+#include "docker.h"
 #include "file.h"
 #include "firewall.h"
 #include "link.h"
@@ -501,7 +502,7 @@ static bool is_qnet_bridge(const struct qnet_config *c, const struct qnet_nft_ob
 
 struct chain_rules {
 	const struct qnet_config *cfg;
-	const struct qnet_nft_object *chain;
+	const struct qnet_docker_block *chain;
 };
 
 /* 1 for a rule of the chain that names one of our bridges. */
@@ -510,98 +511,126 @@ static int names_our_bridge(const struct qnet_nft_object *o, void *userdata)
 	const struct chain_rules *c = userdata;
 
 	return streq(o->kind, "rule") && streq(o->family, c->chain->family) && streq(o->table, c->chain->table) &&
-	       streq(o->chain, c->chain->name) && is_qnet_bridge(c->cfg, o);
+	       streq(o->chain, c->chain->chain) && is_qnet_bridge(c->cfg, o);
 }
 
 /* Rules of CHAIN in the ruleset that name one of our bridges: then the
  * admin has probably made room for us, and we only warn. */
 static bool chain_mentions_our_bridges(const struct qnet_config *c, const char *json, size_t len,
-				       const struct qnet_nft_object *chain)
+				       const struct qnet_docker_block *chain)
 {
 	struct chain_rules rules = { c, chain };
 
-	return qnet_nft_json_foreach(json, len, names_our_bridge, &rules) > 0;
+	return json && qnet_nft_json_foreach(json, len, names_our_bridge, &rules) > 0;
 }
 
-struct forward_drops {
-	struct doctor *d;
-	const char *json;
-	size_t len;
-	unsigned found;
+/* The bridge a fix names: the default network's, or the first network's. */
+static const char *fix_bridge(const struct qnet_config *c)
+{
+	const struct qnet_network *n = qnet_config_network(c, QNET_DEFAULT_NETWORK);
+
+	return n ? n->bridge : c->n_networks ? c->networks[0].bridge : QNET_DEFAULT_NAT_BRIDGE;
+}
+
+struct docker_rules {
+	const struct qnet_docker_scan *scan;
+	const char *missing;     /* the first network up whose rules are not all there */
+	char network[QNET_NAME_MAX + 1];
 };
 
-static int report_forward_drop(const struct qnet_nft_object *o, void *userdata)
+static int network_rules(const char *network, void *userdata)
 {
-	struct forward_drops *f = userdata;
-	char check[160], fix[512];
+	struct docker_rules *r = userdata;
+	char bridge[IFNAMSIZ];
 
-	if (!streq(o->kind, "chain") || !streq(o->hook, "forward") || !streq(o->policy, "drop"))
-		return 0;
-	/* Our own tables never drop by policy; this is about everyone else's. */
-	if (qnet_state_network_of_table(o->table, NULL))
-		return 0;
-	f->found++;
-	snprintf(check, sizeof(check), "forward policy %s %s %s", o->family, o->table, o->name);
-	snprintf(fix, sizeof(fix),
-		 "accept qnet's bridges in that chain before the policy applies, e.g. with Docker: "
-		 "iptables -I DOCKER-USER -i BRIDGE -j ACCEPT; iptables -I DOCKER-USER -o BRIDGE -j ACCEPT");
-	if (chain_mentions_our_bridges(f->d->cfg, f->json, f->len, o))
-		report(f->d, WARN, check, fix,
-		       "chain %s of table %s %s drops forwarded packets by policy; some of its rules name "
-		       "qnet's bridges: make sure they accept", o->name, o->family, o->table);
-	else
-		report(f->d, FAIL, check, fix,
-		       "chain %s of table %s %s drops forwarded packets by policy (Docker sets this): "
-		       "VM NAT%s traffic is dropped, and an accept in qnet's table cannot override a drop "
-		       "in another table on the same hook", o->name, o->family, o->table,
-		       streq(o->family, "bridge") ? " and bridged" : " (and, with br_netfilter, bridged)");
+	if (qnet_state_bridge(network, bridge) == 0 && qnet_docker_missing(r->scan, network, bridge) > 0) {
+		snprintf(r->network, sizeof(r->network), "%s", network);
+		r->missing = r->network;
+		return 1;
+	}
 	return 0;
 }
 
+/* Docker's drop, where qemu-ifup-nat makes room in DOCKER-USER: fine
+ * while every network that is up has its rules there. */
+static void report_docker_drop(struct doctor *d, const struct qnet_docker_scan *s, const struct qnet_docker_block *b,
+			       const char *check)
+{
+	struct docker_rules r = { .scan = s };
+	char fix[QNET_NAME_MAX + 64];
+
+	(void)qnet_state_foreach(network_rules, &r);
+	if (r.missing) {
+		snprintf(fix, sizeof(fix), "qnet up %s (or the next qemu-ifup-nat) puts them back", r.missing);
+		report(d, WARN, check, fix, "chain %s of table %s %s drops forwarded packets by policy (Docker's), "
+		       "and network %s is up without all its rules in DOCKER-USER (did Docker recreate its chains?)",
+		       b->chain, b->family, b->table, r.missing);
+		return;
+	}
+	report(d, OK, check, NULL, "chain %s of table %s %s drops forwarded packets by policy (Docker's); "
+	       "each NAT network accepts its bridge in DOCKER-USER (rules commented qnet:NAME)",
+	       b->chain, b->family, b->table);
+}
+
+/* Every forward-hook chain of another table that drops by policy, and
+ * legacy iptables' FORWARD policy, as qemu-ifup-nat sees them
+ * (lib/docker.h), with the line it says. */
 static int check_firewall(struct doctor *d)
 {
 	_cleanup_free_ char *json = NULL, *err = NULL;
-	struct forward_drops f = { .d = d };
+	bool docker_no = d->cfg->firewall_docker == QNET_FIREWALL_DOCKER_NO, legacy = false;
+	char check[160], finding[QNET_REASON_MAX], fix[QNET_REASON_MAX];
+	struct qnet_docker_scan s;
+	unsigned found = 0;
 	int r;
 
+	/* The chains come over netlink: without libnftables there is only
+	 * less to say about their rules. */
 	r = qnet_nft_run("list ruleset", true, &err, &json);
 	if (r == -ELIBACC)
-		return report(d, WARN, "nftables", "apt install libnftables1", "libnftables cannot be loaded: %.200s",
-			      err ?: "(no reason given)");
-	if (r < 0 || !json)
-		return report(d, WARN, "nftables", "run qnet doctor as root",
-			      "cannot read the ruleset: %.200s", err && *err ? err : "(no reason given)");
-	report(d, OK, "nftables", NULL, "libnftables reads the ruleset");
+		report(d, WARN, "nftables", "apt install libnftables1", "libnftables cannot be loaded: %.200s",
+		       err ?: "(no reason given)");
+	else if (r < 0 || !json)
+		report(d, WARN, "nftables", "run qnet doctor as root",
+		       "cannot read the ruleset: %.200s", err && *err ? err : "(no reason given)");
+	else
+		report(d, OK, "nftables", NULL, "libnftables reads the ruleset");
+	r = qnet_docker_scan(&s);
+	if (r < 0)
+		return report(d, WARN, "forward policy", "run qnet doctor as root",
+			      "cannot list the chains of nftables: %s", strerror(-r));
+	for (size_t i = 0; i < s.n_blocks; i++) {
+		const struct qnet_docker_block *b = &s.block[i];
 
-	f.json = json;
-	f.len = strlen(json);
-	/* A ruleset we cannot read to its end is reported as far as it was read. */
-	(void)qnet_nft_json_foreach(f.json, f.len, report_forward_drop, &f);
-	if (!f.found)
+		if (!b->family[0]) {
+			legacy = true;
+			snprintf(check, sizeof(check), "forward policy iptables-legacy");
+		} else {
+			found++;
+			snprintf(check, sizeof(check), "forward policy %s %s %s", b->family, b->table, b->chain);
+		}
+		if (b->docker && !docker_no) {
+			report_docker_drop(d, &s, b, check);
+			continue;
+		}
+		qnet_docker_describe(b, fix_bridge(d->cfg), docker_no, finding, sizeof(finding), fix, sizeof(fix));
+		if (b->family[0] && chain_mentions_our_bridges(d->cfg, json, json ? strlen(json) : 0, b))
+			report(d, WARN, check, fix, "%s; some of its rules name qnet's bridges: make sure they accept",
+			       finding);
+		else
+			report(d, FAIL, check, fix, "%s", finding);
+	}
+	if (!found)
 		report(d, OK, "forward policy", NULL, "no other table drops forwarded packets by policy");
-	return 0;
-}
-
-/* ---- legacy iptables (x_tables without nftables): same hook, same rule ---- */
-
-static int check_legacy_iptables(struct doctor *d)
-{
-	int r;
-
-	if (!qnet_nft_legacy_filter_loaded())
+	/* Legacy iptables, where libnftables cannot see: said when it is loaded. */
+	if (legacy || !qnet_nft_legacy_filter_loaded())
 		return 0;
 	r = qnet_nft_legacy_forward_drops();
 	if (r < 0)
 		return report(d, WARN, "forward policy iptables-legacy", "run qnet doctor as root",
 			      "legacy iptables filter table is loaded, but its FORWARD policy cannot be read: %s",
 			      strerror(-r));
-	if (r == 0)
-		return report(d, OK, "forward policy iptables-legacy", NULL, "legacy iptables FORWARD policy is ACCEPT");
-	return report(d, FAIL, "forward policy iptables-legacy",
-		      "accept qnet's bridges before the policy applies, e.g. with Docker: "
-		      "iptables-legacy -I DOCKER-USER -i BRIDGE -j ACCEPT; iptables-legacy -I DOCKER-USER -o BRIDGE -j ACCEPT",
-		      "legacy iptables FORWARD policy is DROP (Docker sets this): VM NAT traffic is dropped "
-		      "(bridged too with br_netfilter), and no accept in an nftables table can override it");
+	return report(d, OK, "forward policy iptables-legacy", NULL, "legacy iptables FORWARD policy is ACCEPT");
 }
 
 /* ---- stale state under the run directory ---- */
@@ -886,7 +915,6 @@ static int run_checks(struct doctor *d)
 	}
 	check_dnsmasq(d);
 	check_firewall(d);
-	check_legacy_iptables(d);
 	if (r >= 0)
 		check_stale_state(d);
 	return 0;
