@@ -10,7 +10,7 @@ run_pkgs=(iproute2 nftables libnftables1 dnsmasq-base util-linux libcap2-bin pro
 guest_pkgs=(qemu-system-x86 ipxe-qemu linux-image-amd64 busybox-static cpio xz-utils zstd)
 test_pkgs=(clang libclang-rt-14-dev clang-tools-14 cppcheck iptables bridge-utils
 	scdoc debhelper dpkg-dev fakeroot lintian rpm file psmisc strace man-db git socat
-	isc-dhcp-client iperf3)
+	isc-dhcp-client iperf3 docker.io)
 
 case "${1:-test}" in
 build) want=("${build_pkgs[@]}") ;;
@@ -31,5 +31,16 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
+# docker.io's postinst starts docker.service (invoke-rc.d where systemd
+# is not PID 1, as in CI's containers): a dockerd on the host would set
+# its FORWARD policy to DROP. The tests run their own dockerd in a
+# namespace (tests/integration/docker-dockerd.sh), so for this install
+# policy-rc.d denies every start, unless the machine already has one.
+policy=/usr/sbin/policy-rc.d
+if [ ! -e "$policy" ]; then
+	printf '#!/bin/sh\n# tools/deps.sh: no service starts while it installs\nexit 101\n' >"$policy"
+	chmod 755 "$policy"
+	trap 'rm -f "$policy"' EXIT
+fi
 for i in 1 2 3; do apt-get update -q && break; sleep $((i * 5)); done
 apt-get install -y -q --no-install-recommends "${missing[@]}"
