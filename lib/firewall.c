@@ -21,7 +21,8 @@
  *   - input (filter): DHCP, DNS, DHCPv6 and router/neighbour discovery
  *     from the bridge.
  * Our chains accept, but an accept cannot override a drop in another table
- * on the same hook (Docker's FORWARD policy): `qnet doctor` reports that.
+ * on the same hook (Docker's FORWARD policy): docker.c makes room in
+ * Docker's DOCKER-USER, and says what it cannot make room in.
  * The whole table is written as one script, "add; delete; add {...}", so
  * nftables swaps it atomically whether or not it existed: there is no
  * moment with half a ruleset. Scripts run through libnftables (nft.c),

@@ -3,7 +3,8 @@
  * A NAT network's firewall: one nftables table of its own for both IPv4
  * and IPv6, `inet qnet-NAME`, replaced in one atomic transaction
  * (libnftables) and deleted whole. We
- * never add a rule to, or read a verdict from, anybody else's table.
+ * never add a rule to, or read a verdict from, anybody else's table (the
+ * one exception, Docker's DOCKER-USER, is docker.h's).
  */
 #pragma once
 
