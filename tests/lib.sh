@@ -159,6 +159,38 @@ t_new_ns() {
 	nsenter "--net=/proc/$_ns_pid/ns/net" -- ip link set lo up
 	printf -v "$1" %s "$_ns_pid"
 }
+# t_outside VAR HOST OUT: sets VAR to a new "outside" namespace (t_new_ns)
+# joined to this one by a veth, qout0 here with HOST/24, qout1 there with
+# OUT/24, and this namespace's default route through OUT.
+t_outside() {
+	local _out_pid
+	t_new_ns _out_pid
+	ip link add qout0 type veth peer name qout1
+	ip link set qout1 netns "$_out_pid"
+	ip addr add "$2/24" dev qout0
+	ip link set qout0 up
+	nsenter "--net=/proc/$_out_pid/ns/net" -- ip addr add "$3/24" dev qout1
+	nsenter "--net=/proc/$_out_pid/ns/net" -- ip link set qout1 up
+	ip route add default via "$3" dev qout0
+	printf -v "$1" %s "$_out_pid"
+}
+# t_udhcpc_script FILE: a script for busybox udhcpc -s that configures the
+# lease on its interface and writes "IP/MASK router=R dns=D" to $LEASE_OUT.
+t_udhcpc_script() {
+	cat >"$1" <<'EOF'
+#!/bin/sh
+case $1 in
+bound|renew)
+	ip -4 addr flush dev "$interface"
+	ip addr add "$ip/$mask" dev "$interface"
+	ip route replace default via "${router%% *}" dev "$interface"
+	echo "$ip/$mask router=$router dns=$dns" >"$LEASE_OUT" ;;
+deconfig) ip -4 addr flush dev "$interface" ;;
+esac
+exit 0
+EOF
+	chmod 755 "$1"
+}
 # t_in_ns PID CMD...: CMD in the network namespace of PID.
 t_in_ns() { local pid=$1; shift; nsenter "--net=/proc/$pid/ns/net" -- "$@"; }
 # t_serve PID SOCAT-ARGS...: a socat server in namespace PID, in the

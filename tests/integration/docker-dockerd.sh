@@ -54,15 +54,11 @@ t_check "dockerd stops on SIGTERM" t_wait 20 t_pid_dead "$DOCKERD"
 start_dockerd
 t_check "dockerd started again" t_wait 60 dockerd_ready
 "$UP" vg1 >/dev/null 2>&1
-t_eq "after dockerd's restart and the next qemu-ifup-nat: still exactly two rules of ours, at the top" "-N DOCKER-USER
-$OUR_IN
-$OUR_OUT
--A DOCKER-USER -j RETURN" "$(docker_user)"
+t_eq "after dockerd's restart and the next qemu-ifup-nat: still exactly two rules of ours, at the top" "$OURS_AT_TOP" "$(docker_user)"
 t_eq "the guest still reaches outside" "$HOST" "$(guest_out)"
 t_eq "the port forward still reaches the guest" "vm1 $OUT" "$(forward_in)"
 t_check "qemu-ifdown-nat vg1" "$DOWN" vg1
-t_eq "DOCKER-USER is Docker's own again" "-N DOCKER-USER
--A DOCKER-USER -j RETURN" "$(docker_user)"
+t_eq "DOCKER-USER is Docker's own again" "$DOCKERS_ONLY" "$(docker_user)"
 kill "$DOCKERD"
 t_check "dockerd stops on SIGTERM" t_wait 20 t_pid_dead "$DOCKERD"
 t_eq "nothing left in the run directory" "" "$(ls -A "$QNET_RUNDIR")"

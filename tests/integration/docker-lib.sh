@@ -35,31 +35,19 @@ docker_user() { iptables -S DOCKER-USER; }
 ours() { docker_user | grep -c -- '--comment "\?qnet:default"\? '; }
 OUR_IN='-A DOCKER-USER -i qnetbr0 -m comment --comment "qnet:default" -j ACCEPT'
 OUR_OUT='-A DOCKER-USER -o qnetbr0 -m conntrack --ctstate RELATED,ESTABLISHED,DNAT -m comment --comment "qnet:default" -j ACCEPT'
+# DOCKER-USER with our rules at the top, and as Docker leaves it.
+OURS_AT_TOP="-N DOCKER-USER
+$OUR_IN
+$OUR_OUT
+-A DOCKER-USER -j RETURN"
+DOCKERS_ONLY="-N DOCKER-USER
+-A DOCKER-USER -j RETURN"
 
-t_new_ns OUTSIDE
-ip link add qout0 type veth peer name qout1
-ip link set qout1 netns "$OUTSIDE"
-ip addr add "$HOST/24" dev qout0
-ip link set qout0 up
-t_in_ns "$OUTSIDE" ip addr add "$OUT/24" dev qout1
-t_in_ns "$OUTSIDE" ip link set qout1 up
-ip route add default via "$OUT" dev qout0
+t_outside OUTSIDE "$HOST" "$OUT"
 t_serve "$OUTSIDE" TCP-LISTEN:7000,bind=$OUT,fork,reuseaddr SYSTEM:'echo "$SOCAT_PEERADDR"'
 
 UDHCPC=$T_TMP/udhcpc.script
-cat >"$UDHCPC" <<'EOF'
-#!/bin/sh
-case $1 in
-bound|renew)
-	ip -4 addr flush dev "$interface"
-	ip addr add "$ip/$mask" dev "$interface"
-	ip route replace default via "${router%% *}" dev "$interface"
-	echo "$ip" >"$LEASE_OUT" ;;
-deconfig) ip -4 addr flush dev "$interface" ;;
-esac
-exit 0
-EOF
-chmod 755 "$UDHCPC"
+t_udhcpc_script "$UDHCPC"
 
 t_new_ns G1
 ip link add vg1 type veth peer name eth0 netns "$G1"
@@ -71,7 +59,7 @@ dhcp() {
 	rm -f "$T_TMP/lease"
 	LEASE_OUT=$T_TMP/lease t_in_ns "$G1" timeout 20 busybox udhcpc -i eth0 -f -q -n -t 5 -T 1 \
 		-s "$UDHCPC" >/dev/null 2>&1
-	cat "$T_TMP/lease" 2>/dev/null
+	sed 's|/.*||' "$T_TMP/lease" 2>/dev/null
 }
 tcp_ask() { # PID HOST PORT: the server's one-line answer, within bounds
 	t_in_ns "$1" timeout 10 socat -T 5 - "TCP:$2:$3,connect-timeout=3" </dev/null 2>/dev/null
@@ -82,17 +70,13 @@ forward_in() { tcp_ask "$OUTSIDE" "$HOST" 8080; }
 docker_coexist_checks() {
 	local what=$1 before out
 	t_match "$what: Docker's FORWARD policy is DROP" '^-P FORWARD DROP$' "$(iptables -S FORWARD | head -n1)"
-	t_eq "$what: DOCKER-USER holds only Docker's RETURN" "-N DOCKER-USER
--A DOCKER-USER -j RETURN" "$(docker_user)"
+	t_eq "$what: DOCKER-USER holds only Docker's RETURN" "$DOCKERS_ONLY" "$(docker_user)"
 	before=$(ipt_save)
 
 	# --- up: our two rules at the top, iptables still reads its table ---
 	out=$("$UP" vg1 2>&1)
 	t_eq "$what: qemu-ifup-nat vg1 succeeds and says nothing" "" "$out"
-	t_eq "$what: DOCKER-USER: our in and out rules at the top, Docker's RETURN last" "-N DOCKER-USER
-$OUR_IN
-$OUR_OUT
--A DOCKER-USER -j RETURN" "$(docker_user)"
+	t_eq "$what: DOCKER-USER: our in and out rules at the top, Docker's RETURN last" "$OURS_AT_TOP" "$(docker_user)"
 	t_check_fail "$what: iptables-save still reads the table (no 'incompatible')" \
 		eval 'iptables-save 2>&1 | grep -qi incompatible'
 	t_eq "$what: nothing else in iptables changed" \
@@ -120,10 +104,7 @@ $OUR_OUT
 		"^warn +forward policy ip filter FORWARD: .*network default is up without all its rules in DOCKER-USER.*; fix: qnet up default" \
 		"$("$Q" doctor 2>&1)"
 	"$UP" vg1 >/dev/null 2>&1
-	t_eq "$what: the next qemu-ifup-nat puts both back, at the top" "-N DOCKER-USER
-$OUR_IN
-$OUR_OUT
--A DOCKER-USER -j RETURN" "$(docker_user)"
+	t_eq "$what: the next qemu-ifup-nat puts both back, at the top" "$OURS_AT_TOP" "$(docker_user)"
 	t_eq "$what: the guest reaches outside again" "$HOST" "$(guest_out)"
 	t_eq "$what: and the port forward reaches it again" "vm1 $OUT" "$(forward_in)"
 	iptables -D DOCKER-USER -o qnetbr0 -m conntrack --ctstate RELATED,ESTABLISHED,DNAT \

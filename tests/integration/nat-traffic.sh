@@ -30,35 +30,15 @@ forward = udp 5300 $G1_IP:53
 EOF
 echo 0 >/proc/sys/net/ipv4/ip_forward
 
-t_new_ns OUTSIDE
-ip link add qout0 type veth peer name qout1
-ip link set qout1 netns "$OUTSIDE"
-ip addr add "$HOST/24" dev qout0
-ip link set qout0 up
-t_in_ns "$OUTSIDE" ip addr add "$OUT/24" dev qout1
-t_in_ns "$OUTSIDE" ip link set qout1 up
-ip route add default via "$OUT" dev qout0
+t_outside OUTSIDE "$HOST" "$OUT"
 
 # Servers that answer with the peer's address and port as they see them.
 t_serve "$OUTSIDE" TCP-LISTEN:7000,bind=$OUT,fork,reuseaddr SYSTEM:'echo "$SOCAT_PEERADDR $SOCAT_PEERPORT"'
 t_serve "$OUTSIDE" UDP-RECVFROM:7001,bind=$OUT,fork SYSTEM:'echo "$SOCAT_PEERADDR $SOCAT_PEERPORT"'
 t_check "outside: TCP and UDP servers listen" t_wait 10 eval 't_listens $OUTSIDE 7000 && t_listens $OUTSIDE 7001'
 
-# udhcpc's script: configure the lease, record it in DIR/lease.
 UDHCPC=$T_TMP/udhcpc.script
-cat >"$UDHCPC" <<'EOF'
-#!/bin/sh
-case $1 in
-bound|renew)
-	ip -4 addr flush dev "$interface"
-	ip addr add "$ip/$mask" dev "$interface"
-	ip route replace default via "${router%% *}" dev "$interface"
-	echo "$ip/$mask router=$router dns=$dns" >"$LEASE_OUT" ;;
-deconfig) ip -4 addr flush dev "$interface" ;;
-esac
-exit 0
-EOF
-chmod 755 "$UDHCPC"
+t_udhcpc_script "$UDHCPC"
 
 make_guest() { # N MAC: namespace G<N> with eth0, host end vg<N> attached by qemu-ifup-nat
 	local n=$1 pid
