@@ -4,7 +4,8 @@
 # iptables-nft as dockerd writes them on a host whose ip_forward it turned
 # on (the filter table's FORWARD policy DROP, DOCKER-USER with its RETURN,
 # DOCKER, DOCKER-ISOLATION-STAGE-1/2 and FORWARD's jumps to them; the nat
-# table's DOCKER chain): the checks of docker-lib.sh. Then the drops qnet
+# table's DOCKER chain): the checks of docker-lib.sh; the same two rules in
+# ip6tables' DOCKER-USER where Docker has one. Then the drops qnet
 # must not touch: FORWARD DROP without DOCKER-USER (another firewall), a
 # drop in an nftables table of someone else's, legacy iptables. Each time
 # qemu-ifup-nat says in one line what blocks and the fix, and the fix it
@@ -51,6 +52,26 @@ EOF
 t_eq "Docker 20.10's rules restored (iptables-restore)" 0 "$?"
 echo 1 >/proc/sys/net/ipv4/ip_forward # as dockerd leaves it
 docker_coexist_checks "replayed Docker 20.10"
+
+# --- ip6tables too (Docker runs it with --ipv6, and by default since 27) ---
+ip6tables-restore <<'EOF'
+*filter
+:INPUT ACCEPT [0:0]
+:FORWARD DROP [0:0]
+:OUTPUT ACCEPT [0:0]
+:DOCKER-USER - [0:0]
+-A FORWARD -j DOCKER-USER
+-A DOCKER-USER -j RETURN
+COMMIT
+EOF
+ip6t_save() { ip6tables-save | grep -v '^#' | sed 's/\[[0-9:]*\]//'; }
+before6=$(ip6t_save)
+t_check "qemu-ifup-nat vg1 beside ip6tables' DOCKER-USER" "$UP" vg1
+t_eq "ip6 filter DOCKER-USER: our two rules at the top too" "$OURS_AT_TOP" "$(ip6tables -S DOCKER-USER)"
+t_eq "ip filter DOCKER-USER: ours, once" "$OURS_AT_TOP" "$(docker_user)"
+t_check "qemu-ifdown-nat vg1" "$DOWN" vg1
+t_eq "ip6tables-save is byte-identical to before" "$before6" "$(ip6t_save)"
+ip6tables -F; ip6tables -X; ip6tables -P FORWARD ACCEPT
 
 # --- drops qnet has no hook in: it touches nothing, says what and how ---
 # warned DESC REGEX-OF-FIX: qemu-ifup-nat vg1 warns in exactly one line
