@@ -53,6 +53,18 @@ t_eq "Docker 20.10's rules restored (iptables-restore)" 0 "$?"
 echo 1 >/proc/sys/net/ipv4/ip_forward # as dockerd leaves it
 docker_coexist_checks "replayed Docker 20.10"
 
+# --- two networks: each its own rules; one going down takes only its own ---
+printf '%s\n[network lab]\nsubnet = 10.0.77.0/24\n' "$CONF_AUTO" >"$QNET_CONFDIR/qnet.conf"
+"$Q" up default >/dev/null 2>&1
+"$Q" up lab >/dev/null 2>&1
+t_eq "networks default and lab: two rules each in DOCKER-USER" "2 2" \
+	"$(ours) $(docker_user | grep -c -- '--comment "\?qnet:lab"\? ')"
+t_check "qnet down lab" "$Q" down lab
+t_eq "lab down: exactly default's rules are left" "$OURS_AT_TOP" "$(docker_user)"
+t_check "qnet down default" "$Q" down default
+t_eq "default down too: DOCKER-USER is Docker's own" "$DOCKERS_ONLY" "$(docker_user)"
+echo "$CONF_AUTO" >"$QNET_CONFDIR/qnet.conf"
+
 # --- ip6tables too (Docker runs it with --ipv6, and by default since 27) ---
 ip6tables-restore <<'EOF'
 *filter
