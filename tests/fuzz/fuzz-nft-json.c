@@ -29,7 +29,7 @@ static int visit(const struct qnet_nft_object *o, void *userdata)
 	if (o->start < in->start || o->start > o->end || o->end > in->end)
 		abort();
 	if (!TERMINATED(kind) || !TERMINATED(family) || !TERMINATED(table) || !TERMINATED(name) ||
-	    !TERMINATED(chain) || !TERMINATED(hook) || !TERMINATED(policy))
+	    !TERMINATED(chain) || !TERMINATED(hook) || !TERMINATED(policy) || !TERMINATED(comment))
 		abort();
 	(void)qnet_nft_object_mentions(o, o->name);
 	(void)qnet_nft_object_mentions(o, "");
