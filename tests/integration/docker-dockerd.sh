@@ -5,7 +5,9 @@
 # file and socket of its own under the test's directory, iptables on, no
 # container: what it writes at start-up is what every Docker host has.
 # Then the checks of docker-lib.sh, as docker-replay.sh runs them against
-# Docker 20.10's rules typed by hand. dockerd never runs on the host:
+# Docker 20.10's rules typed by hand, a restart of dockerd under a running
+# network, and iptables -F DOCKER-USER repaired by qnet watch with nobody
+# typing a command. dockerd never runs on the host:
 # tools/deps.sh keeps the package from starting docker.service.
 . "$(dirname "$0")/../lib.sh"
 t_netns "$@"
@@ -57,6 +59,22 @@ t_check "dockerd started again" t_wait 60 dockerd_ready
 t_eq "after dockerd's restart and the next qemu-ifup-nat: still exactly two rules of ours, at the top" "$OURS_AT_TOP" "$(docker_user)"
 t_eq "the guest still reaches outside" "$HOST" "$(guest_out)"
 t_eq "the port forward still reaches the guest" "vm1 $OUT" "$(forward_in)"
+
+# --- under qnet watch, iptables -F DOCKER-USER is repaired with nobody typing ---
+"$Q" watch >"$T_TMP/watch.log" 2>&1 &
+WATCH=$!
+t_on_exit "kill $WATCH"
+t_check "qnet watch starts" t_wait 10 grep -q '^watching' "$T_TMP/watch.log"
+iptables -F DOCKER-USER
+iptables -A DOCKER-USER -j RETURN
+t_check "under qnet watch, our rules are back in DOCKER-USER within 2 s of iptables -F" \
+	t_wait 2 eval '[ "$(docker_user)" = "$OURS_AT_TOP" ]'
+t_match "the watch said what it put back" "network default: Docker's DOCKER-USER: 2 rules for bridge qnetbr0 put back" \
+	"$(cat "$T_TMP/watch.log")"
+t_eq "the guest reaches outside with nobody typing a command" "$HOST" "$(guest_out)"
+kill "$WATCH"
+t_check "qnet watch stops" t_wait 10 t_pid_dead "$WATCH"
+t_eq "no rule twice after the watch's rounds" "$OURS_AT_TOP" "$(docker_user)"
 t_check "qemu-ifdown-nat vg1" "$DOWN" vg1
 t_eq "DOCKER-USER is Docker's own again" "$DOCKERS_ONLY" "$(docker_user)"
 kill "$DOCKERD"
