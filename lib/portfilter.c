@@ -484,12 +484,12 @@ static void port_add(struct qnet_nfnl *n, int b, const uint8_t bridge_mac[ETH_AL
 	r = rule(n, chain);
 	match(n, LL, 6, bridge_mac, ETH_ALEN, true);
 	end(n, r, NF_DROP, NULL);
-	if (!props || !props->mac_set) {
-		r = rule(n, chain);
-		qnet_nfnl_expr_payload(n, LL, 6, ETH_ALEN, R_A);
-		qnet_nfnl_expr_dynset_add(n, mac, R_A, ~0u);
-		end(n, r, NFT_CONTINUE, NULL);
-	}
+	/* With the MAC known the set is full and this adds nothing; it stays
+	 * so that every port's chain is the same, however it got its MAC. */
+	r = rule(n, chain);
+	qnet_nfnl_expr_payload(n, LL, 6, ETH_ALEN, R_A);
+	qnet_nfnl_expr_dynset_add(n, mac, R_A, ~0u);
+	end(n, r, NFT_CONTINUE, NULL);
 	r = rule(n, chain);
 	qnet_nfnl_expr_payload(n, LL, 6, ETH_ALEN, R_A);
 	qnet_nfnl_expr_lookup(n, mac, R_A, ~0u, true);
