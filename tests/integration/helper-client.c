@@ -19,8 +19,9 @@
  *   --sh       run "/bin/sh -c 'HELPER ARGS...'" as QEMU does for a
  *              helper= string that contains a space
  *   --leak-fd  hand the helper an extra open fd it must close
- *   --then     with the TAP fd still open, run PROG ARGS (TAP=name in the
- *              environment) and print then_status=N
+ *   --then     with the TAP fd still open, run PROG ARGS (TAP=name and
+ *              TAP_FD=N in the environment, N the fd, open in PROG: what
+ *              it writes there the guest sent) and print then_status=N
  *   --close-early  close our end of the socket as soon as the helper runs,
  *              as a QEMU that died would
  *   --kill-after=USEC  SIGKILL the helper USEC microseconds after fork
@@ -405,7 +406,13 @@ int main(int argc, char **argv)
 			if (t < 0)
 				die("fork");
 			if (t == 0) {
+				char fd[16];
+
+				snprintf(fd, sizeof(fd), "%d", tapfd);
+				if (fcntl(tapfd, F_SETFD, 0) < 0)
+					die("F_SETFD");
 				setenv("TAP", ifr.ifr_name, 1);
+				setenv("TAP_FD", fd, 1);
 				execv(then[0], then);
 				_exit(127);
 			}
