@@ -16,6 +16,7 @@
 . "$(dirname "$0")/../lib.sh"
 t_netns "$@"
 . "$QNET_SRC/tests/e2e/guest.sh"
+. "$QNET_SRC/tests/integration/tenants-lib.sh" # pf_has, pf_mac
 t_on_exit guest_cleanup
 
 UP=$QNET_BUILD/helpers/qemu-ifup-nat
@@ -81,6 +82,8 @@ t_match "and the IPv6 gateway by DHCPv6 and RA (RDNSS)" \
 	" --dhcp-option=option6:dns-server,\\[$GW6\\] " "$cmdline"
 t_eq "guest's commands exited 0" 0 "$(guest_marker "$CON" RUN-RC)"
 t_eq "while running: qtap0 is a port of qnetbr0" qnetbr0 "$(link_master qtap0)"
+t_check "while running: qtap0 is filtered (its chain in table bridge qnet, on by default)" pf_has qtap0
+t_eq "while running: its filter learned the guest's MAC" "$GUEST_MAC" "$(pf_mac qtap0)"
 t_check "while running: our nft table exists" nft list table inet qnet-default
 t_eq "while running: ip_forward is on" 1 "$(cat /proc/sys/net/ipv4/ip_forward)"
 t_eq "while running: IPv6 forwarding is on" 1 "$(cat /proc/sys/net/ipv6/conf/all/forwarding)"

@@ -17,6 +17,7 @@
 . "$(dirname "$0")/../lib.sh"
 t_netns "$@"
 . "$QNET_SRC/tests/e2e/guest.sh"
+. "$QNET_SRC/tests/integration/tenants-lib.sh" # pf_has, pf_mac
 t_on_exit guest_cleanup
 
 UP=$QNET_BUILD/helpers/qemu-ifup-nat
@@ -95,6 +96,8 @@ t_eq "the gateway's IPv6 address answers DNS: the guest's DHCP name is its IPv4 
 	"$GUEST_IP" "$(guest_marker "$CON" DNS6-ANSWER)"
 
 t_eq "while running: qtap0 is a port of qnetbr0" qnetbr0 "$(link_master qtap0)"
+t_check "while running: qtap0 is filtered (its chain in table bridge qnet, on by default)" pf_has qtap0
+t_eq "while running: its filter learned the guest's MAC" "$GUEST_MAC" "$(pf_mac qtap0)"
 t_eq "while running: ip_forward is on" 1 "$(cat /proc/sys/net/ipv4/ip_forward)"
 t_eq "while running: IPv6 forwarding is on" 1 "$(sysctl6 all forwarding)"
 t_eq "while running: qout0 still takes router advertisements (accept_ra=2 with forwarding on)" \
