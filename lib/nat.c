@@ -634,6 +634,14 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_config *cfg, const str
 	r = qnet_link_bridge_create(nl, n->bridge, &ifindex);
 	if (r == 0)
 		r = qnet_link_get_by_index(nl, ifindex, &l);
+	/* A bridge whose address nobody set takes the lowest of its ports',
+	 * so a guest's TAP with a low MAC would change the gateway's MAC
+	 * under every other guest (their ARP entries then point nowhere until
+	 * they expire). Set once, to what it is, it stays (NET_ADDR_SET).
+	 * Only here, before it has a port: setting it flushes the bridge's
+	 * neighbour table even when the address stays the same. */
+	if (r == 0)
+		r = qnet_link_set_mac(nl, l.ifindex, l.mac);
 	if (r < 0)
 		qnet_because(why, why_size, r, "cannot create bridge %s: %s", n->bridge, strerror(-r));
 	else
