@@ -224,10 +224,13 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 	{
 		const char *argv[24] = {
 			exe, "--conf-file=/dev/null", "--bind-dynamic", o_iface, "--except-interface=lo",
-			o_range, "--dhcp-no-override", "--dhcp-authoritative", o_max, o_hosts, o_leases,
+			o_range, "--dhcp-no-override", "--dhcp-authoritative", "--dhcp-ignore-clid", o_max, o_hosts, o_leases,
 			o_pid, "--strict-order", "--no-hosts", dns_mode, o_script, "--script-on-renewal",
 		};
-		size_t k = 17;
+		size_t k = 0;
+
+		while (argv[k]) /* past the fixed ones: what follows depends on N */
+			k++;
 
 		if (n->ipv6) {
 			argv[k++] = "--enable-ra";

@@ -68,8 +68,12 @@ static void unconfigure(struct qnet_nl *nl, const struct qnet_link *before, cons
 	restore(nl, before);
 	if (props->rate_in || props->rate_out)
 		(void)qnet_rate_remove(nl, before->ifindex);
-	if (props->filter)
+	if (props->filter) {
 		(void)qnet_portfilter_detach(bridge->ifindex, before->ifindex);
+		/* A port that was up on this bridge (a re-attach) would be back
+		 * up with its filter gone: fail closed, it stays down. */
+		(void)qnet_link_set_up(nl, before->ifindex, false);
+	}
 }
 
 /*

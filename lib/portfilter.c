@@ -278,12 +278,22 @@ static void icmp6_type(struct qnet_nfnl *n, uint8_t type)
 	match(n, TH, 0, &type, 1, true);
 }
 
-static void udp_sport(struct qnet_nfnl *n, uint16_t port)
+static void udp_port(struct qnet_nfnl *n, uint32_t offset, uint16_t port)
 {
 	uint16_t be = htons(port);
 
 	l4proto(n, IPPROTO_UDP);
-	match(n, TH, 0, &be, 2, true);
+	match(n, TH, offset, &be, 2, true);
+}
+
+static void udp_sport(struct qnet_nfnl *n, uint16_t port)
+{
+	udp_port(n, 0, port);
+}
+
+static void udp_dport(struct qnet_nfnl *n, uint16_t port)
+{
+	udp_port(n, 2, port);
 }
 
 /* ether saddr . (BASE+OFF, LEN) not in SET */
@@ -394,6 +404,11 @@ static void bridge_chains_add(struct qnet_nfnl *n, int b)
 	r = rule(n, v4);
 	udp_sport(n, 67);
 	end(n, r, NF_DROP, NULL);
+	/* Nor one from another port: only a server or relay sends to a
+	 * client's port 68. */
+	r = rule(n, v4);
+	udp_dport(n, 68);
+	end(n, r, NF_DROP, NULL);
 	r = rule(n, v4);
 	match(n, NH, 12, any4, 4, true);
 	match(n, NH, 16, bcast4, 4, true);
@@ -415,6 +430,9 @@ static void bridge_chains_add(struct qnet_nfnl *n, int b)
 	end(n, r, NF_DROP, NULL);
 	r = rule(n, v6);
 	udp_sport(n, 547);
+	end(n, r, NF_DROP, NULL);
+	r = rule(n, v6);
+	udp_dport(n, 546);
 	end(n, r, NF_DROP, NULL);
 	/* From ::, only duplicate address detection (NS) and the MLD report
 	 * that goes with it. */
@@ -504,6 +522,15 @@ static void port_add(struct qnet_nfnl *n, int b, const uint8_t bridge_mac[ETH_AL
 	qnet_nfnl_expr_payload(n, LL, 6, ETH_ALEN, R_A);
 	qnet_nfnl_expr_lookup(n, owner, R_A, R_B, false);
 	qnet_nfnl_expr_cmp(n, R_B, NFT_CMP_NEQ, &key, sizeof(key));
+	end(n, r, NF_DROP, NULL);
+	/* A DHCP request speaks for the MAC in its chaddr (dnsmasq leases by
+	 * it): the port's MAC, or a guest could release or take over a
+	 * neighbour's lease. */
+	r = rule(n, chain);
+	ethertype(n, ETH_P_IP);
+	udp_dport(n, 67);
+	qnet_nfnl_expr_payload(n, TH, 8 + 28, ETH_ALEN, R_A);
+	qnet_nfnl_expr_lookup(n, mac, R_A, ~0u, true);
 	end(n, r, NF_DROP, NULL);
 	/* ARP's sender MAC is the port's MAC too. */
 	r = rule(n, chain);

@@ -50,8 +50,8 @@ t_check "dnsmasq's pid file names a live dnsmasq" test -n "$pid" -a "$(cat /proc
 args=$(tr '\0' ' ' < /proc/$pid/cmdline)
 t_match "dnsmasq answers on the bridge only, with no host config" \
 	'--conf-file=/dev/null .*--bind-dynamic .*--interface=qnetbr0 .*--except-interface=lo' "$args"
-t_match "dnsmasq: authoritative, no override, lease-max, hostsfile" \
-	'--dhcp-no-override --dhcp-authoritative --dhcp-lease-max=253 --dhcp-hostsfile=' "$args"
+t_match "dnsmasq: authoritative, no override, leases by MAC (no client-id), lease-max, hostsfile" \
+	'--dhcp-no-override --dhcp-authoritative --dhcp-ignore-clid --dhcp-lease-max=253 --dhcp-hostsfile=' "$args"
 t_match "dnsmasq: range .2-.254 of the subnet" '--dhcp-range=10.0.76.2,10.0.76.254,' "$args"
 
 j=$(table_json default)

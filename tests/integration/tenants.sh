@@ -371,6 +371,20 @@ t_eq "rogue DHCP: every event of C's client came from the gateway" "" \
 	"$(grep -E '^(bound|renew) ' "$T_TMP/leaseC.log" | grep -v "server=$GW ")"
 kill "$ROGUE"
 
+# --- attack: DHCP from B that speaks for A, or serves from another port ---
+# A server's answer from a source port that is not 67 (clients check only
+# the destination), and a client message with A's MAC in chaddr (dnsmasq
+# leases by chaddr: a RELEASE would free A's address for B to take).
+watch "$GA" eth0 dhcp-b-high ether saddr "$B_MAC" udp dport 68
+watch $$ "$BR" chaddr-a ether saddr "$B_MAC" udp dport 67
+frames "$GB" --iface eth0 --count 3 --interval 0.2 \
+	"Ether(src='$B_MAC', dst='ff:ff:ff:ff:ff:ff')/IP(src='$B_IP', dst='255.255.255.255')/UDP(sport=12345, dport=68)/BOOTP(op=2, yiaddr='$B_IP', chaddr=bytes.fromhex('${A_MAC//:/}'))/DHCP(options=[('message-type', 'offer'), 'end'])" \
+	"Ether(src='$B_MAC', dst='ff:ff:ff:ff:ff:ff')/IP(src='0.0.0.0', dst='255.255.255.255')/UDP(sport=68, dport=67)/BOOTP(chaddr=bytes.fromhex('${A_MAC//:/}'))/DHCP(options=[('message-type', 'release'), 'end'])" >/dev/null
+t_check "(fence: B's broadcast reaches A after them)" fence "$GA" eth0 fence-b b_fence_bcast
+t_eq "DHCP offer from B's port 12345: none reached A" 0 "$(seen "$GA" eth0 dhcp-b-high)"
+t_eq "DHCP with A's MAC in chaddr, from B: none reached the host" 0 "$(seen $$ "$BR" chaddr-a)"
+t_check "and A still reaches the outside" reaches_out "$GA"
+
 # --- attack: a rogue router advertisement from B ---
 cat >"$T_TMP/radvd.conf" <<EOF
 interface eth0 {
