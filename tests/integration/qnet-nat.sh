@@ -41,9 +41,9 @@ DNSMASQ=$(cat "$QNET_RUNDIR/nat1.dnsmasq.pid" 2>/dev/null)
 t_check "dnsmasq runs (pid file, /proc)" pid_is_dnsmasq "$DNSMASQ"
 
 # ---- a guest takes a lease ----
-unshare --net sleep 600 &
-GUEST=$!
-t_on_exit "kill $GUEST"
+# t_new_ns waits until the namespace exists: with $! alone, a busy machine
+# could move gv1 before unshare ran, into this namespace.
+t_new_ns GUEST
 ip link add gv0 type veth peer name gv1
 ip link set gv1 address $MAC netns "$GUEST"
 ip link set gv0 master natbr up
