@@ -50,14 +50,7 @@ echo 0 >/proc/sys/net/ipv4/ip_forward
 echo 0 >/proc/sys/net/ipv6/conf/all/forwarding
 
 # --- the outside, its servers and counters ---
-t_new_ns OUTSIDE
-ip link add qout0 type veth peer name qout1
-ip link set qout1 netns "$OUTSIDE"
-ip addr add "$HOST/24" dev qout0
-ip link set qout0 up
-t_in_ns "$OUTSIDE" ip addr add "$OUT/24" dev qout1
-t_in_ns "$OUTSIDE" ip link set qout1 up
-ip route add default via "$OUT" dev qout0
+t_outside OUTSIDE "$HOST" "$OUT"
 t_serve "$OUTSIDE" TCP-LISTEN:7000,bind=$OUT,fork,reuseaddr SYSTEM:'echo "$SOCAT_PEERADDR $SOCAT_PEERPORT"'
 # What reaches the outside is masqueraded to $HOST: told apart by port.
 watch "$OUTSIDE" qout1 spoof4 udp dport 7002

@@ -34,14 +34,7 @@ host = $G1_MAC $G1_IP vm1
 forward = tcp 8080 $G1_IP:80
 EOF
 
-t_new_ns OUTSIDE
-ip link add qout0 type veth peer name qout1
-ip link set qout1 netns "$OUTSIDE"
-ip addr add "$HOST/24" dev qout0
-ip link set qout0 up
-t_in_ns "$OUTSIDE" ip addr add "$OUT/24" dev qout1
-t_in_ns "$OUTSIDE" ip link set qout1 up
-ip route add default via "$OUT" dev qout0
+t_outside OUTSIDE "$HOST" "$OUT"
 
 UDHCPC=$T_TMP/udhcpc.script
 cat >"$UDHCPC" <<'EOF'
