@@ -181,6 +181,22 @@ void qnet_nfnl_nest_end(struct qnet_nfnl *n, size_t start_at)
 	a->nla_len = (uint16_t)(n->len - start_at);
 }
 
+const struct nlmsghdr *qnet_nfnl_next_msg(const void *buf, size_t len, size_t *off)
+{
+	const struct nlmsghdr *h;
+	size_t left;
+
+	if (*off >= len || len - *off < sizeof(*h))
+		return NULL;
+	left = len - *off;
+	h = (const struct nlmsghdr *)((const char *)buf + *off);
+	if (h->nlmsg_len < sizeof(*h) || h->nlmsg_len > left)
+		return NULL;
+	/* The last message may lack its padding: the walk ends after it. */
+	*off += NLMSG_ALIGN(h->nlmsg_len) < left ? NLMSG_ALIGN(h->nlmsg_len) : left;
+	return h;
+}
+
 /* Read answers until every message with NLM_F_ACK has one (or until a
  * dump is done); hand dump messages to FN until it returns non-zero. The
  * first error, or FN's first non-zero return, is the result. */
@@ -194,15 +210,19 @@ static int receive(struct qnet_nfnl *n, uint32_t first_seq, uint32_t last_seq, u
 	if (!buf)
 		return -ENOMEM;
 	while (answered < expected) {
-		ssize_t got = recv(n->fd, buf, RECV_SIZE, 0);
-		size_t left;
+		/* MSG_TRUNC: netlink says how long the datagram was, so one
+		 * too long for BUF is an error, not half a dump. */
+		ssize_t got = recv(n->fd, buf, RECV_SIZE, MSG_TRUNC);
+		const struct nlmsghdr *h;
+		size_t off = 0;
 
 		if (got < 0 && errno == EINTR)
 			continue;
 		if (got < 0)
 			return errno == EAGAIN ? -ETIMEDOUT : qnet_negerrno();
-		left = (size_t)got;
-		for (const struct nlmsghdr *h = (void *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+		if (got > RECV_SIZE)
+			return -EMSGSIZE;
+		while ((h = qnet_nfnl_next_msg(buf, (size_t)got, &off))) {
 			if (h->nlmsg_seq < first_seq || h->nlmsg_seq > last_seq)
 				continue; /* a late answer to an earlier request */
 			if (h->nlmsg_type == NLMSG_ERROR) {

@@ -14,6 +14,7 @@
 #pragma once
 
 #include <linux/netfilter/nf_tables.h>
+#include <linux/netlink.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -66,6 +67,12 @@ void qnet_nfnl_expr_counter(struct qnet_nfnl *n);
  * checks). For rules in tables iptables-nft manages, which it can only
  * read back where a match is written its way. */
 void qnet_nfnl_expr_xt_match(struct qnet_nfnl *n, const char *name, uint32_t rev, const void *info, size_t len);
+
+/* The netlink messages in [BUF, BUF + LEN) (4-byte aligned, as recv()
+ * fills it), one per call from offset *OFF: NULL at the end, or at the
+ * first header that is short or claims more than is left. NLMSG_NEXT()
+ * does not stop there: an unpadded last message makes its length wrap. */
+const struct nlmsghdr *qnet_nfnl_next_msg(const void *buf, size_t len, size_t *off);
 
 /* ---- dumps: a message's attributes, parsed one level ---- */
 #define QNET_NFNL_ATTR_MAX 32

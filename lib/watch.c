@@ -102,9 +102,11 @@ static bool nft_touches(int type, int family, const struct qnet_nfnl_attrs *a)
 int qnet_watch_judge_nft(const void *buf, size_t len, pid_t self, bool *in_commit)
 {
 	const size_t hdr = NLMSG_ALIGN(sizeof(struct nfgenmsg));
+	const struct nlmsghdr *h;
 	int relevant = 0;
+	size_t off = 0;
 
-	for (const struct nlmsghdr *h = buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+	while ((h = qnet_nfnl_next_msg(buf, len, &off))) {
 		const struct nfgenmsg *g = NLMSG_DATA(h);
 		struct qnet_nfnl_attrs a;
 		int type = h->nlmsg_type & 0xff;
@@ -134,8 +136,10 @@ int qnet_watch_judge_nft(const void *buf, size_t len, pid_t self, bool *in_commi
 int qnet_watch_judge_link(const void *buf, size_t len)
 {
 	const size_t hdr = NLMSG_ALIGN(sizeof(struct ifinfomsg));
+	const struct nlmsghdr *h;
+	size_t off = 0;
 
-	for (const struct nlmsghdr *h = buf; NLMSG_OK(h, len); h = NLMSG_NEXT(h, len)) {
+	while ((h = qnet_nfnl_next_msg(buf, len, &off))) {
 		const struct ifinfomsg *ifi = NLMSG_DATA(h);
 		struct qnet_nfnl_attrs a, info;
 		char kind[16];

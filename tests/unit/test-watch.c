@@ -14,6 +14,7 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "nfnl.h"
 #include "watch-private.h"
 #include "../tap.h"
 
@@ -217,5 +218,32 @@ int main(void)
 	memset(buf.c, 0xff, len);
 	is_int(qnet_watch_judge_nft(buf.c, len, SELF, &in) + qnet_watch_judge_link(buf.c, len), 0,
 	       "a short read is nothing");
+
+	/* The walk of a datagram's messages ends at the first that does not
+	 * fit; an unpadded last one is read, and is the last. */
+	{
+		struct nlmsghdr *h = (struct nlmsghdr *)buf.c;
+		size_t off = 0;
+		int n = 0;
+
+		memset(buf.c, 0, 64);
+		h->nlmsg_len = 17;
+		while (qnet_nfnl_next_msg(buf.c, 17, &off) && n < 4)
+			n++;
+		is_int(n, 1, "an unpadded last message is one message, and the end");
+		off = 0;
+		h->nlmsg_len = 40;
+		ok(!qnet_nfnl_next_msg(buf.c, 20, &off), "a message longer than the read is not one");
+		off = 0;
+		h->nlmsg_len = 8;
+		ok(!qnet_nfnl_next_msg(buf.c, 20, &off), "a length shorter than its header is not one");
+		off = 0;
+		h->nlmsg_len = 16;
+		((struct nlmsghdr *)(buf.c + 16))->nlmsg_len = 0xfffffff0;
+		n = 0;
+		while (qnet_nfnl_next_msg(buf.c, 64, &off) && n < 4)
+			n++;
+		is_int(n, 1, "a second header that claims 4 GiB ends the walk");
+	}
 	return tap_done();
 }
