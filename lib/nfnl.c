@@ -317,6 +317,17 @@ void qnet_nfnl_expr_payload(struct qnet_nfnl *n, uint32_t base, uint32_t offset,
 	expr_end(n, e, d);
 }
 
+void qnet_nfnl_expr_exthdr(struct qnet_nfnl *n, uint8_t type, uint32_t offset, uint32_t len, uint32_t dreg)
+{
+	size_t d, e = expr_start(n, "exthdr", &d);
+
+	qnet_nfnl_put_be32(n, NFTA_EXTHDR_DREG, dreg);
+	qnet_nfnl_put(n, NFTA_EXTHDR_TYPE, &type, sizeof(type));
+	qnet_nfnl_put_be32(n, NFTA_EXTHDR_OFFSET, offset);
+	qnet_nfnl_put_be32(n, NFTA_EXTHDR_LEN, len);
+	expr_end(n, e, d);
+}
+
 static void put_value(struct qnet_nfnl *n, uint16_t type, const void *data, size_t len)
 {
 	size_t v = qnet_nfnl_nest(n, type);

@@ -50,6 +50,9 @@ int qnet_nfnl_commit(struct qnet_nfnl *n, unsigned *failed);
 /* ---- the pieces of a rule (inside NFTA_RULE_EXPRESSIONS) ---- */
 void qnet_nfnl_expr_meta(struct qnet_nfnl *n, uint32_t key, uint32_t dreg);
 void qnet_nfnl_expr_payload(struct qnet_nfnl *n, uint32_t base, uint32_t offset, uint32_t len, uint32_t dreg);
+/* LEN bytes at OFFSET of IPv6 extension header TYPE; the rule ends where
+ * the packet has none. */
+void qnet_nfnl_expr_exthdr(struct qnet_nfnl *n, uint8_t type, uint32_t offset, uint32_t len, uint32_t dreg);
 /* DREG = (SREG & MASK) ^ XOR, LEN bytes. */
 void qnet_nfnl_expr_bitwise(struct qnet_nfnl *n, uint32_t sreg, uint32_t dreg, const void *mask, const void *xor,
 			    size_t len);

@@ -14,6 +14,20 @@
  * silent, until it has seen another guest's MAC cannot take it over. A
  * claim goes with its port: detach, the next attach on the bridge and the
  * sweep delete claims of ports that are gone.
+ *
+ * Who owns a link-local address: owner6-B, the same way. A guest may
+ * send router solicitations, MLD reports and DHCPv6 requests from a
+ * link-local address the network cannot know (stable-privacy, RFC 7217),
+ * so the first port that speaks for one owns it: as a source, or as the
+ * target of its duplicate address detection, which comes before any use.
+ * Without this a guest could solicit from a neighbour's link-local
+ * address, and the host's neighbour cache would send that neighbour's
+ * DHCPv6 replies to it. The bridge's own link-local address is claimed
+ * for the bridge at every attach. A port may claim at most LL_PER_PORT
+ * addresses (ll-B-P, like mac-B-P), so no port can fill owner6-B; an
+ * address left unclaimed because owner6-B is full after all is dropped,
+ * not let through. A neighbour advertisement's target stays what ip6-B
+ * says: a claim lets a guest ask, never answer for an address.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -37,6 +51,7 @@
 #define NAME_SIZE 48
 #define PRIORITY (-400) /* before any other bridge filter: nothing sees a forged frame first */
 #define OWNER_SIZE 65536
+#define LL_PER_PORT 4
 
 /* nftables' own datatype numbers (NFTA_SET_KEY_TYPE), so that `nft list`
  * shows addresses and interfaces, not integers. */
@@ -63,6 +78,8 @@ enum {
  * second field of a concatenation starts at REG32_02. */
 #define R_A NFT_REG_1
 #define R_B NFT_REG32_02
+/* After an IPv6 address (16 bytes from R_A). */
+#define R_C NFT_REG32_04
 
 #define LL NFT_PAYLOAD_LL_HEADER
 #define NH NFT_PAYLOAD_NETWORK_HEADER
@@ -233,6 +250,8 @@ static void elem(struct qnet_nfnl *n, int type, const char *set, const void *key
 
 /* ---- rules ---- */
 
+static const uint8_t any6[16] = { 0 }, fe80[8] = { 0xfe, 0x80 };
+
 static size_t rule(struct qnet_nfnl *n, const char *chain)
 {
 	qnet_nfnl_msg(n, NFT_MSG_NEWRULE, NLM_F_CREATE | NLM_F_APPEND);
@@ -297,11 +316,16 @@ static void udp_dport(struct qnet_nfnl *n, uint16_t port)
 }
 
 /* ether saddr . (BASE+OFF, LEN) not in SET */
-static void not_in_pair(struct qnet_nfnl *n, const char *set, uint32_t base, uint32_t off, uint32_t len)
+static void in_pair(struct qnet_nfnl *n, const char *set, uint32_t base, uint32_t off, uint32_t len, bool in)
 {
 	qnet_nfnl_expr_payload(n, LL, 6, ETH_ALEN, R_A);
 	qnet_nfnl_expr_payload(n, base, off, len, R_B);
-	qnet_nfnl_expr_lookup(n, set, R_A, ~0u, true);
+	qnet_nfnl_expr_lookup(n, set, R_A, ~0u, !in);
+}
+
+static void not_in_pair(struct qnet_nfnl *n, const char *set, uint32_t base, uint32_t off, uint32_t len)
+{
+	in_pair(n, set, base, off, len, false);
 }
 
 static void ip6_src_is(struct qnet_nfnl *n, const void *prefix, uint32_t len)
@@ -342,6 +366,8 @@ static void bridge_sets_add(struct qnet_nfnl *n, int b)
 	set_add(n, name, TYPE_ETHERADDR << TYPE_BITS | TYPE_IP6ADDR, 8 + 16, 0, 0, 0, 0);
 	name2(name, "owner", b);
 	set_add(n, name, TYPE_ETHERADDR, ETH_ALEN, TYPE_IFINDEX, 4, NFT_SET_EVAL, OWNER_SIZE);
+	name2(name, "owner6", b);
+	set_add(n, name, TYPE_IP6ADDR, 16, TYPE_IFINDEX, 4, NFT_SET_EVAL, OWNER_SIZE);
 }
 
 /* What every filtered port of bridge B shares: which frames, and which
@@ -351,7 +377,6 @@ static void bridge_chains_add(struct qnet_nfnl *n, int b)
 	static const uint8_t arp_ipv4_ether[6] = { 0, 1, 8, 0, 6, 4 }; /* htype 1, ptype IPv4, hlen 6, plen 4 */
 	static const uint8_t any4[4] = { 0 }, bcast4[4] = { 255, 255, 255, 255 };
 	static const uint8_t dhcp_client[4] = { 0, 68, 0, 67 }, dhcp6_client[4] = { 0x02, 0x22, 0x02, 0x23 };
-	static const uint8_t any6[16] = { 0 }, fe80[8] = { 0xfe, 0x80 };
 	static const uint8_t arp_request[2] = { 0, 1 };
 	char guard[NAME_SIZE], arp[NAME_SIZE], v4[NAME_SIZE], v6[NAME_SIZE], ip4[NAME_SIZE], ip6[NAME_SIZE];
 	size_t r;
@@ -434,16 +459,28 @@ static void bridge_chains_add(struct qnet_nfnl *n, int b)
 	r = rule(n, v6);
 	udp_dport(n, 546);
 	end(n, r, NF_DROP, NULL);
-	/* From ::, only duplicate address detection (NS) and the MLD report
-	 * that goes with it. */
-	icmp6_from(n, v6, any6, 16, 135);
+	/* From ::, only duplicate address detection (NS) of an address the
+	 * port may have (a link-local one its chain has claimed, or one of
+	 * its MAC's), and the MLD report that goes with it: detection of a
+	 * neighbour's address would make the neighbour give it up. */
+	r = rule(n, v6);
+	ip6_src_is(n, any6, 16);
+	icmp6_type(n, 135);
+	match(n, TH, 8, fe80, 8, true);
+	end(n, r, NF_ACCEPT, NULL);
+	r = rule(n, v6);
+	ip6_src_is(n, any6, 16);
+	icmp6_type(n, 135);
+	in_pair(n, ip6, TH, 8, 16, true);
+	end(n, r, NF_ACCEPT, NULL);
 	icmp6_from(n, v6, any6, 16, 143);
 	r = rule(n, v6);
 	ip6_src_is(n, any6, 16);
 	end(n, r, NF_DROP, NULL);
 	/* Before the network knows its addresses a guest may still ask for a
 	 * router, report multicast listening and ask for a DHCPv6 lease from
-	 * any link-local address: none of these speaks for an address. */
+	 * its link-local address: one the port's chain has claimed for it,
+	 * so it is no neighbour's. */
 	icmp6_from(n, v6, fe80, 8, 133);
 	icmp6_from(n, v6, fe80, 8, 143);
 	icmp6_from(n, v6, fe80, 8, 131);
@@ -464,15 +501,101 @@ static void bridge_chains_add(struct qnet_nfnl *n, int b)
 	end(n, r, NF_ACCEPT, NULL);
 }
 
+/* The frames in which a link-local address speaks for a port, with the
+ * address at (BASE, 8): its source, and the target of its duplicate
+ * address detection. (A neighbour advertisement's target must be one of
+ * the MAC's, claimed or not: v6-B.) */
+static void ll_source(struct qnet_nfnl *n)
+{
+	ip6_src_is(n, fe80, 8);
+}
+
+static void ll_dad_target(struct qnet_nfnl *n)
+{
+	ip6_src_is(n, any6, 16);
+	icmp6_type(n, 135);
+	match(n, TH, 8, fe80, 8, true);
+}
+
+static const struct {
+	void (*when)(struct qnet_nfnl *n);
+	uint32_t base;
+} ll_claims[] = {
+	{ ll_source, NH },
+	{ ll_dad_target, TH },
+};
+
+/* Port P's IPv6 chain p6-B-P: each link-local address it speaks for is
+ * claimed for it (if its ll-B-P has room) and must be its own. */
+static void port6_add(struct qnet_nfnl *n, int b, int p)
+{
+	static const uint8_t zero[8] = { 0 }, frag_offset[2] = { 0xff, 0xf8 };
+	char chain[NAME_SIZE], ll[NAME_SIZE], owner6[NAME_SIZE], v6[NAME_SIZE];
+	uint32_t key = (uint32_t)p;
+	size_t r;
+
+	name3(chain, "p6", b, p);
+	name3(ll, "ll", b, p);
+	name2(owner6, "owner6", b);
+	name2(v6, "v6", b);
+	set_add(n, ll, TYPE_IP6ADDR, 16, 0, 0, NFT_SET_EVAL, LL_PER_PORT);
+	chain_add(n, chain, -1);
+	for (size_t i = 0; i < ARRAY_SIZE(ll_claims); i++) {
+		uint32_t base = ll_claims[i].base, off = 8; /* ip6 saddr, nd target */
+
+		/* A dynset add into a full set ends the rule: no room in
+		 * ll-B-P, no claim. */
+		r = rule(n, chain);
+		ll_claims[i].when(n);
+		qnet_nfnl_expr_payload(n, base, off, 16, R_A);
+		qnet_nfnl_expr_dynset_add(n, ll, R_A, ~0u);
+		qnet_nfnl_expr_immediate(n, R_C, &key, sizeof(key));
+		qnet_nfnl_expr_dynset_add(n, owner6, R_A, R_C);
+		end(n, r, NFT_CONTINUE, NULL);
+		r = rule(n, chain);
+		ll_claims[i].when(n);
+		qnet_nfnl_expr_payload(n, base, off, 16, R_A);
+		qnet_nfnl_expr_lookup(n, owner6, R_A, ~0u, true);
+		end(n, r, NF_DROP, NULL);
+		r = rule(n, chain);
+		ll_claims[i].when(n);
+		qnet_nfnl_expr_payload(n, base, off, 16, R_A);
+		qnet_nfnl_expr_lookup(n, owner6, R_A, R_C, false);
+		qnet_nfnl_expr_cmp(n, R_C, NFT_CMP_NEQ, &key, sizeof(key));
+		end(n, r, NF_DROP, NULL);
+	}
+	/* v6-B reads the upper-layer header: a first fragment that does not
+	 * hold it (RFC 7112), the headers before it pushing it into the next
+	 * fragment, would pass every check there unread, a rogue DHCPv6
+	 * server's reply among them. Eight bytes of it are there (a payload
+	 * load past the end ends the rule), or the packet is a later
+	 * fragment, which nothing reads and no host takes without its first. */
+	r = rule(n, chain);
+	qnet_nfnl_expr_exthdr(n, IPPROTO_FRAGMENT, 2, 2, R_A);
+	qnet_nfnl_expr_bitwise(n, R_A, R_A, frag_offset, zero, 2);
+	qnet_nfnl_expr_cmp(n, R_A, NFT_CMP_NEQ, zero, 2);
+	end(n, r, NFT_GOTO, v6);
+	r = rule(n, chain);
+	qnet_nfnl_expr_payload(n, TH, 0, 8, R_A);
+	qnet_nfnl_expr_bitwise(n, R_A, R_A, zero, zero, 8);
+	qnet_nfnl_expr_cmp(n, R_A, NFT_CMP_EQ, zero, 8);
+	end(n, r, NFT_GOTO, v6);
+	r = rule(n, chain);
+	end(n, r, NF_DROP, NULL);
+}
+
 /* Port P's own chain and MAC set, and its entry in ports. */
 static void port_add(struct qnet_nfnl *n, int b, const uint8_t bridge_mac[ETH_ALEN], int p,
 		     const struct qnet_portfilter_props *props)
 {
 	static const uint8_t group_bit = 0x01, zero = 0, zero_mac[ETH_ALEN] = { 0 };
-	char chain[NAME_SIZE], mac[NAME_SIZE], owner[NAME_SIZE], guard[NAME_SIZE];
+	static const uint8_t zero16[2] = { 0 }, frag_mask[2] = { 0x3f, 0xff }; /* MF, offset */
+	char chain[NAME_SIZE], mac[NAME_SIZE], owner[NAME_SIZE], guard[NAME_SIZE], p6[NAME_SIZE];
 	uint32_t key = (uint32_t)p;
 	size_t r;
 
+	port6_add(n, b, p);
+	name3(p6, "p6", b, p);
 	name3(chain, "port", b, p);
 	name3(mac, "mac", b, p);
 	name2(owner, "owner", b);
@@ -526,6 +649,15 @@ static void port_add(struct qnet_nfnl *n, int b, const uint8_t bridge_mac[ETH_AL
 	/* A DHCP request speaks for the MAC in its chaddr (dnsmasq leases by
 	 * it): the port's MAC, or a guest could release or take over a
 	 * neighbour's lease. */
+	/* A fragment too short to hold chaddr would pass the next rule
+	 * unread; no DHCP client fragments its requests. */
+	r = rule(n, chain);
+	ethertype(n, ETH_P_IP);
+	udp_dport(n, 67);
+	qnet_nfnl_expr_payload(n, NH, 6, 2, R_A);
+	qnet_nfnl_expr_bitwise(n, R_A, R_A, frag_mask, zero16, 2);
+	qnet_nfnl_expr_cmp(n, R_A, NFT_CMP_NEQ, zero16, 2);
+	end(n, r, NF_DROP, NULL);
 	r = rule(n, chain);
 	ethertype(n, ETH_P_IP);
 	udp_dport(n, 67);
@@ -538,6 +670,9 @@ static void port_add(struct qnet_nfnl *n, int b, const uint8_t bridge_mac[ETH_AL
 	qnet_nfnl_expr_payload(n, NH, 8, ETH_ALEN, R_A);
 	qnet_nfnl_expr_lookup(n, mac, R_A, ~0u, true);
 	end(n, r, NF_DROP, NULL);
+	r = rule(n, chain);
+	ethertype(n, ETH_P_IPV6);
+	end(n, r, NFT_GOTO, p6);
 	r = rule(n, chain);
 	end(n, r, NFT_GOTO, guard);
 	elem(n, NFT_MSG_NEWSETELEM, "ports", &key, sizeof(key), NULL, 0, chain);
@@ -584,22 +719,43 @@ struct pair {
 	int b, p;
 };
 
+/* What a port may have, in the order they must go: the port's chain
+ * jumps to p6, and both use the sets. */
+enum { OBJ_PORT, OBJ_P6, OBJ_MAC, OBJ_LL, N_OBJ };
+static const struct {
+	const char *kind;
+	bool chain;
+} port_objs[N_OBJ] = {
+	[OBJ_PORT] = { "port", true },
+	[OBJ_P6] = { "p6", true },
+	[OBJ_MAC] = { "mac", false },
+	[OBJ_LL] = { "ll", false },
+};
+
+/* What a bridge has besides its ports', in the same sense. */
+static const struct {
+	const char *kind;
+	bool chain;
+} bridge_objs[] = {
+	{ "guard", true }, { "arp", true }, { "v4", true }, { "v6", true },
+	{ "ip4", false },  { "ip6", false }, { "owner", false }, { "owner6", false },
+};
+
 struct ruleset {
-	bool base;                  /* chain pre */
-	struct ids guards;          /* bridges with their guard chain */
-	struct ids bridges;         /* bridges with any object */
-	struct pair *ports;         /* port chains */
-	size_t n_ports;
-	struct pair *macs;          /* MAC sets */
-	size_t n_macs;
+	bool base;                          /* chain pre */
+	struct ids has[ARRAY_SIZE(bridge_objs)]; /* bridges with each object */
+	struct ids bridges;                 /* bridges with any object */
+	struct pair *obj[N_OBJ];            /* each port object */
+	size_t n_obj[N_OBJ];
 };
 
 static void ruleset_free(struct ruleset *rs)
 {
-	ids_free(&rs->guards);
+	for (size_t i = 0; i < ARRAY_SIZE(rs->has); i++)
+		ids_free(&rs->has[i]);
 	ids_free(&rs->bridges);
-	free(rs->ports);
-	free(rs->macs);
+	for (size_t i = 0; i < N_OBJ; i++)
+		free(rs->obj[i]);
 }
 
 static int pair_add(struct pair **v, size_t *n, int b, int p)
@@ -613,42 +769,56 @@ static int pair_add(struct pair **v, size_t *n, int b, int p)
 	return 0;
 }
 
+static bool rs_has(const struct ruleset *rs, int kind, int b, int p)
+{
+	for (size_t i = 0; i < rs->n_obj[kind]; i++)
+		if (rs->obj[kind][i].b == b && rs->obj[kind][i].p == p)
+			return true;
+	return false;
+}
+
+/* Bridge B's guard chain exists: its shared chains were made. */
+static bool rs_guarded(const struct ruleset *rs, int b)
+{
+	return ids_has(&rs->has[0], b);
+}
+
+/* An object called NAME, a chain or not, into RS. */
+static int rs_note(struct ruleset *rs, const char *name, bool chain)
+{
+	int b, p;
+
+	if (chain && streq(name, "pre")) {
+		rs->base = true;
+		return 0;
+	}
+	for (size_t i = 0; i < N_OBJ; i++)
+		if (port_objs[i].chain == chain && parse_name(name, port_objs[i].kind, &b, &p))
+			return pair_add(&rs->obj[i], &rs->n_obj[i], b, p) ?: ids_add(&rs->bridges, b);
+	for (size_t i = 0; i < ARRAY_SIZE(bridge_objs); i++)
+		if (bridge_objs[i].chain == chain && parse_name(name, bridge_objs[i].kind, &b, NULL))
+			return ids_add(&rs->has[i], b) ?: ids_add(&rs->bridges, b);
+	return 0;
+}
+
 static int on_chain(const struct qnet_nfnl_attrs *a, void *userdata)
 {
-	struct ruleset *rs = userdata;
 	char table[NAME_SIZE], name[NAME_SIZE];
-	int b, p;
 
 	if (!qnet_nfnl_attr_str(a, NFTA_CHAIN_TABLE, table, sizeof(table)) || !streq(table, TABLE) ||
 	    !qnet_nfnl_attr_str(a, NFTA_CHAIN_NAME, name, sizeof(name)))
 		return 0;
-	if (streq(name, "pre"))
-		rs->base = true;
-	else if (parse_name(name, "guard", &b, NULL))
-		return ids_add(&rs->guards, b) ?: ids_add(&rs->bridges, b);
-	else if (parse_name(name, "port", &b, &p))
-		return pair_add(&rs->ports, &rs->n_ports, b, p) ?: ids_add(&rs->bridges, b);
-	else if (parse_name(name, "arp", &b, NULL) || parse_name(name, "v4", &b, NULL) ||
-		 parse_name(name, "v6", &b, NULL))
-		return ids_add(&rs->bridges, b);
-	return 0;
+	return rs_note(userdata, name, true);
 }
 
 static int on_set(const struct qnet_nfnl_attrs *a, void *userdata)
 {
-	struct ruleset *rs = userdata;
 	char table[NAME_SIZE], name[NAME_SIZE];
-	int b, p;
 
 	if (!qnet_nfnl_attr_str(a, NFTA_SET_TABLE, table, sizeof(table)) || !streq(table, TABLE) ||
 	    !qnet_nfnl_attr_str(a, NFTA_SET_NAME, name, sizeof(name)))
 		return 0;
-	if (parse_name(name, "mac", &b, &p))
-		return pair_add(&rs->macs, &rs->n_macs, b, p) ?: ids_add(&rs->bridges, b);
-	if (parse_name(name, "ip4", &b, NULL) || parse_name(name, "ip6", &b, NULL) ||
-	    parse_name(name, "owner", &b, NULL))
-		return ids_add(&rs->bridges, b);
-	return 0;
+	return rs_note(userdata, name, false);
 }
 
 static int ruleset_read(struct qnet_nfnl *n, struct ruleset *rs)
@@ -660,6 +830,32 @@ static int ruleset_read(struct qnet_nfnl *n, struct ruleset *rs)
 	if (r == 0)
 		r = qnet_nfnl_dump(n, NFT_MSG_GETSET, NFTA_SET_TABLE, TABLE, NULL, on_set, rs);
 	return r;
+}
+
+/* Each port of bridge B (0: of any bridge) with any object, once, with
+ * whether it has its chain; FN's non-zero return stops and is returned. */
+static int rs_foreach_port(const struct ruleset *rs, int b, int (*fn)(int pb, int p, bool chain, void *userdata),
+			   void *userdata)
+{
+	for (size_t k = 0; k < N_OBJ; k++)
+		for (size_t i = 0; i < rs->n_obj[k]; i++) {
+			const struct pair *o = &rs->obj[k][i];
+			bool seen = false;
+			int r;
+
+			if (b && o->b != b)
+				continue;
+			for (size_t j = 0; j < k && !seen; j++)
+				seen = rs_has(rs, (int)j, o->b, o->p);
+			for (size_t j = 0; j < i && !seen; j++)
+				seen = rs->obj[k][j].b == o->b && rs->obj[k][j].p == o->p;
+			if (seen)
+				continue;
+			r = fn(o->b, o->p, rs_has(rs, OBJ_PORT, o->b, o->p), userdata);
+			if (r)
+				return r;
+		}
+	return 0;
 }
 
 /* The keys of the map "ports" (filtered ports with their jump). */
@@ -680,12 +876,15 @@ static int on_port_elems(const struct qnet_nfnl_attrs *a, void *userdata)
 	return qnet_nfnl_foreach_elem(a, on_port_elem, userdata);
 }
 
+/* Who owns what in owner-B (MACs) or owner6-B (link-local addresses). */
 struct claim {
-	uint8_t mac[ETH_ALEN];
+	uint8_t key[16];
 	int port;
 };
 
 struct claims {
+	const char *kind;   /* "owner" or "owner6" */
+	size_t key_len;
 	struct claim *v;
 	size_t n;
 };
@@ -696,13 +895,13 @@ static int on_claim(const void *key, size_t key_len, const void *data, size_t da
 	struct claim *a;
 	uint32_t p;
 
-	if (key_len != ETH_ALEN || data_len != sizeof(p))
+	if (key_len != c->key_len || data_len != sizeof(p))
 		return -EBADMSG;
 	a = reallocarray(c->v, c->n + 1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
 	c->v = a;
-	memcpy(c->v[c->n].mac, key, ETH_ALEN);
+	memcpy(c->v[c->n].key, key, key_len);
 	memcpy(&p, data, sizeof(p));
 	c->v[c->n++].port = (int)p;
 	return 0;
@@ -719,46 +918,29 @@ static int read_elems(struct qnet_nfnl *n, const char *set, int (*fn)(const stru
 	return qnet_nfnl_dump(n, NFT_MSG_GETSETELEM, NFTA_SET_ELEM_LIST_TABLE, TABLE, set, fn, userdata);
 }
 
-/* ---- removal ---- */
+#define CLAIMS_MAC { "owner", ETH_ALEN, NULL, 0 }
+#define CLAIMS_LL { "owner6", 16, NULL, 0 }
 
-/* Everything of port P on bridge B that RS and PORTS show, into the batch. */
-static void port_remove(struct qnet_nfnl *n, const struct ruleset *rs, const struct ids *ports, int b, int p)
-{
-	char name[NAME_SIZE];
-	uint32_t key = (uint32_t)p;
-
-	if (ids_has(ports, p))
-		elem(n, NFT_MSG_DELSETELEM, "ports", &key, sizeof(key), NULL, 0, NULL);
-	for (size_t i = 0; i < rs->n_ports; i++)
-		if (rs->ports[i].b == b && rs->ports[i].p == p) {
-			name3(name, "port", b, p);
-			chain_del(n, name);
-		}
-	for (size_t i = 0; i < rs->n_macs; i++)
-		if (rs->macs[i].b == b && rs->macs[i].p == p) {
-			name3(name, "mac", b, p);
-			set_del(n, name);
-		}
-}
-
-/* B's MAC claims, read before a batch is begun (a dump reuses the buffer). */
+/* B's claims of C's kind, read before a batch is begun (a dump reuses
+ * the buffer). A set a bridge does not have yet is no claims. */
 static int claims_read(struct qnet_nfnl *n, int b, struct claims *c)
 {
 	char owner[NAME_SIZE];
 
-	name2(owner, "owner", b);
+	name2(owner, c->kind, b);
 	return read_elems(n, owner, on_claims, c);
 }
 
-/* Claims C on B of ports not in KEEP, into the batch. */
+/* Claims C on B of ports not in KEEP, into the batch; the bridge's own
+ * (bridge_ll_claim()) stay. */
 static void claims_remove(struct qnet_nfnl *n, int b, const struct claims *c, const struct ids *keep)
 {
 	char owner[NAME_SIZE];
 
-	name2(owner, "owner", b);
+	name2(owner, c->kind, b);
 	for (size_t i = 0; i < c->n; i++)
-		if (!ids_has(keep, c->v[i].port))
-			elem(n, NFT_MSG_DELSETELEM, owner, c->v[i].mac, ETH_ALEN, NULL, 0, NULL);
+		if (c->v[i].port != b && !ids_has(keep, c->v[i].port))
+			elem(n, NFT_MSG_DELSETELEM, owner, c->v[i].key, c->key_len, NULL, 0, NULL);
 }
 
 static void claims_free(struct claims *c)
@@ -768,6 +950,27 @@ static void claims_free(struct claims *c)
 	c->n = 0;
 }
 
+/* ---- removal ---- */
+
+/* Everything of port P on bridge B that RS and PORTS show, into the batch. */
+static void port_remove(struct qnet_nfnl *n, const struct ruleset *rs, const struct ids *ports, int b, int p)
+{
+	char name[NAME_SIZE];
+	uint32_t key = (uint32_t)p;
+
+	if (ids_has(ports, p) && rs_has(rs, OBJ_PORT, b, p))
+		elem(n, NFT_MSG_DELSETELEM, "ports", &key, sizeof(key), NULL, 0, NULL);
+	for (size_t k = 0; k < N_OBJ; k++) {
+		if (!rs_has(rs, (int)k, b, p))
+			continue;
+		name3(name, port_objs[k].kind, b, p);
+		if (port_objs[k].chain)
+			chain_del(n, name);
+		else
+			set_del(n, name);
+	}
+}
+
 static int collect_port(const struct qnet_link *port, void *userdata)
 {
 	return ids_add(userdata, port->ifindex);
@@ -775,12 +978,92 @@ static int collect_port(const struct qnet_link *port, void *userdata)
 
 /* ---- the API ---- */
 
+/* Which ports' objects go, in one batch; the ports of B that stay keep
+ * their claims. */
+struct prune {
+	struct qnet_nfnl *n;
+	const struct ruleset *rs;
+	const struct ids *ports;    /* keys of the map "ports" */
+	int b;
+	bool (*doomed)(int pb, int p, bool chain, void *userdata);
+	void *userdata;
+	struct ids keep;
+	bool any;
+};
+
+static void prune_free(struct prune *pr)
+{
+	ids_free(&pr->keep);
+}
+
+static int prune_one(int pb, int p, bool chain, void *userdata)
+{
+	struct prune *pr = userdata;
+
+	if (pr->doomed(pb, p, chain, pr->userdata)) {
+		port_remove(pr->n, pr->rs, pr->ports, pb, p);
+		pr->any = true;
+		return 0;
+	}
+	return pb == pr->b && chain ? ids_add(&pr->keep, p) : 0;
+}
+
+/* Prune the ports of bridge B (0: of every bridge) into the batch, then
+ * the claims MACS and LLS on PR's bridge of ports it does not keep. */
+static int prune(struct prune *pr, int b, const struct claims *macs, const struct claims *lls)
+{
+	int r = rs_foreach_port(pr->rs, b, prune_one, pr);
+
+	if (r < 0)
+		return r;
+	claims_remove(pr->n, pr->b, macs, &pr->keep);
+	claims_remove(pr->n, pr->b, lls, &pr->keep);
+	return 0;
+}
+
+/* The bridge's EUI-64 link-local address (the gateway's, on a NAT
+ * network, whose MAC never changes) belongs to the bridge: claimed with
+ * B, after prune() took the claims of ports it did not keep. A live port
+ * that holds it loses it. Adding it again, as B's, changes nothing. */
+static void bridge_ll_claim(struct qnet_nfnl *n, int b, const uint8_t mac[ETH_ALEN], const struct claims *lls,
+			    const struct ids *keep)
+{
+	const struct in6_addr prefix = { .s6_addr = { 0xfe, 0x80 } };
+	char owner6[NAME_SIZE];
+	struct in6_addr ll;
+	uint32_t key = (uint32_t)b;
+
+	qnet_portfilter_eui64(mac, &prefix, &ll);
+	name2(owner6, "owner6", b);
+	for (size_t i = 0; i < lls->n; i++)
+		if (!memcmp(lls->v[i].key, ll.s6_addr, 16) && ids_has(keep, lls->v[i].port))
+			elem(n, NFT_MSG_DELSETELEM, owner6, ll.s6_addr, 16, NULL, 0, NULL);
+	elem(n, NFT_MSG_NEWSETELEM, owner6, ll.s6_addr, 16, &key, sizeof(key), NULL);
+}
+
+struct attaching {
+	int b, p;
+	const struct ids *alive;
+};
+
+/* P's earlier filter (a re-attach, perhaps on another bridge), and every
+ * port of B that is gone, has left B, or lost its chain. */
+static bool attach_doomed(int pb, int p, bool chain, void *userdata)
+{
+	const struct attaching *a = userdata;
+
+	return p == a->p || (pb == a->b && (!chain || !ids_has(a->alive, p)));
+}
+
 static int attach_once(struct qnet_nl *nl, struct qnet_nfnl *n, int b, int p,
 		       const struct qnet_portfilter_props *props, const char **what, int *in_use_by)
 {
 	_cleanup_(ruleset_free) struct ruleset rs = { 0 };
-	_cleanup_(ids_free) struct ids ports = { NULL, 0 }, alive = { NULL, 0 }, keep = { NULL, 0 };
-	_cleanup_(claims_free) struct claims claims = { NULL, 0 };
+	_cleanup_(ids_free) struct ids ports = { NULL, 0 }, alive = { NULL, 0 };
+	_cleanup_(claims_free) struct claims macs = CLAIMS_MAC;
+	_cleanup_(claims_free) struct claims lls = CLAIMS_LL;
+	struct attaching at = { b, p, &alive };
+	_cleanup_(prune_free) struct prune pr = { n, &rs, &ports, b, attach_doomed, &at, { NULL, 0 }, false };
 	struct qnet_link bridge;
 	int r;
 
@@ -790,16 +1073,16 @@ static int attach_once(struct qnet_nl *nl, struct qnet_nfnl *n, int b, int p,
 		r = ruleset_read(n, &rs);
 	if (r == 0 && rs.base)
 		r = read_elems(n, "ports", on_port_elems, &ports);
-	if (r == 0 && ids_has(&rs.guards, b))
-		r = claims_read(n, b, &claims);
+	if (r == 0 && rs_guarded(&rs, b))
+		r = claims_read(n, b, &macs) ?: claims_read(n, b, &lls);
 	if (r == 0)
 		r = qnet_link_bridge_foreach_port(nl, b, collect_port, &alive);
 	if (r < 0)
 		return r;
-	for (size_t i = 0; props && props->mac_set && i < claims.n; i++)
-		if (!memcmp(claims.v[i].mac, props->mac, ETH_ALEN) && claims.v[i].port != p &&
-		    ids_has(&alive, claims.v[i].port)) {
-			*in_use_by = claims.v[i].port;
+	for (size_t i = 0; props && props->mac_set && i < macs.n; i++)
+		if (!memcmp(macs.v[i].key, props->mac, ETH_ALEN) && macs.v[i].port != p &&
+		    ids_has(&alive, macs.v[i].port)) {
+			*in_use_by = macs.v[i].port;
 			return -EADDRINUSE;
 		}
 	/* Reads above, one batch below: nothing is half-applied. */
@@ -808,32 +1091,12 @@ static int attach_once(struct qnet_nl *nl, struct qnet_nfnl *n, int b, int p,
 	if (!rs.base)
 		base_add(n);
 	bridge_sets_add(n, b);
-	if (!ids_has(&rs.guards, b))
+	if (!rs_guarded(&rs, b))
 		bridge_chains_add(n, b);
-	/* P's earlier filter (a re-attach) and every port of B that is gone
-	 * or has left B. */
-	for (size_t i = 0; i < rs.n_ports; i++) {
-		int q = rs.ports[i].p, qb = rs.ports[i].b;
-
-		if (q == p || (qb == b && !ids_has(&alive, q)))
-			port_remove(n, &rs, &ports, qb, q);
-		else if (qb == b && ids_add(&keep, q) < 0)
-			return -ENOMEM;
-	}
-	for (size_t i = 0; i < rs.n_macs; i++) {
-		const struct pair *m = &rs.macs[i];
-		bool has_chain = false;
-
-		for (size_t j = 0; j < rs.n_ports; j++)
-			has_chain |= rs.ports[j].b == m->b && rs.ports[j].p == m->p;
-		if (m->b == b && !has_chain) { /* a set whose chain went */
-			char name[NAME_SIZE];
-
-			name3(name, "mac", b, m->p);
-			set_del(n, name);
-		}
-	}
-	claims_remove(n, b, &claims, &keep);
+	r = prune(&pr, 0, &macs, &lls);
+	if (r < 0)
+		return r;
+	bridge_ll_claim(n, b, bridge.mac, &lls, &pr.keep);
 	port_add(n, b, bridge.mac, p, props);
 	*what = "installing the port's rules";
 	return qnet_nfnl_commit(n, NULL);
@@ -865,73 +1128,61 @@ int qnet_portfilter_attach(struct qnet_nl *nl, int bridge, int port, const struc
 	return 0;
 }
 
-static int remove_ports(struct qnet_nfnl *n, int b, bool (*doomed)(int p, void *userdata), void *userdata,
-			bool whole_bridge)
+static bool always(int pb, int p, bool chain, void *userdata)
+{
+	(void)pb, (void)p, (void)chain, (void)userdata;
+	return true;
+}
+
+/* Remove from bridge B the ports DOOMED says, or everything of B when
+ * WHOLE_BRIDGE. 1 if anything went, 0 if nothing was there. */
+static int remove_ports(struct qnet_nfnl *n, int b, bool (*doomed)(int pb, int p, bool chain, void *userdata),
+			void *userdata, bool whole_bridge)
 {
 	_cleanup_(ruleset_free) struct ruleset rs = { 0 };
-	_cleanup_(ids_free) struct ids ports = { NULL, 0 }, keep = { NULL, 0 };
-	_cleanup_(claims_free) struct claims claims = { NULL, 0 };
-	char name[NAME_SIZE];
-	bool any = false;
+	_cleanup_(ids_free) struct ids ports = { NULL, 0 };
+	_cleanup_(claims_free) struct claims macs = CLAIMS_MAC;
+	_cleanup_(claims_free) struct claims lls = CLAIMS_LL;
+	_cleanup_(prune_free) struct prune pr = { n, &rs, &ports, b, whole_bridge ? always : doomed, userdata,
+						  { NULL, 0 }, false };
 	int r;
 
 	r = ruleset_read(n, &rs);
 	if (r == 0 && rs.base)
 		r = read_elems(n, "ports", on_port_elems, &ports);
-	if (r == 0 && !whole_bridge && ids_has(&rs.guards, b))
-		r = claims_read(n, b, &claims);
+	if (r == 0 && !whole_bridge && rs_guarded(&rs, b))
+		r = claims_read(n, b, &macs) ?: claims_read(n, b, &lls);
 	if (r < 0)
 		return r;
 	if (!ids_has(&rs.bridges, b))
 		return 0;
 	qnet_nfnl_begin(n);
-	for (size_t i = 0; i < rs.n_ports; i++) {
-		if (rs.ports[i].b != b)
-			continue;
-		if (whole_bridge || doomed(rs.ports[i].p, userdata)) {
-			port_remove(n, &rs, &ports, b, rs.ports[i].p);
-			any = true;
-		} else if (ids_add(&keep, rs.ports[i].p) < 0) {
-			return -ENOMEM;
-		}
-	}
+	r = prune(&pr, b, &macs, &lls);
+	if (r < 0)
+		return r;
 	if (whole_bridge) {
-		for (size_t i = 0; i < rs.n_macs; i++)
-			if (rs.macs[i].b == b) {
-				bool done = false;
+		/* In bridge_objs' order: guard jumps to the other chains, and
+		 * the chains use the sets. */
+		for (size_t i = 0; i < ARRAY_SIZE(bridge_objs); i++) {
+			char name[NAME_SIZE];
 
-				for (size_t j = 0; j < rs.n_ports; j++)
-					done |= rs.ports[j].b == b && rs.ports[j].p == rs.macs[i].p;
-				if (!done) {
-					name3(name, "mac", b, rs.macs[i].p);
-					set_del(n, name);
-				}
-			}
-		if (ids_has(&rs.guards, b)) {
-			static const char *const chains[] = { "guard", "arp", "v4", "v6" };
-
-			/* guard jumps to the other three: it goes first. */
-			for (size_t i = 0; i < ARRAY_SIZE(chains); i++) {
-				name2(name, chains[i], b);
+			if (!ids_has(&rs.has[i], b))
+				continue;
+			name2(name, bridge_objs[i].kind, b);
+			if (bridge_objs[i].chain)
 				chain_del(n, name);
-			}
+			else
+				set_del(n, name);
 		}
-		name2(name, "ip4", b);
-		set_del(n, name);
-		name2(name, "ip6", b);
-		set_del(n, name);
-		name2(name, "owner", b);
-		set_del(n, name);
-		any = true;
-	} else {
-		claims_remove(n, b, &claims, &keep);
+		pr.any = true;
 	}
 	r = qnet_nfnl_commit(n, NULL);
-	return r < 0 ? r : any;
+	return r < 0 ? r : pr.any;
 }
 
-static bool is_port(int p, void *userdata)
+static bool is_port(int pb, int p, bool chain, void *userdata)
 {
+	(void)pb, (void)chain;
 	return p == *(int *)userdata;
 }
 
@@ -1036,12 +1287,19 @@ struct sweep {
 	int bridge;
 };
 
-static bool dead(int p, void *userdata)
+static bool port_dead(const struct sweep *s, int p)
 {
-	struct sweep *s = userdata;
 	struct qnet_link l;
 
 	return qnet_link_get_by_index(s->nl, p, &l) < 0 || l.master != s->bridge;
+}
+
+/* A port that is gone or has left the bridge, or what is left of a
+ * port's filter without its chain. */
+static bool dead(int pb, int p, bool chain, void *userdata)
+{
+	(void)pb;
+	return !chain || port_dead(userdata, p);
 }
 
 int qnet_portfilter_sweep(struct qnet_nl *nl, void (*report)(int bridge, int port, void *userdata),
@@ -1062,12 +1320,15 @@ int qnet_portfilter_sweep(struct qnet_nl *nl, void (*report)(int bridge, int por
 		struct sweep s = { nl, b };
 		bool gone = qnet_link_get_by_index(nl, b, &l) < 0 || !l.is_bridge;
 
-		for (size_t j = 0; j < rs.n_ports; j++)
-			if (rs.ports[j].b == b && (gone || dead(rs.ports[j].p, &s))) {
+		for (size_t j = 0; j < rs.n_obj[OBJ_PORT]; j++) {
+			const struct pair *o = &rs.obj[OBJ_PORT][j];
+
+			if (o->b == b && (gone || port_dead(&s, o->p))) {
 				count++;
 				if (report)
-					report(b, rs.ports[j].p, userdata);
+					report(b, o->p, userdata);
 			}
+		}
 		if (gone && report)
 			report(b, 0, userdata);
 		r = remove_ports(&n, b, dead, &s, gone);
@@ -1112,8 +1373,8 @@ int qnet_portfilter_foreach_port(int (*fn)(const struct qnet_portfilter_port *p,
 	r = qnet_nfnl_open(&n, NFPROTO_BRIDGE);
 	if (r == 0)
 		r = ruleset_read(&n, &rs);
-	for (size_t i = 0; r == 0 && i < rs.n_ports; i++) {
-		struct qnet_portfilter_port p = { .bridge = rs.ports[i].b, .port = rs.ports[i].p };
+	for (size_t i = 0; r == 0 && i < rs.n_obj[OBJ_PORT]; i++) {
+		struct qnet_portfilter_port p = { .bridge = rs.obj[OBJ_PORT][i].b, .port = rs.obj[OBJ_PORT][i].p };
 		struct learned l = { .known = false };
 		char set[NAME_SIZE];
 

@@ -16,10 +16,16 @@
  *       add @owner-B { ether saddr : P }        first port to use a MAC owns it
  *       ether saddr map @owner-B != P drop      no other port may use it
  *       arp saddr ether != @mac-B-P drop
- *       jump guard-B
+ *       ether type ip6 goto p6-B-P
+ *       goto guard-B
+ *   chain p6-B-P     one per port: a link-local source, or the target of
+ *       duplicate address detection, is claimed (add @ll-B-P, size 4,
+ *       then add @owner6-B { address : P }) and must be P's; then v6-B.
  *   chain guard-B    one per bridge: ethertypes, ARP/IPv4/IPv6 sources
  *       against @ip4-B / @ip6-B { ether_addr . address }, ND targets, no
  *       RA, no DHCP/DHCPv6 server.
+ *   map owner6-B     link-local address : the port (or, for the
+ *       bridge's own, the bridge) that first spoke for it.
  *   set ip4-B, ip6-B   what each MAC may use: leases (qnet-dhcp-event,
  *       from dnsmasq) and host = entries; for IPv6 also the MAC's EUI-64
  *       link-local and global addresses.
@@ -57,8 +63,8 @@ struct qnet_portfilter_props {
 int qnet_portfilter_attach(struct qnet_nl *nl, int bridge, int port, const struct qnet_portfilter_props *p,
 			   char *why, size_t why_size);
 
-/* Remove port PORT's chain, set, map element and MAC claims. 0 if there
- * were none. */
+/* Remove port PORT's chains, sets, map element and claims (MACs and
+ * link-local addresses). 0 if there were none. */
 int qnet_portfilter_detach(int bridge, int port);
 
 /* Whether PORT has a filter: 1, 0, or -errno. */

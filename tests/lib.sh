@@ -184,7 +184,8 @@ bound|renew)
 	ip -4 addr flush dev "$interface"
 	ip addr add "$ip/$mask" dev "$interface"
 	ip route replace default via "${router%% *}" dev "$interface"
-	echo "$ip/$mask router=$router dns=$dns" >"$LEASE_OUT" ;;
+	echo "$ip/$mask router=$router dns=$dns" >"$LEASE_OUT.new"
+	mv -f "$LEASE_OUT.new" "$LEASE_OUT" ;; # a reader never sees it half-written
 deconfig) ip -4 addr flush dev "$interface" ;;
 esac
 exit 0

@@ -23,9 +23,9 @@ import socket
 import sys
 import time
 
-from scapy.all import (ARP, Dot1Q, Ether, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA,  # noqa: F401
+from scapy.all import (ARP, Dot1Q, Ether, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS,  # noqa: F401
                        ICMPv6NDOptDstLLAddr, ICMPv6NDOptPrefixInfo, ICMPv6NDOptSrcLLAddr, IP,
-                       IPv6, UDP, BOOTP, DHCP, Raw, raw)
+                       IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, UDP, BOOTP, DHCP, Raw, raw)
 
 
 def main():

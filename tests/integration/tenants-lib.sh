@@ -87,6 +87,20 @@ seen() {
 nd_target() {
 	echo "@th,64,128 $("$PY" -c 'import ipaddress, sys; print(hex(int(ipaddress.IPv6Address(sys.argv[1]))))' "$1")"
 }
+# solicited ADDRESS: ADDRESS's solicited-node multicast group and the
+# Ethernet group it maps to (where duplicate address detection asks).
+solicited() {
+	"$PY" -c 'import ipaddress, sys
+a = int(ipaddress.IPv6Address(sys.argv[1])) & 0xffffff
+print(ipaddress.IPv6Address(0xff020000000000000000000000000000 | 0x1ff000000 | a),
+      "33:33:ff:%02x:%02x:%02x" % (a >> 16, (a >> 8) & 0xff, a & 0xff))' "$1"
+}
+# pf_owner6 BRIDGE ADDRESS: the interface owner6-B says owns link-local
+# ADDRESS (nft prints an ifindex by name).
+pf_owner6() {
+	nft -j list map bridge qnet "owner6-$(ifindex "$1")" 2>/dev/null |
+		jq -r --arg a "$2" '[.nftables[] | .map? // empty | .elem[]? | select(.[0] == $a) | .[1]] | .[0] // empty'
+}
 # seen_at_least PID IF NAME N
 seen_at_least() { [ "$(seen "$1" "$2" "$3")" -ge "$4" ]; }
 # unwatch PID IF: the counters of IF go (a port about to be deleted).

@@ -13,8 +13,11 @@
 # socat, arping, dnsmasq, radvd) and with frames crafted
 # by scapy (frames.py) where there are none: IPv4 and IPv6 from A's
 # addresses, a new MAC, A's MAC as a fresh port's very first frame,
-# forged ARP and NA for the gateway and for A, a rogue DHCP server, a
-# rogue RA, 802.1Q and other ethertypes. Every attack is asserted on the
+# forged ARP and NA for the gateway and for A, a rogue DHCP server (also
+# one behind an IPv6 first fragment without its UDP header), a DHCP
+# release in A's name (whole and in fragments), a rogue RA, router
+# solicitations, DHCPv6 requests and duplicate address detection in A's
+# or the gateway's name, 802.1Q and other ethertypes. Every attack is asserted on the
 # frames the victims saw (netdev ingress counters in their namespaces,
 # tenants-lib.sh: watch/seen), after a legitimate "fence" frame sent the
 # same way afterwards has arrived, on counters of what B did send (so a 0
@@ -60,23 +63,25 @@ watch "$OUTSIDE" qout1 race udp dport 7005
 watch "$OUTSIDE" qout1 fence udp dport 7009
 t_check "outside: TCP server listens" t_wait 10 t_listens "$OUTSIDE" 7000
 
-# udhcpc's script: configure the lease, record it in $LEASE_OUT, log each
-# event to $LEASE_OUT.log; with PROBE set, record only (a second client).
+# udhcpc's script: configure the lease, record it in $LEASE_OUT (renamed
+# into place: never seen half-written), then log the event to
+# $LEASE_OUT.log, so that an event counted there is done; with PROBE set,
+# log only (a second client).
 UDHCPC=$T_TMP/udhcpc.script
 cat >"$UDHCPC" <<'EOF'
 #!/bin/sh
-echo "$1 ${ip:-} server=${serverid:-} router=${router:-}" >>"$LEASE_OUT.log"
-[ -n "${PROBE:-}" ] && exit 0
-case $1 in
+[ -n "${PROBE:-}" ] || case $1 in
 bound|renew)
 	ip -4 addr show dev "$interface" | grep -q "inet $ip/" || {
 		ip -4 addr flush dev "$interface"
 		ip addr add "$ip/$mask" dev "$interface"
 	}
 	ip route replace default via "${router%% *}" dev "$interface"
-	echo "$ip/$mask server=$serverid router=$router" >"$LEASE_OUT" ;;
+	echo "$ip/$mask server=$serverid router=$router" >"$LEASE_OUT.new"
+	mv -f "$LEASE_OUT.new" "$LEASE_OUT" ;;
 deconfig) ip -4 addr flush dev "$interface"; rm -f "$LEASE_OUT" ;;
 esac
+echo "$1 ${ip:-} server=${serverid:-} router=${router:-}" >>"$LEASE_OUT.log"
 exit 0
 EOF
 chmod 755 "$UDHCPC"
@@ -373,9 +378,18 @@ watch $$ "$BR" chaddr-a ether saddr "$B_MAC" udp dport 67
 frames "$GB" --iface eth0 --count 3 --interval 0.2 \
 	"Ether(src='$B_MAC', dst='ff:ff:ff:ff:ff:ff')/IP(src='$B_IP', dst='255.255.255.255')/UDP(sport=12345, dport=68)/BOOTP(op=2, yiaddr='$B_IP', chaddr=bytes.fromhex('${A_MAC//:/}'))/DHCP(options=[('message-type', 'offer'), 'end'])" \
 	"Ether(src='$B_MAC', dst='ff:ff:ff:ff:ff:ff')/IP(src='0.0.0.0', dst='255.255.255.255')/UDP(sport=68, dport=67)/BOOTP(chaddr=bytes.fromhex('${A_MAC//:/}'))/DHCP(options=[('message-type', 'release'), 'end'])" >/dev/null
+# The same release in two fragments, the first too short to hold chaddr.
+release_a="raw(UDP(sport=68, dport=67, chksum=0)/BOOTP(chaddr=bytes.fromhex('${A_MAC//:/}'))/DHCP(options=[('message-type', 'release'), 'end']))"
+frag4() { # OFFSET MF SLICE
+	echo "Ether(src='$B_MAC', dst='ff:ff:ff:ff:ff:ff')/IP(src='0.0.0.0', dst='255.255.255.255', proto=17, id=7, frag=$1, flags=$2)/Raw($release_a[$3])"
+}
+watch $$ vgB b-frag4 ip frag-off \& 0x3fff != 0
+frames "$GB" --iface eth0 --count 3 --interval 0.2 "$(frag4 0 1 :16)" "$(frag4 2 0 16:)" >/dev/null
+t_check "B did send 6 fragments of a release in A's name" seen_at_least $$ vgB b-frag4 6
 t_check "(fence: B's broadcast reaches A after them)" fence "$GA" eth0 fence-b b_fence_bcast
 t_eq "DHCP offer from B's port 12345: none reached A" 0 "$(seen "$GA" eth0 dhcp-b-high)"
-t_eq "DHCP with A's MAC in chaddr, from B: none reached the host" 0 "$(seen $$ "$BR" chaddr-a)"
+t_eq "DHCP with A's MAC in chaddr, from B, whole or in fragments: none reached the host" 0 \
+	"$(seen $$ "$BR" chaddr-a)"
 t_check "and A still reaches the outside" reaches_out "$GA"
 
 # --- attack: a rogue router advertisement from B ---
@@ -403,6 +417,25 @@ t_eq "rogue RA: A has no route of B's" "" \
 	"$(t_in_ns "$GA" ip -6 route show | grep -e 2001:db8:bad -e "via $B_LL")"
 t_eq "rogue RA: the host neither" "" "$(ip -6 route show | grep -e 2001:db8:bad -e "via $B_LL")"
 kill "$RADVD"
+
+# --- attack: a DHCPv6 server's reply behind a first fragment without its UDP header ---
+# RFC 7112: the first fragment must hold the upper-layer header; one that
+# does not would pass every check that reads it, unread.
+frag6() { # OFFSET M PAYLOAD
+	echo "Ether(src='$B_MAC', dst='$A_MAC')/IPv6(src='$B_LL', dst='$A_LL')/IPv6ExtHdrFragment(nh=60, offset=$1, m=$2, id=77)/Raw($3)"
+}
+watch "$GA" eth0 frag6-b ether saddr "$B_MAC" frag frag-off 0
+watch $$ vgB b-frag6 frag frag-off 0
+frames "$GB" --iface eth0 --count 3 --interval 0.2 \
+	"$(frag6 0 1 "raw(IPv6ExtHdrDestOpt(nh=17))")" \
+	"$(frag6 1 0 "raw(UDP(sport=547, dport=546, chksum=0)/Raw(bytes([2, 0, 0, 1])))")" >/dev/null
+t_check "B did send 3 first fragments" seen_at_least $$ vgB b-frag6 3
+t_check "(fence: B reaches A)" fence "$GA" eth0 fence-b b_fence_bcast
+t_eq "a first fragment without its upper-layer header: none reached A" 0 "$(seen "$GA" eth0 frag6-b)"
+t_check "A's own fragmented IPv6 passes: a 3000-byte echo to the gateway" \
+	t_in_ns "$GA" busybox ping -6 -c1 -W2 -s 3000 "$GW6"
+t_check "and IPv4: a 3000-byte echo" t_in_ns "$GA" busybox ping -c1 -W2 -s 3000 "$GW"
+t_check "nft lists table bridge qnet, every rule of it" eval 'nft list table bridge qnet >/dev/null'
 
 # --- attack: IPv6 from A's address, forged NA for the gateway and for A ---
 # Fresh entries first: a change of the bridge's MAC (a port came) flushes
@@ -436,6 +469,49 @@ t_eq "A's neighbour entry for the gateway's link-local address is unchanged" gat
 t_eq "the host's neighbour entry for A's SLAAC address is unchanged" "$A_MAC" "$(neigh $$ $BR "$A6")"
 t_eq "the host's neighbour entry for A's link-local address is not B's" "" \
 	"$(neigh $$ $BR "$A_LL" | grep -i "$B_MAC")"
+
+# --- attack: B asks in the name of A's or the gateway's link-local address ---
+# A router solicitation or a DHCPv6 request from A's link-local address,
+# with B's MAC in its option, would make the host's neighbour entry for
+# that address B's, and the host's DHCPv6 replies and RAs meant for A go
+# to B. Duplicate address detection by B of A's addresses would make A
+# give up one still tentative. The first port to speak for a link-local
+# address owns it (owner6-B); the gateway's is the bridge's.
+t_eq "owner6: A's link-local address is vgA's (claimed by its DAD and first use)" vgA \
+	"$(pf_owner6 $BR "$A_LL")"
+t_eq "owner6: the gateway's is the bridge's" "$BR" "$(pf_owner6 $BR "$GW_LL")"
+read -r A_LL_NS A_LL_NSMAC <<<"$(solicited "$A_LL")"
+read -r A6_NS A6_NSMAC <<<"$(solicited "$A6")"
+watch $$ vgB b-rs icmpv6 type nd-router-solicit
+watch $$ vgB b-dad ip6 saddr :: icmpv6 type nd-neighbor-solicit
+watch $$ vgB b-dhcp6 udp dport 547
+for a in "$A_LL" "$GW_LL"; do
+	watch $$ $BR rs-b ether saddr "$B_MAC" ip6 saddr "$a"
+done
+watch $$ $BR rs-own-b ether saddr "$B_MAC" ip6 saddr "$B_LL" icmpv6 type nd-router-solicit
+watch $$ $BR rs-new-b ether saddr "$B_MAC" ip6 saddr fe80::b0:1 icmpv6 type nd-router-solicit
+watch "$GA" eth0 dad-b ether saddr "$B_MAC" ip6 saddr :: icmpv6 type nd-neighbor-solicit
+rs_from() { # SOURCE: B solicits a router from SOURCE, B's MAC in the option
+	echo "Ether(src='$B_MAC', dst='33:33:00:00:00:02')/IPv6(src='$1', dst='ff02::2')/ICMPv6ND_RS()/ICMPv6NDOptSrcLLAddr(lladdr='$B_MAC')"
+}
+frames "$GB" --iface eth0 --count 3 \
+	"$(rs_from "$A_LL")" "$(rs_from "$GW_LL")" \
+	"Ether(src='$B_MAC', dst='33:33:00:01:00:02')/IPv6(src='$A_LL', dst='ff02::1:2')/UDP(sport=546, dport=547)/Raw(b'\x01\x00\x00\x01')" \
+	"Ether(src='$B_MAC', dst='$A_LL_NSMAC')/IPv6(src='::', dst='$A_LL_NS')/ICMPv6ND_NS(tgt='$A_LL')" \
+	"Ether(src='$B_MAC', dst='$A6_NSMAC')/IPv6(src='::', dst='$A6_NS')/ICMPv6ND_NS(tgt='$A6')" >/dev/null
+t_check "B did send 6 solicitations, 3 DHCPv6 requests and 6 DAD probes in others' names" \
+	eval 'seen_at_least $$ vgB b-rs 6 && seen_at_least $$ vgB b-dhcp6 3 && seen_at_least $$ vgB b-dad 6'
+b_rs_own() { frames "$GB" --iface eth0 "$(rs_from "$B_LL")" >/dev/null; }
+t_check "(fence: B's solicitation from its own link-local address reaches the host)" fence $$ $BR rs-own-b b_rs_own
+t_eq "nothing from A's or the gateway's link-local address reached the host from B" 0 "$(seen $$ $BR rs-b)"
+t_eq "no DAD probe of B's for A's addresses reached A" 0 "$(seen "$GA" eth0 dad-b)"
+t_eq "the host's neighbour entry for A's link-local address is not B's" "" \
+	"$(neigh $$ $BR "$A_LL" | grep -i "$B_MAC")"
+t_eq "A kept its addresses" "$A6 $A_LL" "$(addr6 "$GA" global) $(addr6 "$GA" link)"
+b_rs_new() { frames "$GB" --iface eth0 "$(rs_from fe80::b0:1)" >/dev/null; }
+t_check "a link-local address nobody has is B's once B speaks from it (stable-privacy guests)" \
+	fence $$ $BR rs-new-b b_rs_new
+t_eq "owner6 says so" vgB "$(pf_owner6 $BR fe80::b0:1)"
 
 # --- attack: 802.1Q and other ethertypes ---
 # Crafted: this machine's kernel has no 8021q module for a VLAN interface.
