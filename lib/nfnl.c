@@ -9,6 +9,7 @@
  * before use (tests/fuzz/fuzz-nfnl.c feeds qnet_nfnl_parse() garbage).
  */
 #include <arpa/inet.h>
+#include <endian.h>
 #include <errno.h>
 #include <linux/netfilter/nf_tables_compat.h>
 #include <linux/netfilter/nfnetlink.h>
@@ -324,7 +325,10 @@ void qnet_nfnl_expr_exthdr(struct qnet_nfnl *n, uint8_t type, uint32_t offset, u
 	qnet_nfnl_put_be32(n, NFTA_EXTHDR_DREG, dreg);
 	qnet_nfnl_put(n, NFTA_EXTHDR_TYPE, &type, sizeof(type));
 	qnet_nfnl_put_be32(n, NFTA_EXTHDR_OFFSET, offset);
-	qnet_nfnl_put_be32(n, NFTA_EXTHDR_LEN, len);
+	/* As nft writes "exthdr frag exists": one byte, flag PRESENT. */
+	qnet_nfnl_put_be32(n, NFTA_EXTHDR_LEN, len ? len : 1);
+	if (!len)
+		qnet_nfnl_put_be32(n, NFTA_EXTHDR_FLAGS, NFT_EXTHDR_F_PRESENT);
 	expr_end(n, e, d);
 }
 
@@ -372,16 +376,27 @@ void qnet_nfnl_expr_lookup(struct qnet_nfnl *n, const char *set, uint32_t sreg, 
 	expr_end(n, e, d);
 }
 
-void qnet_nfnl_expr_dynset_add(struct qnet_nfnl *n, const char *set, uint32_t sreg_key, uint32_t sreg_data)
+void qnet_nfnl_expr_dynset(struct qnet_nfnl *n, const char *set, uint32_t op, uint32_t sreg_key, uint32_t sreg_data,
+			   uint64_t timeout_ms)
 {
 	size_t d, e = expr_start(n, "dynset", &d);
 
 	qnet_nfnl_put_str(n, NFTA_DYNSET_SET_NAME, set);
-	qnet_nfnl_put_be32(n, NFTA_DYNSET_OP, NFT_DYNSET_OP_ADD);
+	qnet_nfnl_put_be32(n, NFTA_DYNSET_OP, op);
 	qnet_nfnl_put_be32(n, NFTA_DYNSET_SREG_KEY, sreg_key);
 	if (sreg_data != ~0u)
 		qnet_nfnl_put_be32(n, NFTA_DYNSET_SREG_DATA, sreg_data);
+	if (timeout_ms) {
+		uint64_t be = htobe64(timeout_ms);
+
+		qnet_nfnl_put(n, NFTA_DYNSET_TIMEOUT, &be, sizeof(be));
+	}
 	expr_end(n, e, d);
+}
+
+void qnet_nfnl_expr_dynset_add(struct qnet_nfnl *n, const char *set, uint32_t sreg_key, uint32_t sreg_data)
+{
+	qnet_nfnl_expr_dynset(n, set, NFT_DYNSET_OP_ADD, sreg_key, sreg_data, 0);
 }
 
 void qnet_nfnl_expr_immediate(struct qnet_nfnl *n, uint32_t dreg, const void *data, size_t len)
@@ -502,6 +517,8 @@ static int dump_one(const struct nlmsghdr *h, void *userdata)
 	a.family = ((const struct nfgenmsg *)NLMSG_DATA(h))->nfgen_family;
 	return d->fn(&a, d->userdata);
 }
+
+_Static_assert((int)NFTA_RULE_CHAIN == (int)NFTA_SET_ELEM_LIST_SET, "a rule dump's chain goes where a set's name does");
 
 int qnet_nfnl_dump(struct qnet_nfnl *n, int type, uint16_t table_attr, const char *table, const char *set,
 		   int (*fn)(const struct qnet_nfnl_attrs *a, void *userdata), void *userdata)

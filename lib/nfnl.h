@@ -51,7 +51,7 @@ int qnet_nfnl_commit(struct qnet_nfnl *n, unsigned *failed);
 void qnet_nfnl_expr_meta(struct qnet_nfnl *n, uint32_t key, uint32_t dreg);
 void qnet_nfnl_expr_payload(struct qnet_nfnl *n, uint32_t base, uint32_t offset, uint32_t len, uint32_t dreg);
 /* LEN bytes at OFFSET of IPv6 extension header TYPE; the rule ends where
- * the packet has none. */
+ * the packet has none. LEN 0: whether it has one, as one byte (1 or 0). */
 void qnet_nfnl_expr_exthdr(struct qnet_nfnl *n, uint8_t type, uint32_t offset, uint32_t len, uint32_t dreg);
 /* DREG = (SREG & MASK) ^ XOR, LEN bytes. */
 void qnet_nfnl_expr_bitwise(struct qnet_nfnl *n, uint32_t sreg, uint32_t dreg, const void *mask, const void *xor,
@@ -61,6 +61,10 @@ void qnet_nfnl_expr_cmp(struct qnet_nfnl *n, uint32_t sreg, uint32_t op, const v
 void qnet_nfnl_expr_lookup(struct qnet_nfnl *n, const char *set, uint32_t sreg, uint32_t dreg, bool invert);
 /* SREG_DATA ~0u for a plain set. */
 void qnet_nfnl_expr_dynset_add(struct qnet_nfnl *n, const char *set, uint32_t sreg_key, uint32_t sreg_data);
+/* The same with NFT_DYNSET_OP_* OP and, if not 0, a timeout: UPDATE adds
+ * what is missing and restarts an element's timeout, never its value. */
+void qnet_nfnl_expr_dynset(struct qnet_nfnl *n, const char *set, uint32_t op, uint32_t sreg_key, uint32_t sreg_data,
+			   uint64_t timeout_ms);
 void qnet_nfnl_expr_immediate(struct qnet_nfnl *n, uint32_t dreg, const void *data, size_t len);
 /* A verdict: NF_DROP, NF_ACCEPT, or NFT_JUMP/NFT_GOTO to CHAIN. */
 void qnet_nfnl_expr_verdict(struct qnet_nfnl *n, int code, const char *chain);
@@ -94,7 +98,8 @@ int qnet_nfnl_parse_nested(const struct qnet_nfnl_attrs *a, uint16_t type, struc
 bool qnet_nfnl_attr_str(const struct qnet_nfnl_attrs *a, uint16_t type, char *buf, size_t size);
 
 /* Dump NFT_MSG_GET* TYPE, the request carrying NFTA_*_TABLE TABLE_ATTR =
- * TABLE (NULL: every table) and, when SET, NFTA_SET_ELEM_LIST_SET SET;
+ * TABLE (NULL: every table) and, when SET, NFTA_SET_ELEM_LIST_SET SET (or,
+ * for NFT_MSG_GETRULE, the chain: NFTA_RULE_CHAIN is the same number);
  * N's family NFPROTO_UNSPEC dumps every family. FN gets each message's
  * attributes, and its first non-zero return ends the walk and is
  * returned. A missing table or set is an empty dump. */

@@ -15,19 +15,23 @@
  * claim goes with its port: detach, the next attach on the bridge and the
  * sweep delete claims of ports that are gone.
  *
- * Who owns a link-local address: owner6-B, the same way. A guest may
- * send router solicitations, MLD reports and DHCPv6 requests from a
- * link-local address the network cannot know (stable-privacy, RFC 7217),
- * so the first port that speaks for one owns it: as a source, or as the
- * target of its duplicate address detection, which comes before any use.
- * Without this a guest could solicit from a neighbour's link-local
- * address, and the host's neighbour cache would send that neighbour's
- * DHCPv6 replies to it. The bridge's own link-local address is claimed
- * for the bridge at every attach. A port may claim at most LL_PER_PORT
- * addresses (ll-B-P, like mac-B-P), so no port can fill owner6-B; an
- * address left unclaimed because owner6-B is full after all is dropped,
- * not let through. A neighbour advertisement's target stays what ip6-B
- * says: a claim lets a guest ask, never answer for an address.
+ * Who owns a link-local address: the first MAC that speaks for it, as a
+ * source or as the target of its duplicate address detection (which
+ * comes before any use): claimed6-B says an address is claimed,
+ * owner6-B by which MAC (docs/design.md says why a MAC and not a port).
+ * A guest may make its link-local address itself (stable-privacy, RFC
+ * 7217), so the network cannot know it in advance; without claims a
+ * guest could solicit from a neighbour's address, and the host's
+ * neighbour cache would send that neighbour's DHCPv6 replies to it.
+ * nft cannot list a rule that compares a map's value with the frame, so
+ * ownership is the pair (address . MAC) in a set, not a map. Two MACs
+ * whose first frames for one address race on two CPUs may both get it:
+ * the address must be known before it was ever used, which the first
+ * use itself is what reveals. Claims that are not first come
+ * (ll_claim()) have no timeout and replace others'. A port claims at
+ * most LL_PER_PORT addresses in CLAIM_TIMEOUT_MS (ll-B-P), so no port
+ * fills the sets; an address left unclaimed because they are full after
+ * all is dropped, not let through.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -52,6 +56,9 @@
 #define PRIORITY (-400) /* before any other bridge filter: nothing sees a forged frame first */
 #define OWNER_SIZE 65536
 #define LL_PER_PORT 4
+/* A link-local claim nothing has used for an hour lapses: a guest that is
+ * gone longer than that has left its addresses. */
+#define CLAIM_TIMEOUT_MS (3600u * 1000u)
 
 /* nftables' own datatype numbers (NFTA_SET_KEY_TYPE), so that `nft list`
  * shows addresses and interfaces, not integers. */
@@ -78,8 +85,10 @@ enum {
  * second field of a concatenation starts at REG32_02. */
 #define R_A NFT_REG_1
 #define R_B NFT_REG32_02
-/* After an IPv6 address (16 bytes from R_A). */
+/* After an IPv6 address (16 bytes from R_A): a MAC (two registers), and
+ * another IPv6 address. */
 #define R_C NFT_REG32_04
+#define R_B6 NFT_REG_3
 
 #define LL NFT_PAYLOAD_LL_HEADER
 #define NH NFT_PAYLOAD_NETWORK_HEADER
@@ -207,12 +216,17 @@ static void chain_add(struct qnet_nfnl *n, const char *name, int hook)
 	}
 }
 
-/* Flush, then delete: a chain must be empty to go. */
-static void chain_del(struct qnet_nfnl *n, const char *name)
+static void chain_flush(struct qnet_nfnl *n, const char *name)
 {
 	qnet_nfnl_msg(n, NFT_MSG_DELRULE, 0);
 	qnet_nfnl_put_str(n, NFTA_RULE_TABLE, TABLE);
 	qnet_nfnl_put_str(n, NFTA_RULE_CHAIN, name);
+}
+
+/* Flush, then delete: a chain must be empty to go. */
+static void chain_del(struct qnet_nfnl *n, const char *name)
+{
+	chain_flush(n, name);
 	qnet_nfnl_msg(n, NFT_MSG_DELCHAIN, 0);
 	qnet_nfnl_put_str(n, NFTA_CHAIN_TABLE, TABLE);
 	qnet_nfnl_put_str(n, NFTA_CHAIN_NAME, name);
@@ -333,6 +347,18 @@ static void ip6_src_is(struct qnet_nfnl *n, const void *prefix, uint32_t len)
 	match(n, NH, 8, prefix, len, true);
 }
 
+/* R_A = the link-local address at (BASE, OFF), all 16 bytes of it there:
+ * the rule ends unless it is in fe80::/64. */
+static void ll_at(struct qnet_nfnl *n, uint32_t base, uint32_t off)
+{
+	static const uint8_t mask[16] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
+	static const uint8_t fe80_64[16] = { 0xfe, 0x80 };
+
+	qnet_nfnl_expr_payload(n, base, off, 16, R_A);
+	qnet_nfnl_expr_bitwise(n, R_A, R_B6, mask, any6, 16);
+	qnet_nfnl_expr_cmp(n, R_B6, NFT_CMP_EQ, fe80_64, 16);
+}
+
 /* In CHAIN: ICMPv6 TYPE from a source starting with PREFIX (LEN bytes) is accepted. */
 static void icmp6_from(struct qnet_nfnl *n, const char *chain, const void *prefix, uint32_t len, uint8_t type)
 {
@@ -344,12 +370,14 @@ static void icmp6_from(struct qnet_nfnl *n, const char *chain, const void *prefi
 }
 
 /* The table's entry point: every frame from a filtered port jumps to its chain. */
-static void base_add(struct qnet_nfnl *n)
+static void base_add(struct qnet_nfnl *n, bool rules_only)
 {
 	size_t r;
 
-	set_add(n, "ports", TYPE_IFINDEX, 4, TYPE_VERDICT, 0, 0, 0);
-	chain_add(n, "pre", NF_BR_PRE_ROUTING);
+	if (!rules_only) {
+		set_add(n, "ports", TYPE_IFINDEX, 4, TYPE_VERDICT, 0, 0, 0);
+		chain_add(n, "pre", NF_BR_PRE_ROUTING);
+	}
 	r = rule(n, "pre");
 	qnet_nfnl_expr_meta(n, NFT_META_IIF, R_A);
 	qnet_nfnl_expr_lookup(n, "ports", R_A, NFT_REG_VERDICT, false);
@@ -366,17 +394,21 @@ static void bridge_sets_add(struct qnet_nfnl *n, int b)
 	set_add(n, name, TYPE_ETHERADDR << TYPE_BITS | TYPE_IP6ADDR, 8 + 16, 0, 0, 0, 0);
 	name2(name, "owner", b);
 	set_add(n, name, TYPE_ETHERADDR, ETH_ALEN, TYPE_IFINDEX, 4, NFT_SET_EVAL, OWNER_SIZE);
+	name2(name, "claimed6", b);
+	set_add(n, name, TYPE_IP6ADDR, 16, 0, 0, NFT_SET_EVAL | NFT_SET_TIMEOUT, OWNER_SIZE);
 	name2(name, "owner6", b);
-	set_add(n, name, TYPE_IP6ADDR, 16, TYPE_IFINDEX, 4, NFT_SET_EVAL, OWNER_SIZE);
+	set_add(n, name, TYPE_IP6ADDR << TYPE_BITS | TYPE_ETHERADDR, 16 + 8, 0, 0, NFT_SET_EVAL | NFT_SET_TIMEOUT,
+		OWNER_SIZE);
 }
 
 /* What every filtered port of bridge B shares: which frames, and which
- * addresses a MAC may use (ip4-B, ip6-B). */
-static void bridge_chains_add(struct qnet_nfnl *n, int b)
+ * addresses a MAC may use (ip4-B, ip6-B). RULES_ONLY: the chains are
+ * there, empty (qnet_portfilter_refill()). */
+static void bridge_chains_add(struct qnet_nfnl *n, int b, bool rules_only)
 {
 	static const uint8_t arp_ipv4_ether[6] = { 0, 1, 8, 0, 6, 4 }; /* htype 1, ptype IPv4, hlen 6, plen 4 */
 	static const uint8_t any4[4] = { 0 }, bcast4[4] = { 255, 255, 255, 255 };
-	static const uint8_t dhcp_client[4] = { 0, 68, 0, 67 }, dhcp6_client[4] = { 0x02, 0x22, 0x02, 0x23 };
+	static const uint8_t dhcp_client[4] = { 0, 68, 0, 67 };
 	static const uint8_t arp_request[2] = { 0, 1 };
 	char guard[NAME_SIZE], arp[NAME_SIZE], v4[NAME_SIZE], v6[NAME_SIZE], ip4[NAME_SIZE], ip6[NAME_SIZE];
 	size_t r;
@@ -387,10 +419,12 @@ static void bridge_chains_add(struct qnet_nfnl *n, int b)
 	name2(v6, "v6", b);
 	name2(ip4, "ip4", b);
 	name2(ip6, "ip6", b);
-	chain_add(n, arp, -1);
-	chain_add(n, v4, -1);
-	chain_add(n, v6, -1);
-	chain_add(n, guard, -1);
+	if (!rules_only) {
+		chain_add(n, arp, -1);
+		chain_add(n, v4, -1);
+		chain_add(n, v6, -1);
+		chain_add(n, guard, -1);
+	}
 
 	/* Only IPv4, ARP, IPv6 and RARP (QEMU's announce after migration);
 	 * everything else, VLAN tags and STP included, is no guest's business. */
@@ -466,7 +500,7 @@ static void bridge_chains_add(struct qnet_nfnl *n, int b)
 	r = rule(n, v6);
 	ip6_src_is(n, any6, 16);
 	icmp6_type(n, 135);
-	match(n, TH, 8, fe80, 8, true);
+	ll_at(n, TH, 8);
 	end(n, r, NF_ACCEPT, NULL);
 	r = rule(n, v6);
 	ip6_src_is(n, any6, 16);
@@ -477,116 +511,177 @@ static void bridge_chains_add(struct qnet_nfnl *n, int b)
 	r = rule(n, v6);
 	ip6_src_is(n, any6, 16);
 	end(n, r, NF_DROP, NULL);
-	/* Before the network knows its addresses a guest may still ask for a
-	 * router, report multicast listening and ask for a DHCPv6 lease from
-	 * its link-local address: one the port's chain has claimed for it,
-	 * so it is no neighbour's. */
-	icmp6_from(n, v6, fe80, 8, 133);
-	icmp6_from(n, v6, fe80, 8, 143);
-	icmp6_from(n, v6, fe80, 8, 131);
+	/* A neighbour advertisement speaks for its target: accepted only
+	 * where the target is read and is the MAC's (a truncated one would
+	 * otherwise pass unread), from a source that is (its link-local one,
+	 * which c6-B-P checked, or one of ip6-B). c6-B-P accepted those for a
+	 * link-local target the MAC owns already. */
+	r = rule(n, v6);
+	icmp6_type(n, 136);
+	ip6_src_is(n, fe80, 8);
+	in_pair(n, ip6, TH, 8, 16, true);
+	end(n, r, NF_ACCEPT, NULL);
+	r = rule(n, v6);
+	icmp6_type(n, 136);
+	in_pair(n, ip6, NH, 8, 16, true);
+	in_pair(n, ip6, TH, 8, 16, true);
+	end(n, r, NF_ACCEPT, NULL);
+	r = rule(n, v6);
+	icmp6_type(n, 136);
+	end(n, r, NF_DROP, NULL);
+	/* A link-local source is the MAC's own: c6-B-P claimed it (or
+	 * dropped the frame). So a guest asks for a router and a DHCPv6
+	 * lease before the network knows any address of its, and one whose
+	 * address the network cannot know (stable-privacy) talks from it. */
 	r = rule(n, v6);
 	ip6_src_is(n, fe80, 8);
-	l4proto(n, IPPROTO_UDP);
-	match(n, TH, 0, dhcp6_client, 4, true);
 	end(n, r, NF_ACCEPT, NULL);
 	r = rule(n, v6);
 	not_in_pair(n, ip6, NH, 8, 16);
-	end(n, r, NF_DROP, NULL);
-	/* A neighbour advertisement speaks for its target. */
-	r = rule(n, v6);
-	icmp6_type(n, 136);
-	not_in_pair(n, ip6, TH, 8, 16);
 	end(n, r, NF_DROP, NULL);
 	r = rule(n, v6);
 	end(n, r, NF_ACCEPT, NULL);
 }
 
-/* The frames in which a link-local address speaks for a port, with the
- * address at (BASE, 8): its source, and the target of its duplicate
- * address detection. (A neighbour advertisement's target must be one of
- * the MAC's, claimed or not: v6-B.) */
+/* The frames in which a link-local address speaks for a port, each
+ * leaving it in R_A: its source, and the target of its duplicate address
+ * detection, which a guest sends before it uses the address. */
 static void ll_source(struct qnet_nfnl *n)
 {
-	ip6_src_is(n, fe80, 8);
+	ll_at(n, NH, 8);
 }
 
 static void ll_dad_target(struct qnet_nfnl *n)
 {
 	ip6_src_is(n, any6, 16);
 	icmp6_type(n, 135);
-	match(n, TH, 8, fe80, 8, true);
+	ll_at(n, TH, 8);
 }
 
-static const struct {
-	void (*when)(struct qnet_nfnl *n);
-	uint32_t base;
-} ll_claims[] = {
-	{ ll_source, NH },
-	{ ll_dad_target, TH },
-};
+static void (*const ll_claims[])(struct qnet_nfnl *n) = { ll_source, ll_dad_target };
 
-/* Port P's IPv6 chain p6-B-P: each link-local address it speaks for is
- * claimed for it (if its ll-B-P has room) and must be its own. */
-static void port6_add(struct qnet_nfnl *n, int b, int p)
+/* ICMPv6 TYPE whose first option, at OFF of its header, is a link-layer
+ * address option of kind KIND: the address must be the port's MAC. */
+static void nd_option_is_own(struct qnet_nfnl *n, const char *chain, const char *mac, uint8_t type, uint32_t off,
+			     uint8_t kind)
+{
+	const uint8_t opt[2] = { kind, 1 }; /* one unit of 8 bytes: Ethernet */
+	size_t r = rule(n, chain);
+
+	icmp6_type(n, type);
+	match(n, TH, off, opt, 2, true);
+	qnet_nfnl_expr_payload(n, TH, off + 2, ETH_ALEN, R_A);
+	qnet_nfnl_expr_lookup(n, mac, R_A, ~0u, true);
+	end(n, r, NF_DROP, NULL);
+}
+
+/*
+ * Port P's IPv6 chains. p6-B-P: what has no upper-layer header to read
+ * goes no further. c6-B-P: each link-local address the frame speaks for
+ * is claimed in owner6-B for the frame's MAC (the port's: port-B-P
+ * checked it) and must be that MAC's; neighbour discovery's link-layer
+ * options are the port's MAC; then v6-B.
+ */
+static void port6_add(struct qnet_nfnl *n, int b, int p, bool rules_only)
 {
 	static const uint8_t zero[8] = { 0 }, frag_offset[2] = { 0xff, 0xf8 };
-	char chain[NAME_SIZE], ll[NAME_SIZE], owner6[NAME_SIZE], v6[NAME_SIZE];
-	uint32_t key = (uint32_t)p;
+	static const uint8_t nd_first = 133, nd_last = 137, yes = 1;
+	char chain[NAME_SIZE], claims[NAME_SIZE], ll[NAME_SIZE], owner6[NAME_SIZE], claimed6[NAME_SIZE];
+	char v6[NAME_SIZE], mac[NAME_SIZE];
 	size_t r;
 
 	name3(chain, "p6", b, p);
+	name3(claims, "c6", b, p);
 	name3(ll, "ll", b, p);
+	name3(mac, "mac", b, p);
 	name2(owner6, "owner6", b);
+	name2(claimed6, "claimed6", b);
 	name2(v6, "v6", b);
-	set_add(n, ll, TYPE_IP6ADDR, 16, 0, 0, NFT_SET_EVAL, LL_PER_PORT);
-	chain_add(n, chain, -1);
-	for (size_t i = 0; i < ARRAY_SIZE(ll_claims); i++) {
-		uint32_t base = ll_claims[i].base, off = 8; /* ip6 saddr, nd target */
-
-		/* A dynset add into a full set ends the rule: no room in
-		 * ll-B-P, no claim. */
-		r = rule(n, chain);
-		ll_claims[i].when(n);
-		qnet_nfnl_expr_payload(n, base, off, 16, R_A);
-		qnet_nfnl_expr_dynset_add(n, ll, R_A, ~0u);
-		qnet_nfnl_expr_immediate(n, R_C, &key, sizeof(key));
-		qnet_nfnl_expr_dynset_add(n, owner6, R_A, R_C);
-		end(n, r, NFT_CONTINUE, NULL);
-		r = rule(n, chain);
-		ll_claims[i].when(n);
-		qnet_nfnl_expr_payload(n, base, off, 16, R_A);
-		qnet_nfnl_expr_lookup(n, owner6, R_A, ~0u, true);
-		end(n, r, NF_DROP, NULL);
-		r = rule(n, chain);
-		ll_claims[i].when(n);
-		qnet_nfnl_expr_payload(n, base, off, 16, R_A);
-		qnet_nfnl_expr_lookup(n, owner6, R_A, R_C, false);
-		qnet_nfnl_expr_cmp(n, R_C, NFT_CMP_NEQ, &key, sizeof(key));
-		end(n, r, NF_DROP, NULL);
+	if (!rules_only) {
+		set_add(n, ll, TYPE_IP6ADDR, 16, 0, 0, NFT_SET_EVAL | NFT_SET_TIMEOUT, LL_PER_PORT);
+		chain_add(n, claims, -1);
+		chain_add(n, chain, -1);
 	}
-	/* v6-B reads the upper-layer header: a first fragment that does not
-	 * hold it (RFC 7112), the headers before it pushing it into the next
-	 * fragment, would pass every check there unread, a rogue DHCPv6
-	 * server's reply among them. Eight bytes of it are there (a payload
-	 * load past the end ends the rule), or the packet is a later
-	 * fragment, which nothing reads and no host takes without its first. */
+
+	/* The rest reads the upper-layer header: a first fragment that does
+	 * not hold it (RFC 7112), the headers before it pushing it into the
+	 * next fragment, would pass every check unread, a rogue DHCPv6
+	 * server's reply among them. A later fragment has nothing to read,
+	 * and no host takes it without its first. */
 	r = rule(n, chain);
 	qnet_nfnl_expr_exthdr(n, IPPROTO_FRAGMENT, 2, 2, R_A);
 	qnet_nfnl_expr_bitwise(n, R_A, R_A, frag_offset, zero, 2);
 	qnet_nfnl_expr_cmp(n, R_A, NFT_CMP_NEQ, zero, 2);
 	end(n, r, NFT_GOTO, v6);
+	/* Neighbour discovery in fragments (RFC 6980): its options or
+	 * target could be in a later fragment, unread. */
+	r = rule(n, chain);
+	qnet_nfnl_expr_exthdr(n, IPPROTO_FRAGMENT, 0, 0, R_A);
+	qnet_nfnl_expr_cmp(n, R_A, NFT_CMP_EQ, &yes, 1);
+	l4proto(n, IPPROTO_ICMPV6);
+	qnet_nfnl_expr_payload(n, TH, 0, 1, R_A);
+	qnet_nfnl_expr_cmp(n, R_A, NFT_CMP_GTE, &nd_first, 1);
+	qnet_nfnl_expr_cmp(n, R_A, NFT_CMP_LTE, &nd_last, 1);
+	end(n, r, NF_DROP, NULL);
+	/* Eight bytes of the upper-layer header are there (a load past the
+	 * end ends the rule), or the frame goes no further. */
 	r = rule(n, chain);
 	qnet_nfnl_expr_payload(n, TH, 0, 8, R_A);
 	qnet_nfnl_expr_bitwise(n, R_A, R_A, zero, zero, 8);
 	qnet_nfnl_expr_cmp(n, R_A, NFT_CMP_EQ, zero, 8);
-	end(n, r, NFT_GOTO, v6);
+	end(n, r, NFT_GOTO, claims);
 	r = rule(n, chain);
 	end(n, r, NF_DROP, NULL);
+
+	for (size_t i = 0; i < ARRAY_SIZE(ll_claims); i++) {
+		/* Another MAC's: claimed, and not with this one. */
+		r = rule(n, claims);
+		ll_claims[i](n);
+		qnet_nfnl_expr_lookup(n, claimed6, R_A, ~0u, false);
+		qnet_nfnl_expr_payload(n, LL, 6, ETH_ALEN, R_C);
+		qnet_nfnl_expr_lookup(n, owner6, R_A, ~0u, true);
+		end(n, r, NF_DROP, NULL);
+		/* Claimed, or its claim kept alive. A dynset into a full set
+		 * ends the rule: no room in ll-B-P, no claim. */
+		r = rule(n, claims);
+		ll_claims[i](n);
+		qnet_nfnl_expr_dynset(n, ll, NFT_DYNSET_OP_UPDATE, R_A, ~0u, CLAIM_TIMEOUT_MS);
+		qnet_nfnl_expr_dynset(n, claimed6, NFT_DYNSET_OP_UPDATE, R_A, ~0u, CLAIM_TIMEOUT_MS);
+		qnet_nfnl_expr_payload(n, LL, 6, ETH_ALEN, R_C);
+		qnet_nfnl_expr_dynset(n, owner6, NFT_DYNSET_OP_UPDATE, R_A, ~0u, CLAIM_TIMEOUT_MS);
+		end(n, r, NFT_CONTINUE, NULL);
+		/* Not claimed (no room): not let through. */
+		r = rule(n, claims);
+		ll_claims[i](n);
+		qnet_nfnl_expr_lookup(n, claimed6, R_A, ~0u, true);
+		end(n, r, NF_DROP, NULL);
+	}
+	/* A solicitation's or advertisement's link-layer option speaks for
+	 * the address it comes from or answers for: the port's MAC, or the
+	 * host's neighbour cache would send a neighbour's traffic there (and
+	 * dnsmasq, which reads that cache, would take the sender for the
+	 * neighbour). Only a first option is read. */
+	nd_option_is_own(n, claims, mac, 133, 8, 1);
+	nd_option_is_own(n, claims, mac, 135, 24, 1);
+	nd_option_is_own(n, claims, mac, 136, 24, 2);
+	/* A link-local address the port's MAC owns may answer for itself,
+	 * as it may ask (v6-B): a guest whose address the network cannot
+	 * know (stable-privacy) stays reachable. */
+	r = rule(n, claims);
+	ll_source(n);
+	icmp6_type(n, 136);
+	ll_at(n, TH, 8);
+	qnet_nfnl_expr_payload(n, LL, 6, ETH_ALEN, R_C);
+	qnet_nfnl_expr_lookup(n, owner6, R_A, ~0u, false);
+	end(n, r, NF_ACCEPT, NULL);
+	r = rule(n, claims);
+	end(n, r, NFT_GOTO, v6);
 }
 
-/* Port P's own chain and MAC set, and its entry in ports. */
+/* Port P's own chain and MAC set, and its entry in ports; RULES_ONLY:
+ * only the rules of its chains, which are there, empty. */
 static void port_add(struct qnet_nfnl *n, int b, const uint8_t bridge_mac[ETH_ALEN], int p,
-		     const struct qnet_portfilter_props *props)
+		     const struct qnet_portfilter_props *props, bool rules_only)
 {
 	static const uint8_t group_bit = 0x01, zero = 0, zero_mac[ETH_ALEN] = { 0 };
 	static const uint8_t zero16[2] = { 0 }, frag_mask[2] = { 0x3f, 0xff }; /* MF, offset */
@@ -594,7 +689,6 @@ static void port_add(struct qnet_nfnl *n, int b, const uint8_t bridge_mac[ETH_AL
 	uint32_t key = (uint32_t)p;
 	size_t r;
 
-	port6_add(n, b, p);
 	name3(p6, "p6", b, p);
 	name3(chain, "port", b, p);
 	name3(mac, "mac", b, p);
@@ -603,14 +697,17 @@ static void port_add(struct qnet_nfnl *n, int b, const uint8_t bridge_mac[ETH_AL
 	/* Size 1: the first MAC fills it, and a dynset add into a full set
 	 * fails, so no second MAC is ever learned. A configured MAC fills it
 	 * before the port carries anything. */
-	set_add(n, mac, TYPE_ETHERADDR, ETH_ALEN, 0, 0, NFT_SET_EVAL, 1);
-	if (props && props->mac_set) {
+	if (!rules_only)
+		set_add(n, mac, TYPE_ETHERADDR, ETH_ALEN, 0, 0, NFT_SET_EVAL, 1);
+	if (!rules_only && props && props->mac_set) {
 		/* Known before the first frame: the port owns it from now on,
 		 * so no other port can claim it first. */
 		elem(n, NFT_MSG_NEWSETELEM, mac, props->mac, ETH_ALEN, NULL, 0, NULL);
 		elem(n, NFT_MSG_NEWSETELEM, owner, props->mac, ETH_ALEN, &key, sizeof(key), NULL);
 	}
-	chain_add(n, chain, -1);
+	port6_add(n, b, p, rules_only); /* it reads mac-B-P */
+	if (!rules_only)
+		chain_add(n, chain, -1);
 	/* A MAC no guest may be: group (multicast, broadcast), zero, and the
 	 * bridge's own, which would make the port's frames look like the
 	 * gateway's. Before learning, so that none is ever learned. */
@@ -675,7 +772,8 @@ static void port_add(struct qnet_nfnl *n, int b, const uint8_t bridge_mac[ETH_AL
 	end(n, r, NFT_GOTO, p6);
 	r = rule(n, chain);
 	end(n, r, NFT_GOTO, guard);
-	elem(n, NFT_MSG_NEWSETELEM, "ports", &key, sizeof(key), NULL, 0, chain);
+	if (!rules_only)
+		elem(n, NFT_MSG_NEWSETELEM, "ports", &key, sizeof(key), NULL, 0, chain);
 }
 
 /* ---- what the kernel has ---- */
@@ -720,14 +818,15 @@ struct pair {
 };
 
 /* What a port may have, in the order they must go: the port's chain
- * jumps to p6, and both use the sets. */
-enum { OBJ_PORT, OBJ_P6, OBJ_MAC, OBJ_LL, N_OBJ };
+ * jumps to p6, p6 to c6, and they use the sets. */
+enum { OBJ_PORT, OBJ_P6, OBJ_C6, OBJ_MAC, OBJ_LL, N_OBJ };
 static const struct {
 	const char *kind;
 	bool chain;
 } port_objs[N_OBJ] = {
 	[OBJ_PORT] = { "port", true },
 	[OBJ_P6] = { "p6", true },
+	[OBJ_C6] = { "c6", true },
 	[OBJ_MAC] = { "mac", false },
 	[OBJ_LL] = { "ll", false },
 };
@@ -738,7 +837,7 @@ static const struct {
 	bool chain;
 } bridge_objs[] = {
 	{ "guard", true }, { "arp", true }, { "v4", true }, { "v6", true },
-	{ "ip4", false },  { "ip6", false }, { "owner", false }, { "owner6", false },
+	{ "ip4", false },  { "ip6", false }, { "owner", false }, { "owner6", false }, { "claimed6", false },
 };
 
 struct ruleset {
@@ -876,15 +975,17 @@ static int on_port_elems(const struct qnet_nfnl_attrs *a, void *userdata)
 	return qnet_nfnl_foreach_elem(a, on_port_elem, userdata);
 }
 
-/* Who owns what in owner-B (MACs) or owner6-B (link-local addresses). */
+/* Who owns what: owner-B (MAC : port) or owner6-B (link-local address .
+ * MAC, padded to 8). */
 struct claim {
-	uint8_t key[16];
-	int port;
+	uint8_t key[16 + 8];
+	uint8_t data[ETH_ALEN];
+	int port;           /* owner-B's */
 };
 
 struct claims {
 	const char *kind;   /* "owner" or "owner6" */
-	size_t key_len;
+	size_t key_len, data_len;
 	struct claim *v;
 	size_t n;
 };
@@ -895,15 +996,21 @@ static int on_claim(const void *key, size_t key_len, const void *data, size_t da
 	struct claim *a;
 	uint32_t p;
 
-	if (key_len != c->key_len || data_len != sizeof(p))
+	if (key_len != c->key_len || data_len != c->data_len)
 		return -EBADMSG;
 	a = reallocarray(c->v, c->n + 1, sizeof(*a));
 	if (!a)
 		return -ENOMEM;
 	c->v = a;
-	memcpy(c->v[c->n].key, key, key_len);
-	memcpy(&p, data, sizeof(p));
-	c->v[c->n++].port = (int)p;
+	a = &c->v[c->n++];
+	*a = (struct claim){ .port = 0 };
+	memcpy(a->key, key, key_len);
+	if (data_len)
+		memcpy(a->data, data, data_len);
+	if (data_len == sizeof(p)) {
+		memcpy(&p, data, sizeof(p));
+		a->port = (int)p;
+	}
 	return 0;
 }
 
@@ -918,8 +1025,8 @@ static int read_elems(struct qnet_nfnl *n, const char *set, int (*fn)(const stru
 	return qnet_nfnl_dump(n, NFT_MSG_GETSETELEM, NFTA_SET_ELEM_LIST_TABLE, TABLE, set, fn, userdata);
 }
 
-#define CLAIMS_MAC { "owner", ETH_ALEN, NULL, 0 }
-#define CLAIMS_LL { "owner6", 16, NULL, 0 }
+#define CLAIMS_MAC { "owner", ETH_ALEN, sizeof(uint32_t), NULL, 0 }
+#define CLAIMS_LL { "owner6", 16 + 8, 0, NULL, 0 }
 
 /* B's claims of C's kind, read before a batch is begun (a dump reuses
  * the buffer). A set a bridge does not have yet is no claims. */
@@ -931,15 +1038,16 @@ static int claims_read(struct qnet_nfnl *n, int b, struct claims *c)
 	return read_elems(n, owner, on_claims, c);
 }
 
-/* Claims C on B of ports not in KEEP, into the batch; the bridge's own
- * (bridge_ll_claim()) stay. */
+/* MAC claims C on B of ports not in KEEP, into the batch. (A link-local
+ * address is claimed for a MAC, not a port: it follows the guest to its
+ * next port, and lapses when unused.) */
 static void claims_remove(struct qnet_nfnl *n, int b, const struct claims *c, const struct ids *keep)
 {
 	char owner[NAME_SIZE];
 
 	name2(owner, c->kind, b);
 	for (size_t i = 0; i < c->n; i++)
-		if (c->v[i].port != b && !ids_has(keep, c->v[i].port))
+		if (!ids_has(keep, c->v[i].port))
 			elem(n, NFT_MSG_DELSETELEM, owner, c->v[i].key, c->key_len, NULL, 0, NULL);
 }
 
@@ -976,6 +1084,45 @@ static int collect_port(const struct qnet_link *port, void *userdata)
 	return ids_add(userdata, port->ifindex);
 }
 
+/* The chains of our table that have a rule, by name. */
+struct ruled {
+	char (*v)[NAME_SIZE];
+	size_t n;
+};
+
+static int on_rule(const struct qnet_nfnl_attrs *a, void *userdata)
+{
+	struct ruled *w = userdata;
+	char table[NAME_SIZE], chain[NAME_SIZE];
+	char (*more)[NAME_SIZE];
+
+	if (!qnet_nfnl_attr_str(a, NFTA_RULE_TABLE, table, sizeof(table)) || !streq(table, TABLE) ||
+	    !qnet_nfnl_attr_str(a, NFTA_RULE_CHAIN, chain, sizeof(chain)))
+		return 0;
+	for (size_t i = 0; i < w->n; i++)
+		if (streq(w->v[i], chain))
+			return 0;
+	more = reallocarray(w->v, w->n + 1, sizeof(*more));
+	if (!more)
+		return -ENOMEM;
+	w->v = more;
+	snprintf(w->v[w->n++], NAME_SIZE, "%s", chain);
+	return 0;
+}
+
+static void ruled_free(struct ruled *w)
+{
+	free(w->v);
+}
+
+static bool empty(const struct ruled *w, const char *chain)
+{
+	for (size_t i = 0; i < w->n; i++)
+		if (streq(w->v[i], chain))
+			return false;
+	return true;
+}
+
 /* ---- the API ---- */
 
 /* Which ports' objects go, in one batch; the ports of B that stay keep
@@ -1009,36 +1156,54 @@ static int prune_one(int pb, int p, bool chain, void *userdata)
 }
 
 /* Prune the ports of bridge B (0: of every bridge) into the batch, then
- * the claims MACS and LLS on PR's bridge of ports it does not keep. */
-static int prune(struct prune *pr, int b, const struct claims *macs, const struct claims *lls)
+ * the MAC claims MACS on PR's bridge of ports it does not keep. */
+static int prune(struct prune *pr, int b, const struct claims *macs)
 {
 	int r = rs_foreach_port(pr->rs, b, prune_one, pr);
 
 	if (r < 0)
 		return r;
 	claims_remove(pr->n, pr->b, macs, &pr->keep);
-	claims_remove(pr->n, pr->b, lls, &pr->keep);
 	return 0;
 }
 
-/* The bridge's EUI-64 link-local address (the gateway's, on a NAT
- * network, whose MAC never changes) belongs to the bridge: claimed with
- * B, after prune() took the claims of ports it did not keep. A live port
- * that holds it loses it. Adding it again, as B's, changes nothing. */
-static void bridge_ll_claim(struct qnet_nfnl *n, int b, const uint8_t mac[ETH_ALEN], const struct claims *lls,
-			    const struct ids *keep)
+/* Link-local address LL (16 bytes) is MAC's on bridge B for good, not
+ * first come: into the batch, given what LLS (owner6-B) has. Another
+ * MAC's claim of it goes, and so does its entry in claimed6-B, which is
+ * made anew without a timeout. */
+static void ll_claim(struct qnet_nfnl *n, int b, const uint8_t *ll, const uint8_t mac[ETH_ALEN],
+		     const struct claims *lls)
+{
+	char owner6[NAME_SIZE], claimed6[NAME_SIZE];
+	uint8_t key[16 + 8] = { 0 };
+	bool others = false;
+
+	name2(owner6, "owner6", b);
+	name2(claimed6, "claimed6", b);
+	memcpy(key, ll, 16);
+	memcpy(key + 16, mac, ETH_ALEN);
+	for (size_t i = 0; i < lls->n; i++) {
+		if (memcmp(lls->v[i].key, ll, 16))
+			continue;
+		if (!memcmp(lls->v[i].key, key, sizeof(key)))
+			return; /* ours already */
+		elem(n, NFT_MSG_DELSETELEM, owner6, lls->v[i].key, sizeof(key), NULL, 0, NULL);
+		others = true;
+	}
+	if (others)
+		elem(n, NFT_MSG_DELSETELEM, claimed6, ll, 16, NULL, 0, NULL);
+	elem(n, NFT_MSG_NEWSETELEM, claimed6, ll, 16, NULL, 0, NULL);
+	elem(n, NFT_MSG_NEWSETELEM, owner6, key, sizeof(key), NULL, 0, NULL);
+}
+
+/* MAC's EUI-64 link-local address. */
+static void eui64_ll(const uint8_t mac[ETH_ALEN], uint8_t ll[16])
 {
 	const struct in6_addr prefix = { .s6_addr = { 0xfe, 0x80 } };
-	char owner6[NAME_SIZE];
-	struct in6_addr ll;
-	uint32_t key = (uint32_t)b;
+	struct in6_addr a;
 
-	qnet_portfilter_eui64(mac, &prefix, &ll);
-	name2(owner6, "owner6", b);
-	for (size_t i = 0; i < lls->n; i++)
-		if (!memcmp(lls->v[i].key, ll.s6_addr, 16) && ids_has(keep, lls->v[i].port))
-			elem(n, NFT_MSG_DELSETELEM, owner6, ll.s6_addr, 16, NULL, 0, NULL);
-	elem(n, NFT_MSG_NEWSETELEM, owner6, ll.s6_addr, 16, &key, sizeof(key), NULL);
+	qnet_portfilter_eui64(mac, &prefix, &a);
+	memcpy(ll, a.s6_addr, 16);
 }
 
 struct attaching {
@@ -1065,6 +1230,7 @@ static int attach_once(struct qnet_nl *nl, struct qnet_nfnl *n, int b, int p,
 	struct attaching at = { b, p, &alive };
 	_cleanup_(prune_free) struct prune pr = { n, &rs, &ports, b, attach_doomed, &at, { NULL, 0 }, false };
 	struct qnet_link bridge;
+	uint8_t ll[16];
 	int r;
 
 	*what = "reading it";
@@ -1089,17 +1255,36 @@ static int attach_once(struct qnet_nl *nl, struct qnet_nfnl *n, int b, int p,
 	qnet_nfnl_begin(n);
 	table_add(n);
 	if (!rs.base)
-		base_add(n);
+		base_add(n, false);
 	bridge_sets_add(n, b);
 	if (!rs_guarded(&rs, b))
-		bridge_chains_add(n, b);
-	r = prune(&pr, 0, &macs, &lls);
+		bridge_chains_add(n, b, false);
+	r = prune(&pr, 0, &macs);
 	if (r < 0)
 		return r;
-	bridge_ll_claim(n, b, bridge.mac, &lls, &pr.keep);
-	port_add(n, b, bridge.mac, p, props);
+	/* The bridge's own link-local address (the gateway's, on a NAT
+	 * network, whose MAC never changes) is the bridge's, and no port
+	 * sends from the bridge's MAC. A configured guest MAC owns its own. */
+	eui64_ll(bridge.mac, ll);
+	ll_claim(n, b, ll, bridge.mac, &lls);
+	if (props && props->mac_set) {
+		eui64_ll(props->mac, ll);
+		ll_claim(n, b, ll, props->mac, &lls);
+	}
+	port_add(n, b, bridge.mac, p, props, false);
 	*what = "installing the port's rules";
 	return qnet_nfnl_commit(n, NULL);
+}
+
+static int refill_if_flushed(struct qnet_nl *nl, struct qnet_nfnl *n)
+{
+	_cleanup_(ruled_free) struct ruled w = { NULL, 0 };
+	int r = qnet_nfnl_dump(n, NFT_MSG_GETRULE, NFTA_RULE_TABLE, TABLE, "pre", on_rule, &w);
+
+	if (r < 0 || !empty(&w, "pre"))
+		return r;
+	r = qnet_portfilter_refill(nl, NULL, NULL);
+	return r < 0 ? r : 0;
 }
 
 int qnet_portfilter_attach(struct qnet_nl *nl, int bridge, int port, const struct qnet_portfilter_props *p,
@@ -1110,6 +1295,11 @@ int qnet_portfilter_attach(struct qnet_nl *nl, int bridge, int port, const struc
 	int r, in_use_by = 0;
 
 	r = qnet_nfnl_open(&n, NFPROTO_BRIDGE);
+	/* After nft flush table the other ports' chains are there, empty,
+	 * and pass everything: that is put right first. The base chain's
+	 * rule tells, in one short dump. */
+	if (r == 0)
+		r = refill_if_flushed(nl, &n);
 	/* Two programs attaching to one bridge at once may both find its
 	 * chains missing; EXCL makes one of them fail, and it reads again. */
 	for (int attempt = 0; r == 0 && attempt < 3; attempt++) {
@@ -1142,7 +1332,6 @@ static int remove_ports(struct qnet_nfnl *n, int b, bool (*doomed)(int pb, int p
 	_cleanup_(ruleset_free) struct ruleset rs = { 0 };
 	_cleanup_(ids_free) struct ids ports = { NULL, 0 };
 	_cleanup_(claims_free) struct claims macs = CLAIMS_MAC;
-	_cleanup_(claims_free) struct claims lls = CLAIMS_LL;
 	_cleanup_(prune_free) struct prune pr = { n, &rs, &ports, b, whole_bridge ? always : doomed, userdata,
 						  { NULL, 0 }, false };
 	int r;
@@ -1151,13 +1340,13 @@ static int remove_ports(struct qnet_nfnl *n, int b, bool (*doomed)(int pb, int p
 	if (r == 0 && rs.base)
 		r = read_elems(n, "ports", on_port_elems, &ports);
 	if (r == 0 && !whole_bridge && rs_guarded(&rs, b))
-		r = claims_read(n, b, &macs) ?: claims_read(n, b, &lls);
+		r = claims_read(n, b, &macs);
 	if (r < 0)
 		return r;
 	if (!ids_has(&rs.bridges, b))
 		return 0;
 	qnet_nfnl_begin(n);
-	r = prune(&pr, b, &macs, &lls);
+	r = prune(&pr, b, &macs);
 	if (r < 0)
 		return r;
 	if (whole_bridge) {
@@ -1257,25 +1446,44 @@ int qnet_portfilter_allow(int bridge, const uint8_t mac[6], int family, const vo
 			  char *why, size_t why_size)
 {
 	_cleanup_nfnl_ struct qnet_nfnl n = { .fd = -1 };
+	_cleanup_(claims_free) struct claims lls = CLAIMS_LL;
 	uint8_t key[8 + 16] = { 0 };
-	char set[NAME_SIZE];
+	char set[NAME_SIZE], owner6[NAME_SIZE];
 	size_t len = family == AF_INET6 ? 16 : 4;
+	bool ll = family == AF_INET6 && !memcmp(addr, fe80, 8);
 	int r;
 
 	if (family != AF_INET && family != AF_INET6)
 		return qnet_because(why, why_size, -EAFNOSUPPORT, "address family %d", family);
 	name2(set, family == AF_INET6 ? "ip6" : "ip4", bridge);
+	name2(owner6, "owner6", bridge);
 	memcpy(key, mac, ETH_ALEN);
 	memcpy(key + 8, addr, len);
 	r = qnet_nfnl_open(&n, NFPROTO_BRIDGE);
 	if (r < 0)
 		return because(why, why_size, r, "opening nf_tables netlink");
+	/* A link-local address the network gives a MAC (its EUI-64 one) is
+	 * that MAC's in owner6-B too, whoever claimed it first. */
+	if (ll)
+		r = claims_read(&n, bridge, &lls);
+	if (r < 0)
+		return because(why, why_size, r, owner6);
 	qnet_nfnl_begin(&n);
 	if (add) {
 		table_add(&n);
 		bridge_sets_add(&n, bridge);
 	}
 	elem(&n, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, set, key, 8 + len, NULL, 0, NULL);
+	if (ll && add)
+		ll_claim(&n, bridge, addr, mac, &lls);
+	for (size_t i = 0; ll && !add && i < lls.n; i++)
+		if (!memcmp(lls.v[i].key, addr, 16) && !memcmp(lls.v[i].key + 16, mac, ETH_ALEN)) {
+			char claimed6[NAME_SIZE];
+
+			name2(claimed6, "claimed6", bridge);
+			elem(&n, NFT_MSG_DELSETELEM, owner6, lls.v[i].key, 16 + 8, NULL, 0, NULL);
+			elem(&n, NFT_MSG_DELSETELEM, claimed6, addr, 16, NULL, 0, NULL);
+		}
 	r = qnet_nfnl_commit(&n, NULL);
 	if (!add && r == -ENOENT)
 		r = 0; /* not there: nothing to take back */
@@ -1337,6 +1545,85 @@ int qnet_portfilter_sweep(struct qnet_nl *nl, void (*report)(int bridge, int por
 		count += gone;
 	}
 	return count;
+}
+
+/* ---- rules put back ---- */
+
+int qnet_portfilter_refill(struct qnet_nl *nl, void (*report)(int bridge, int port, void *userdata), void *userdata)
+{
+	static const char *const bridge_chains[] = { "guard", "arp", "v4", "v6" };
+	static const int port_chains[] = { OBJ_PORT, OBJ_P6, OBJ_C6 };
+	_cleanup_nfnl_ struct qnet_nfnl n = { .fd = -1 };
+	_cleanup_(ruleset_free) struct ruleset rs = { 0 };
+	_cleanup_(ruled_free) struct ruled w = { NULL, 0 };
+	char name[NAME_SIZE];
+	int r, count = 0;
+
+	r = qnet_nfnl_open(&n, NFPROTO_BRIDGE);
+	if (r == 0)
+		r = ruleset_read(&n, &rs);
+	if (r == 0 && rs.base)
+		r = qnet_nfnl_dump(&n, NFT_MSG_GETRULE, NFTA_RULE_TABLE, TABLE, NULL, on_rule, &w);
+	if (r < 0 || !rs.base)
+		return r;
+	/* Every chain of ours has a rule: one without any was flushed (nft
+	 * flush table, nft flush chain), and a port whose chain is empty is
+	 * not filtered at all. Its sets are there, with what they learned:
+	 * only the rules come back. */
+	qnet_nfnl_begin(&n);
+	if (empty(&w, "pre")) {
+		base_add(&n, true);
+		count++;
+	}
+	for (size_t i = 0; i < rs.has[0].n; i++) {
+		int b = rs.has[0].v[i];
+		bool refill = false;
+
+		for (size_t k = 0; k < ARRAY_SIZE(bridge_chains); k++) {
+			name2(name, bridge_chains[k], b);
+			refill |= empty(&w, name);
+		}
+		if (!refill)
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(bridge_chains); k++) {
+			name2(name, bridge_chains[k], b);
+			chain_flush(&n, name);
+		}
+		bridge_sets_add(&n, b);
+		bridge_chains_add(&n, b, true);
+		count++;
+		if (report)
+			report(b, 0, userdata);
+	}
+	for (size_t i = 0; i < rs.n_obj[OBJ_PORT]; i++) {
+		int b = rs.obj[OBJ_PORT][i].b, p = rs.obj[OBJ_PORT][i].p;
+		struct qnet_link bridge;
+		bool refill = false, whole = true;
+
+		for (size_t k = 0; k < ARRAY_SIZE(port_chains); k++) {
+			name3(name, port_objs[port_chains[k]].kind, b, p);
+			whole &= rs_has(&rs, port_chains[k], b, p);
+			refill |= empty(&w, name);
+		}
+		/* A port without all its chains, or of a bridge that is gone,
+		 * is the sweep's. */
+		if (!refill || !whole || !rs_has(&rs, OBJ_MAC, b, p) || !rs_has(&rs, OBJ_LL, b, p) ||
+		    !rs_guarded(&rs, b) || qnet_link_get_by_index(nl, b, &bridge) < 0)
+			continue;
+		for (size_t k = 0; k < ARRAY_SIZE(port_chains); k++) {
+			name3(name, port_objs[port_chains[k]].kind, b, p);
+			chain_flush(&n, name);
+		}
+		bridge_sets_add(&n, b);
+		port_add(&n, b, bridge.mac, p, NULL, true);
+		count++;
+		if (report)
+			report(b, p, userdata);
+	}
+	if (!count)
+		return 0;
+	r = qnet_nfnl_commit(&n, NULL);
+	return r < 0 ? r : count;
 }
 
 /* ---- reading, for qnet status ---- */

@@ -18,14 +18,21 @@
  *       arp saddr ether != @mac-B-P drop
  *       ether type ip6 goto p6-B-P
  *       goto guard-B
- *   chain p6-B-P     one per port: a link-local source, or the target of
- *       duplicate address detection, is claimed (add @ll-B-P, size 4,
- *       then add @owner6-B { address : P }) and must be P's; then v6-B.
+ *   chain p6-B-P     one per port: a later fragment goes to v6-B; ND in
+ *       fragments, or IPv6 without 8 bytes of upper-layer header, is
+ *       dropped; the rest goes to c6-B-P.
+ *   chain c6-B-P     a link-local source, or the target of duplicate
+ *       address detection, is claimed for the frame's MAC (update
+ *       @ll-B-P, size 4; @claimed6-B; @owner6-B { address . MAC }, an
+ *       hour's timeout) and must be that MAC's; ND's link-layer option
+ *       is @mac-B-P; an NA for a claimed address is accepted; then v6-B.
  *   chain guard-B    one per bridge: ethertypes, ARP/IPv4/IPv6 sources
  *       against @ip4-B / @ip6-B { ether_addr . address }, ND targets, no
  *       RA, no DHCP/DHCPv6 server.
- *   map owner6-B     link-local address : the port (or, for the
- *       bridge's own, the bridge) that first spoke for it.
+ *   set claimed6-B, owner6-B   which link-local addresses are claimed,
+ *       and by which MAC (address . MAC): the first to speak for one, or
+ *       for good the bridge's MAC, a configured MAC and a leased one for
+ *       their EUI-64 addresses.
  *   set ip4-B, ip6-B   what each MAC may use: leases (qnet-dhcp-event,
  *       from dnsmasq) and host = entries; for IPv6 also the MAC's EUI-64
  *       link-local and global addresses.
@@ -96,6 +103,16 @@ int qnet_portfilter_remove_bridge(int bridge);
  */
 int qnet_portfilter_sweep(struct qnet_nl *nl, void (*report)(int bridge, int port, void *userdata),
 			  void *userdata);
+
+/*
+ * Put back the rules of chains of ours that have none (nft flush table
+ * bridge qnet, nft flush chain): their sets, with the MACs, claims and
+ * addresses they hold, were kept, so only the rules come back, in one
+ * batch. REPORT (may be NULL) hears each bridge (PORT 0) and port put
+ * back. Returns how many, or -errno.
+ */
+int qnet_portfilter_refill(struct qnet_nl *nl, void (*report)(int bridge, int port, void *userdata),
+			   void *userdata);
 
 /* One filtered port, as the kernel has it now. */
 struct qnet_portfilter_port {

@@ -95,11 +95,14 @@ a = int(ipaddress.IPv6Address(sys.argv[1])) & 0xffffff
 print(ipaddress.IPv6Address(0xff020000000000000000000000000000 | 0x1ff000000 | a),
       "33:33:ff:%02x:%02x:%02x" % (a >> 16, (a >> 8) & 0xff, a & 0xff))' "$1"
 }
-# pf_owner6 BRIDGE ADDRESS: the interface owner6-B says owns link-local
-# ADDRESS (nft prints an ifindex by name).
+# pf_owner6 BRIDGE ADDRESS: the MAC owner6-B says owns link-local ADDRESS,
+# from its pairs (address . MAC); one with a timeout is listed as
+# {"elem": {"val": {"concat": ...}, "timeout": ...}}.
 pf_owner6() {
-	nft -j list map bridge qnet "owner6-$(ifindex "$1")" 2>/dev/null |
-		jq -r --arg a "$2" '[.nftables[] | .map? // empty | .elem[]? | select(.[0] == $a) | .[1]] | .[0] // empty'
+	nft -j list set bridge qnet "owner6-$(ifindex "$1")" 2>/dev/null |
+		jq -r --arg a "$2" '[.nftables[] | .set? // empty | .elem[]? |
+			(if .elem? then .elem.val else . end) | .concat? // empty | select(.[0] == $a) | .[1]] |
+			join(" ")'
 }
 # seen_at_least PID IF NAME N
 seen_at_least() { [ "$(seen "$1" "$2" "$3")" -ge "$4" ]; }

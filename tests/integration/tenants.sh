@@ -41,7 +41,7 @@ DOWN=$QNET_BUILD/helpers/qemu-ifdown-nat
 QNET=$QNET_BUILD/helpers/qnet
 BR=qnetbr0 GW=10.0.76.1 HOST=198.51.100.1 OUT=198.51.100.2
 A_MAC=52:54:00:00:76:0a B_MAC=52:54:00:00:76:0b C_MAC=52:54:00:00:76:0c
-E_MAC=52:54:00:00:76:0e H_MAC=52:54:00:00:76:31 M_MAC=52:54:00:00:76:40 R_MAC=52:54:00:00:76:50
+E_MAC=52:54:00:00:76:0e H_MAC=52:54:00:00:76:31 S_MAC=52:54:00:00:76:55 M_MAC=52:54:00:00:76:40 R_MAC=52:54:00:00:76:50
 B_MAC2=52:54:00:00:76:bb H_IP=10.0.76.31 E_NEW=10.0.76.222
 export QNET_MACHINE_ID=$T_TMP/machine-id
 echo 0123456789abcdef0123456789abcdef >"$QNET_MACHINE_ID"
@@ -432,6 +432,17 @@ frames "$GB" --iface eth0 --count 3 --interval 0.2 \
 t_check "B did send 3 first fragments" seen_at_least $$ vgB b-frag6 3
 t_check "(fence: B reaches A)" fence "$GA" eth0 fence-b b_fence_bcast
 t_eq "a first fragment without its upper-layer header: none reached A" 0 "$(seen "$GA" eth0 frag6-b)"
+# Neighbour discovery in fragments (RFC 6980): an NA for the gateway
+# whose target is in the second fragment.
+watch "$GA" eth0 frag-nd-b ether saddr "$B_MAC" frag frag-off 0 icmpv6 type nd-neighbor-advert
+na_gw="raw(ICMPv6ND_NA(tgt='$GW_LL', R=1, S=0, O=1)/ICMPv6NDOptDstLLAddr(lladdr='$B_MAC'))"
+frag6nd() { # OFFSET M SLICE
+	echo "Ether(src='$B_MAC', dst='$A_MAC')/IPv6(src='$B_LL', dst='$A_LL')/IPv6ExtHdrFragment(nh=58, offset=$1, m=$2, id=78)/Raw($na_gw[$3])"
+}
+frames "$GB" --iface eth0 --count 3 --interval 0.2 "$(frag6nd 0 1 :8)" "$(frag6nd 1 0 8:)" >/dev/null
+t_check "(fence: B reaches A)" fence "$GA" eth0 fence-b b_fence_bcast
+t_eq "an NA in fragments: none reached A" 0 "$(seen "$GA" eth0 frag-nd-b)"
+t_eq "A's neighbour entry for the gateway's link-local address is unchanged" gateway "$(gw_entry "$GA" "$GW_LL")"
 t_check "A's own fragmented IPv6 passes: a 3000-byte echo to the gateway" \
 	t_in_ns "$GA" busybox ping -6 -c1 -W2 -s 3000 "$GW6"
 t_check "and IPv4: a 3000-byte echo" t_in_ns "$GA" busybox ping -c1 -W2 -s 3000 "$GW"
@@ -477,9 +488,9 @@ t_eq "the host's neighbour entry for A's link-local address is not B's" "" \
 # to B. Duplicate address detection by B of A's addresses would make A
 # give up one still tentative. The first port to speak for a link-local
 # address owns it (owner6-B); the gateway's is the bridge's.
-t_eq "owner6: A's link-local address is vgA's (claimed by its DAD and first use)" vgA \
+t_eq "owner6: A's link-local address is A's MAC's (claimed by its DAD and first use)" "$A_MAC" \
 	"$(pf_owner6 $BR "$A_LL")"
-t_eq "owner6: the gateway's is the bridge's" "$BR" "$(pf_owner6 $BR "$GW_LL")"
+t_eq "owner6: the gateway's is the bridge's MAC's" "$(gwmac)" "$(pf_owner6 $BR "$GW_LL")"
 read -r A_LL_NS A_LL_NSMAC <<<"$(solicited "$A_LL")"
 read -r A6_NS A6_NSMAC <<<"$(solicited "$A6")"
 watch $$ vgB b-rs icmpv6 type nd-router-solicit
@@ -489,6 +500,8 @@ for a in "$A_LL" "$GW_LL"; do
 	watch $$ $BR rs-b ether saddr "$B_MAC" ip6 saddr "$a"
 done
 watch $$ $BR rs-own-b ether saddr "$B_MAC" ip6 saddr "$B_LL" icmpv6 type nd-router-solicit
+watch $$ $BR sllao-a-b ether saddr "$B_MAC" icmpv6 type nd-router-solicit @th,64,16 0x0101 @th,80,48 0x${A_MAC//:/}
+watch $$ $BR sllao-a-b ether saddr "$B_MAC" icmpv6 type nd-neighbor-solicit @th,192,16 0x0101 @th,208,48 0x${A_MAC//:/}
 watch $$ $BR rs-new-b ether saddr "$B_MAC" ip6 saddr fe80::b0:1 icmpv6 type nd-router-solicit
 watch "$GA" eth0 dad-b ether saddr "$B_MAC" ip6 saddr :: icmpv6 type nd-neighbor-solicit
 rs_from() { # SOURCE: B solicits a router from SOURCE, B's MAC in the option
@@ -498,20 +511,23 @@ frames "$GB" --iface eth0 --count 3 \
 	"$(rs_from "$A_LL")" "$(rs_from "$GW_LL")" \
 	"Ether(src='$B_MAC', dst='33:33:00:01:00:02')/IPv6(src='$A_LL', dst='ff02::1:2')/UDP(sport=546, dport=547)/Raw(b'\x01\x00\x00\x01')" \
 	"Ether(src='$B_MAC', dst='$A_LL_NSMAC')/IPv6(src='::', dst='$A_LL_NS')/ICMPv6ND_NS(tgt='$A_LL')" \
-	"Ether(src='$B_MAC', dst='$A6_NSMAC')/IPv6(src='::', dst='$A6_NS')/ICMPv6ND_NS(tgt='$A6')" >/dev/null
+	"Ether(src='$B_MAC', dst='$A6_NSMAC')/IPv6(src='::', dst='$A6_NS')/ICMPv6ND_NS(tgt='$A6')" \
+	"Ether(src='$B_MAC', dst='33:33:00:00:00:02')/IPv6(src='$B_LL', dst='ff02::2')/ICMPv6ND_RS()/ICMPv6NDOptSrcLLAddr(lladdr='$A_MAC')" \
+	"Ether(src='$B_MAC', dst='$(gwmac)')/IPv6(src='$B_LL', dst='$GW_LL')/ICMPv6ND_NS(tgt='$GW_LL')/ICMPv6NDOptSrcLLAddr(lladdr='$A_MAC')" >/dev/null
 t_check "B did send 6 solicitations, 3 DHCPv6 requests and 6 DAD probes in others' names" \
 	eval 'seen_at_least $$ vgB b-rs 6 && seen_at_least $$ vgB b-dhcp6 3 && seen_at_least $$ vgB b-dad 6'
 b_rs_own() { frames "$GB" --iface eth0 "$(rs_from "$B_LL")" >/dev/null; }
 t_check "(fence: B's solicitation from its own link-local address reaches the host)" fence $$ $BR rs-own-b b_rs_own
 t_eq "nothing from A's or the gateway's link-local address reached the host from B" 0 "$(seen $$ $BR rs-b)"
 t_eq "no DAD probe of B's for A's addresses reached A" 0 "$(seen "$GA" eth0 dad-b)"
+t_eq "no solicitation of B's from its own address naming A's MAC reached the host" 0 "$(seen $$ $BR sllao-a-b)"
 t_eq "the host's neighbour entry for A's link-local address is not B's" "" \
 	"$(neigh $$ $BR "$A_LL" | grep -i "$B_MAC")"
 t_eq "A kept its addresses" "$A6 $A_LL" "$(addr6 "$GA" global) $(addr6 "$GA" link)"
 b_rs_new() { frames "$GB" --iface eth0 "$(rs_from fe80::b0:1)" >/dev/null; }
 t_check "a link-local address nobody has is B's once B speaks from it (stable-privacy guests)" \
 	fence $$ $BR rs-new-b b_rs_new
-t_eq "owner6 says so" vgB "$(pf_owner6 $BR fe80::b0:1)"
+t_eq "owner6 says so" "$B_MAC" "$(pf_owner6 $BR fe80::b0:1)"
 
 # --- attack: 802.1Q and other ethertypes ---
 # Crafted: this machine's kernel has no 8021q module for a VLAN interface.
@@ -576,6 +592,23 @@ frames "$GE" --iface eth0 --count 3 \
 t_check "(fence: E's datagrams from its new address arrive)" t_wait 10 seen_at_least $$ $BR e-new 3
 t_eq "E's datagrams from its old address do not" 0 "$(seen $$ $BR e-old)"
 
+# --- legitimate: a guest whose link-local address the network cannot know ---
+# (stable-privacy, RFC 7217, as NetworkManager and systemd-networkd make
+# them): it claims its address by its DAD, then asks and answers from it.
+t_new_ns GS
+ip link add vgS address "$(port_mac)" type veth peer name eth0 netns "$GS"
+t_in_ns "$GS" ip link set eth0 address "$S_MAC"
+t_in_ns "$GS" sysctl -qw net.ipv6.conf.eth0.stable_secret=2001:db8:1:2:3:4:5:6 net.ipv6.conf.eth0.addr_gen_mode=2
+t_in_ns "$GS" ip link set eth0 up
+t_check "qemu-ifup-nat vgS (a stable-privacy guest)" "$UP" vgS
+t_check "its link-local address passes DAD" t_wait 20 eval '[ -n "$(addr6 "$GS" link)" ]'
+S_LL=$(addr6 "$GS" link)
+t_check "and is not its MAC's EUI-64 one: $S_LL" eval '! pf_allowed6 $BR "$S_MAC" "$S_LL"'
+t_eq "owner6: it is the guest's MAC's" "$S_MAC" "$(pf_owner6 $BR "$S_LL")"
+t_check "the guest pings the gateway's link-local address from it (its NS and NA pass)" \
+	t_wait 10 t_in_ns "$GS" busybox ping -6 -c1 -W1 -I eth0 "$GW_LL"
+t_check "the host pings it" t_wait 10 busybox ping -6 -c1 -W1 "$S_LL%$BR"
+
 # --- legitimate: a guest whose address is a host = entry (no DHCP) ---
 t_check "qemu-ifup-nat vgH" make_guest H "$H_MAC"
 t_in_ns "$GH" ip addr add "$H_IP/24" dev eth0
@@ -608,6 +641,8 @@ t_check "migration: M pings the gateway through vgM2" t_wait 10 pings "$GM2" "$G
 t_check "migration: M reaches the outside through vgM2" reaches_out "$GM2"
 t_eq "migration: the bridge forwards M's MAC to vgM2" vgM2 "$(fdb_port $BR "$M_MAC")"
 t_eq "migration: vgM2's filter has M's MAC" "$M_MAC" "$(pf_mac vgM2)"
+t_check "migration: M pings the gateway's link-local address from its own (its claim followed its MAC)" \
+	t_wait 10 t_in_ns "$GM2" busybox ping -6 -c1 -W1 -I eth0 "$GW_LL"
 # Live migration: the destination port comes while the source port lives.
 t_check "qemu-ifup-nat vgM3 while vgM2 lives" migrate_to M3
 watch $$ vgM3 m3-sent ether saddr "$M_MAC" udp dport 7013
@@ -700,7 +735,7 @@ t_check "B still pings the gateway (its ARP entry for it is still right)" t_wait
 ip link del vgLow
 
 # --- down: the rules go with the ports ---
-for p in vgA vgB vgC vgE vgH vgM3; do "$DOWN" "$p"; done
+for p in vgA vgB vgC vgE vgH vgS vgM3; do "$DOWN" "$p"; done
 t_check_fail "the network is down" link_exists $BR
 t_eq "no chain of any port is left in table bridge qnet" "" \
 	"$(nft -j list table bridge qnet 2>/dev/null | jq -r '.nftables[] | .chain? // empty | .name | select(startswith("port-"))')"
