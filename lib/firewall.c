@@ -45,6 +45,7 @@
 #include "firewall.h"
 #include "macro.h"
 #include "netlink.h"
+#include "nfnl.h"
 #include "nft.h"
 #include "state.h"
 
@@ -224,17 +225,13 @@ int qnet_firewall_remove(const char *network)
  * every warm attach, and libnftables would first read its configuration
  * files and fetch a ruleset cache, several times the cost of the attach.
  */
-int qnet_firewall_present(const char *network)
+int qnet_firewall_table_exists(int family, const char *table)
 {
-	struct nfgenmsg g = { .nfgen_family = NFPROTO_INET, .version = NFNETLINK_V0 };
+	struct nfgenmsg g = { .nfgen_family = (uint8_t)family, .version = NFNETLINK_V0 };
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
 	struct nl_msg *msg;
-	char table[QNET_STATE_TABLE_SIZE];
 	int r;
 
-	r = qnet_state_table_name(table, sizeof(table), network);
-	if (r < 0)
-		return r;
 	r = qnet_nl_open_protocol(&nl, NETLINK_NETFILTER);
 	if (r < 0)
 		return r;
@@ -254,4 +251,28 @@ int qnet_firewall_present(const char *network)
 	if (r == 0)
 		return 1;
 	return r == -ENOENT ? 0 : r;
+}
+
+static int count_rule(const struct qnet_nfnl_attrs *a, void *userdata)
+{
+	(void)a;
+	++*(unsigned *)userdata;
+	return 0;
+}
+
+/* The table with its rules: its postrouting chain, which always has some,
+ * has a rule (one short dump). A table that nft flush table emptied, or
+ * that is missing, is not there. */
+int qnet_firewall_present(const char *network)
+{
+	_cleanup_nfnl_ struct qnet_nfnl n = { .fd = -1 };
+	char table[QNET_STATE_TABLE_SIZE];
+	unsigned rules = 0;
+	int r = qnet_state_table_name(table, sizeof(table), network);
+
+	if (r == 0)
+		r = qnet_nfnl_open(&n, NFPROTO_INET);
+	if (r == 0)
+		r = qnet_nfnl_dump(&n, NFT_MSG_GETRULE, NFTA_RULE_TABLE, table, "postrouting", count_rule, &rules);
+	return r < 0 ? r : rules > 0;
 }

@@ -17,5 +17,9 @@
 int qnet_firewall_apply(const struct qnet_network *n, char *why, size_t why_size);
 /* Delete it; a table that is not there is success. */
 int qnet_firewall_remove(const char *network);
-/* Is the table there? 1 yes, 0 no, -errno if nftables cannot be asked. */
+/* Is the table there, with its rules (not emptied by nft flush table)?
+ * 1 yes, 0 no, -errno if nftables cannot be asked. */
 int qnet_firewall_present(const char *network);
+/* The same for any table: FAMILY (NFPROTO_*) TABLE. One netlink round
+ * trip, no libnftables. */
+int qnet_firewall_table_exists(int family, const char *table);

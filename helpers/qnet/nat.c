@@ -7,6 +7,7 @@
  * (lib/portfilter.h). qnet watch (watch.c) runs gc's repair on events.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -86,6 +87,20 @@ static void print_filter_removed(int bridge, int port, void *userdata)
 		printf("filter of bridge %d: removed: the bridge was gone\n", bridge);
 }
 
+static void print_filter_refilled(int bridge, int port, void *userdata)
+{
+	char b[IFNAMSIZ], p[IFNAMSIZ];
+
+	if (!if_indextoname((unsigned)bridge, b))
+		snprintf(b, sizeof(b), "%d", bridge);
+	if (!port)
+		printf("filter of bridge %s: rules put back (its chains were flushed)\n", b);
+	else if (if_indextoname((unsigned)port, p))
+		printf("filter of port %s of bridge %s: rules put back (its chains were flushed)\n", p, b);
+	else
+		printf("filter of port %d of bridge %s: rules put back (its chains were flushed)\n", port, b);
+}
+
 static void print_ifb_removed(const char *ifb, void *userdata)
 {
 	printf("shaping device %s: removed: its port was gone\n", ifb);
@@ -104,6 +119,11 @@ int cli_repair(const char *cmd, bool collect)
 	r = qnet_nl_open(&nl);
 	if (r == 0)
 		r = qnet_portfilter_sweep(&nl, print_filter_removed, NULL);
+	if (r < 0)
+		return qnet_error("%s: port filters (nftables table bridge %s): %s", cmd, QNET_PORTFILTER_TABLE,
+				  strerror(-r));
+	if (r >= 0)
+		r = qnet_portfilter_refill(&nl, print_filter_refilled, NULL);
 	if (r < 0)
 		return qnet_error("%s: port filters (nftables table bridge %s): %s", cmd, QNET_PORTFILTER_TABLE,
 				  strerror(-r));

@@ -189,6 +189,20 @@ t_diag "repaired by the restarted watch in ${took:-(not within 10 s)} ms"
 t_eq "still no rule twice in inet qnet-default" "$RULES_INET" "$(rules inet qnet-default)"
 t_eq "still no rule twice in bridge qnet" "$RULES_BRIDGE" "$(rules bridge qnet)"
 
+# --- nft flush table: chains and sets stay, rules go (a port that passes everything) ---
+nft flush table bridge qnet
+took=$(poll_until 10 eval '[ "$(rules bridge qnet)" = "$RULES_BRIDGE" ]')
+t_check "after nft flush table bridge qnet, every rule of the port's filter is back" [ -n "$took" ]
+t_check "... within 1 s" [ "${took:-10000}" -lt 1000 ]
+t_match "the watch said so" "filter of port vg1 of bridge qnetbr0: rules put back" "$(cat "$T_TMP/watch.log")"
+t_eq "the port's MAC, which its set kept, is still the one it learned" "$G1_MAC" \
+	"$(nft -j list set bridge qnet "mac-$(link_field qnetbr0 ifindex)-$(link_field vg1 ifindex)" |
+		jq -r '[.nftables[] | .set? // empty | .elem[]?] | .[0] // empty')"
+nft flush table inet qnet-default
+took=$(poll_until 10 eval '[ "$(rules inet qnet-default)" = "$RULES_INET" ]')
+t_check "after nft flush table inet qnet-default, its rules are back within 1 s" [ "${took:-10000}" -lt 1000 ]
+t_eq "and a port forward works" "vm1 $OUT" "$(tcp_ask "$OUTSIDE" "$HOST" 8080)"
+
 # --- the bridge deleted ---
 ip link del qnetbr0
 gone() { [ ! -e "$QNET_RUNDIR/default.state" ] && ! nft list table inet qnet-default >/dev/null 2>&1 && [ -z "$(dnsmasq_pid)" ]; }
