@@ -306,7 +306,12 @@ static void firewall_key(struct parser *p, const char *key, const char *value)
 {
 	struct qnet_config *c = p->cfg;
 
-	if (!streq(key, "docker"))
+	if (streq(key, "firewalld")) {
+		if (streq(value, "auto") || streq(value, "no"))
+			c->firewalld_no = streq(value, "no");
+		else
+			report(p, p->line, true, "firewalld: '%s' is neither auto nor no", value);
+	} else if (!streq(key, "docker"))
 		report(p, p->line, true, "unknown key '%s' in [firewall]", key);
 	else if (streq(value, "auto"))
 		c->firewall_docker = QNET_FIREWALL_DOCKER_AUTO;

@@ -136,6 +136,7 @@ struct qnet_config {
 	char script_bridge[IFNAMSIZ];          /* [script] bridge=, "" if unset */
 	char script_network[QNET_NAME_MAX + 1]; /* [script] network=, default "default" */
 	enum qnet_firewall_docker firewall_docker; /* [firewall] docker=, default auto */
+	bool firewalld_no;                     /* [firewall] firewalld = no (default auto) */
 	struct qnet_network *networks;
 	size_t n_networks;
 	struct qnet_grant *grants;

@@ -65,6 +65,7 @@
 
 #include "dnsmasq.h"
 #include "docker.h"
+#include "firewalld.h"
 #include "fault.h"
 #include "ifname.h"
 #include "file.h"
@@ -316,6 +317,9 @@ static void teardown(struct qnet_nl *nl, const char *network, const char *bridge
 	(void)qnet_firewall_remove(network);
 	/* Whatever [firewall] docker says now: rules with our comment are ours. */
 	(void)qnet_docker_remove(network);
+	/* And the bridge is ours: firewalld forgets it in our zone. */
+	if (bridge[0] && qnet_firewalld_table() > 0)
+		(void)qnet_firewalld_zone_release(bridge, (char[QNET_REASON_MAX]){ 0 }, QNET_REASON_MAX);
 	qnet_fault_point("nat-down-firewall-removed");
 	if (bridge[0] && qnet_link_get(nl, bridge, &b) == 0 && b.is_bridge) {
 		/* By ifindex, which only this bridge ever has: after it is gone,
@@ -380,7 +384,7 @@ static int any_allowed(const uint8_t mac[6], int family, const void *addr, void 
 
 /* What a repair put back, for qnet gc and qnet watch to say, one line each. */
 struct repaired {
-	bool up, table, dnsmasq;
+	bool up, table, dnsmasq, zone;
 	size_t ports, leases, docker_rules;
 };
 
@@ -516,6 +520,28 @@ static size_t beside_other_firewalls(const struct qnet_network *n, bool docker)
 	return r < 0 ? 0 : (size_t)r;
 }
 
+/*
+ * Where firewalld runs, N's bridge in its zone qnet (lib/firewalld.h); true
+ * if it was put there. Asked only where firewalld's nftables table exists:
+ * one netlink round trip on every warm attach instead of loading
+ * libsystemd and asking the bus. A failure is one line, and the network
+ * still comes up: the guests then go without DHCP and the outside, as
+ * they would have without qnet's zone, and qnet doctor says why.
+ */
+static bool in_firewalld_zone(const struct qnet_network *n)
+{
+	char why[QNET_REASON_MAX] = "";
+	int r;
+
+	if (qnet_firewalld_table() <= 0)
+		return false;
+	r = qnet_firewalld_zone_ensure(n->bridge, why, sizeof(why));
+	if (r < 0)
+		notice("network %s: firewalld rejects its guests' traffic, and bridge %s is not in firewalld's zone %s: %s",
+		       n->name, n->bridge, QNET_FIREWALLD_ZONE, why);
+	return r > 0;
+}
+
 static int complete(struct qnet_nl *nl, const struct qnet_config *cfg, const struct qnet_network *n,
 		    const struct qnet_link *b, bool fresh, struct repaired *did, char *why, size_t why_size)
 {
@@ -569,6 +595,7 @@ static int complete(struct qnet_nl *nl, const struct qnet_config *cfg, const str
 	}
 	qnet_fault_point("nat-up-firewall-applied");
 	did->docker_rules = beside_other_firewalls(n, cfg->firewall_docker == QNET_FIREWALL_DOCKER_AUTO);
+	did->zone = !cfg->firewalld_no && in_firewalld_zone(n);
 	r = allow_guests(nl, n, b, did, nft_why, sizeof(nft_why));
 	if (r < 0)
 		return qnet_because(why, why_size, r, "cannot fill the allow-list of bridge %s in nftables table bridge %s: %s",
@@ -952,6 +979,8 @@ static void gc_say_repaired(const struct gc *g, const char *network, const char 
 	if (did->docker_rules)
 		gc_say(g, network, "Docker's DOCKER-USER: %zu rule%s for bridge %s put back", did->docker_rules,
 		       did->docker_rules == 1 ? "" : "s", bridge);
+	if (did->zone)
+		gc_say(g, network, "firewalld: bridge %s put back in zone %s", bridge, QNET_FIREWALLD_ZONE);
 	if (did->dnsmasq)
 		gc_say(g, network, "dnsmasq: restarted (none was running)");
 }

@@ -34,6 +34,7 @@
 #include <unistd.h>
 
 #include "dnsmasq.h"
+#include "firewalld.h"
 #include "macro.h"
 #include "nfnl.h"
 #include "paths.h"
@@ -49,9 +50,6 @@
 /* Docker's documented hook for rules of others, in iptables-nft's table. */
 #define DOCKER_TABLE "filter"
 #define DOCKER_CHAIN "DOCKER-USER"
-/* firewalld's nftables backend: a reload deletes this table and writes it
- * anew, which is the same news as its D-Bus signal Reloaded. */
-#define FIREWALLD_TABLE "firewalld"
 
 /* An nf_tables table that is ours: inet qnet-NAME or bridge qnet. */
 static bool table_is_ours(int family, const char *table)
@@ -78,15 +76,21 @@ static bool nft_touches(int type, int family, const struct qnet_nfnl_attrs *a)
 		if (table_is_ours(family, table))
 			return true;
 		break;
+	case NFT_MSG_NEWTABLE:
 	case NFT_MSG_NEWCHAIN:
 	case NFT_MSG_NEWRULE:
 		break;
 	default:
 		return false;
 	}
-	if (type == NFT_MSG_DELTABLE && family == NFPROTO_INET && streq(table, FIREWALLD_TABLE))
+	/* firewalld's reload deletes its table; a firewalld that starts makes
+	 * it, and has none of our bridges in its zone. */
+	if ((type == NFT_MSG_DELTABLE || type == NFT_MSG_NEWTABLE) && family == NFPROTO_INET &&
+	    streq(table, QNET_FIREWALLD_TABLE))
 		return true;
-	if (family != NFPROTO_IPV4 || !streq(table, DOCKER_TABLE))
+	if (type == NFT_MSG_NEWTABLE)
+		return false;
+	if ((family != NFPROTO_IPV4 && family != NFPROTO_IPV6) || !streq(table, DOCKER_TABLE))
 		return false;
 	/* Docker's hook: flushed (iptables -F), deleted, or made anew by a
 	 * dockerd that started after our networks. */
@@ -192,7 +196,7 @@ int qnet_watch_open(struct qnet_watch *w)
 {
 	const char *rundir = qnet_paths_rundir();
 
-	*w = (struct qnet_watch){ .nft = -1, .link = -1, .rundir = -1, .self = getpid() };
+	*w = (struct qnet_watch){ .nft = -1, .link = -1, .rundir = -1, .bus = -1, .self = getpid() };
 	w->buf = malloc(BUF_SIZE);
 	if (!w->buf)
 		return -ENOMEM;
@@ -211,6 +215,11 @@ int qnet_watch_open(struct qnet_watch *w)
 		return qnet_negerrno();
 	if (inotify_add_watch(w->rundir, rundir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR) < 0)
 		return qnet_negerrno();
+	/* No system bus (or no libsystemd): no firewalld to hear. */
+	if (qnet_firewalld_watch_open(&w->firewalld, &w->bus) < 0) {
+		w->firewalld = NULL;
+		w->bus = -1;
+	}
 	return 0;
 }
 
@@ -220,7 +229,9 @@ void qnet_watch_close(struct qnet_watch *w)
 	qnet_closep(&w->nft);
 	qnet_closep(&w->link);
 	qnet_closep(&w->rundir);
-	w->nft = w->link = w->rundir = -1;
+	qnet_firewalld_watch_close(w->firewalld); /* closes w->bus */
+	w->firewalld = NULL;
+	w->nft = w->link = w->rundir = w->bus = -1;
 	free(w->buf);
 	w->buf = NULL;
 }
@@ -273,12 +284,12 @@ int qnet_watch_arm(struct qnet_watch *w)
 
 size_t qnet_watch_n_pollfds(const struct qnet_watch *w)
 {
-	return 3 + w->n_pidfd;
+	return 4 + w->n_pidfd;
 }
 
 size_t qnet_watch_pollfds(const struct qnet_watch *w, struct pollfd *fds, size_t n)
 {
-	const int fixed[] = { w->nft, w->link, w->rundir };
+	const int fixed[] = { w->nft, w->link, w->rundir, w->bus };
 	size_t k = 0;
 
 	for (size_t i = 0; i < ARRAY_SIZE(fixed) && k < n; i++)
@@ -354,6 +365,8 @@ static int read_rundir(struct qnet_watch *w)
 
 int qnet_watch_read(struct qnet_watch *w, int fd)
 {
+	int r;
+
 	if (fd < 0)
 		return -EBADF;
 	if (fd == w->nft)
@@ -362,6 +375,18 @@ int qnet_watch_read(struct qnet_watch *w, int fd)
 		return read_netlink(w, fd, false);
 	if (fd == w->rundir)
 		return read_rundir(w);
+	if (fd == w->bus) {
+		r = qnet_firewalld_watch_read(w->firewalld);
+		if (r >= 0)
+			return r ? QNET_WATCH_REPAIR : 0;
+		/* The bus went (restarted): firewalld, if it comes back, starts
+		 * afresh, and so do its zones; the next repair puts ours back
+		 * as soon as anything else wakes us. */
+		qnet_firewalld_watch_close(w->firewalld);
+		w->firewalld = NULL;
+		w->bus = -1;
+		return QNET_WATCH_REPAIR;
+	}
 	for (size_t i = 0; i < w->n_pidfd; i++)
 		if (w->pidfd[i] == fd) {
 			/* Readable for good once its process is gone. */

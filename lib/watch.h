@@ -6,14 +6,18 @@
  *
  *   nf_tables events (NFNLGRP_NFTABLES): a table, chain, rule or set
  *       deleted in a table of ours (inet qnet-NAME, bridge qnet),
- *       anything done to Docker's DOCKER-USER chain, or firewalld's table
- *       deleted (its reload), in a commit of another process. Our own
+ *       anything done to Docker's DOCKER-USER chain (ip and ip6 filter),
+ *       or firewalld's table made (a start) or deleted (its reload), in
+ *       a commit of another process. Our own
  *       repairs delete and re-add too; a commit is told apart by its
  *       NEWGEN message, which names the committing process.
  *   link events (RTNLGRP_LINK): a bridge deleted, or taken down.
  *   a pidfd per network's running dnsmasq: readable when it dies.
  *   inotify on RUNDIR: a dnsmasq pid file written (a network came up, or
  *       a repair restarted its dnsmasq), so that its pidfd is opened.
+ *   the system bus, where there is one: firewalld's Reloaded signal, and
+ *       firewalld starting (lib/firewalld.h): either forgot our zone's
+ *       bridges.
  *
  * The watch decides nothing: whatever it sees, the answer is the repair
  * qnet gc runs (lib/nat.h), which finds out itself what is missing.
@@ -30,8 +34,12 @@ enum {
 	QNET_WATCH_REARM = 1 << 1,  /* a dnsmasq was started: qnet_watch_arm() */
 };
 
+struct qnet_firewalld_watch;
+
 struct qnet_watch {
 	int nft, link, rundir;   /* the sockets and the inotify fd */
+	struct qnet_firewalld_watch *firewalld; /* NULL: no system bus */
+	int bus;                 /* its fd, or -1 */
 	int *pidfd;              /* one per running dnsmasq; -1 once it fired */
 	size_t n_pidfd;
 	bool in_commit;          /* an nf_tables commit being read touched what we watch */

@@ -5,12 +5,12 @@
 set -euo pipefail
 
 build_pkgs=(meson ninja-build pkg-config gcc libc6-dev
-	libnl-3-dev libinih-dev libcap-ng-dev libnftables-dev)
+	libnl-3-dev libinih-dev libcap-ng-dev libnftables-dev libsystemd-dev)
 run_pkgs=(iproute2 nftables libnftables1 dnsmasq-base util-linux libcap2-bin procps jq kmod)
 guest_pkgs=(qemu-system-x86 ipxe-qemu linux-image-amd64 busybox-static cpio xz-utils zstd)
 test_pkgs=(clang libclang-rt-14-dev clang-tools-14 cppcheck iptables bridge-utils
 	scdoc debhelper dpkg-dev fakeroot lintian rpm file psmisc strace man-db git socat
-	isc-dhcp-client iperf3 docker.io iputils-arping radvd python3-scapy)
+	isc-dhcp-client iperf3 docker.io iputils-arping radvd python3-scapy firewalld dbus-daemon)
 
 case "${1:-test}" in
 build) want=("${build_pkgs[@]}") ;;
@@ -31,10 +31,12 @@ if [ "$(id -u)" != 0 ]; then
 fi
 echo "deps.sh: installing ${missing[*]}" >&2
 export DEBIAN_FRONTEND=noninteractive
-# docker.io's postinst starts docker.service (invoke-rc.d where systemd
-# is not PID 1, as in CI's containers): a dockerd on the host would set
-# its FORWARD policy to DROP. The tests run their own dockerd in a
-# namespace (tests/integration/docker-dockerd.sh), so for this install
+# docker.io's and firewalld's postinsts start their services (invoke-rc.d
+# where systemd is not PID 1, as in CI's containers): a dockerd on the
+# host would set its FORWARD policy to DROP, a firewalld reject what its
+# zones do not allow. The tests run their own dockerd and
+# firewalld in namespaces (tests/integration/docker-dockerd.sh,
+# firewalld.sh), so for this install
 # policy-rc.d denies every start, unless the machine already has one.
 policy=/usr/sbin/policy-rc.d
 if [ ! -e "$policy" ]; then

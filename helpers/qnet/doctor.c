@@ -30,6 +30,7 @@
 #include "caps.h"
 #include "config.h"
 #include "docker.h"
+#include "firewalld.h"
 #include "file.h"
 #include "firewall.h"
 #include "link.h"
@@ -633,6 +634,60 @@ static int check_firewall(struct doctor *d)
 	return report(d, OK, "forward policy iptables-legacy", NULL, "legacy iptables FORWARD policy is ACCEPT");
 }
 
+/* ---- firewalld ---- */
+
+struct zones {
+	struct doctor *d;
+	unsigned out;
+};
+
+static int network_zone(const char *network, void *userdata)
+{
+	struct zones *z = userdata;
+	char bridge[IFNAMSIZ], zone[256] = "", why[QNET_REASON_MAX] = "", fix[QNET_NAME_MAX + 64];
+	int r;
+
+	if (qnet_state_bridge(network, bridge) < 0)
+		return 0;
+	r = qnet_firewalld_zone_of(bridge, zone, sizeof(zone), why, sizeof(why));
+	if (r < 0)
+		return report(z->d, WARN, "firewalld", NULL, "cannot ask which zone bridge %s is in: %s", bridge, why);
+	if (streq(zone, QNET_FIREWALLD_ZONE))
+		return 0;
+	z->out++;
+	snprintf(fix, sizeof(fix), "qnet up %s (or qnet watch, or the next qemu-ifup-nat) puts it back", network);
+	return report(z->d, FAIL, "firewalld", fix,
+		      "bridge %s of network %s is in %s%s%s, not in zone %s: firewalld rejects its guests' DHCP, DNS "
+		      "and forwarded traffic", bridge, network, zone[0] ? "zone " : "no zone", zone,
+		      zone[0] ? "" : " (firewalld's default zone applies)", QNET_FIREWALLD_ZONE);
+}
+
+/* firewalld rejects what its zones do not allow: each running NAT
+ * network's bridge must be in qnet's zone (lib/firewalld.h). */
+static int check_firewalld(struct doctor *d)
+{
+	char why[QNET_REASON_MAX] = "";
+	struct zones z = { d, 0 };
+	int r;
+
+	if (qnet_firewalld_table() <= 0)
+		return report(d, OK, "firewalld", NULL, "firewalld's nftables table is not there (not running)");
+	r = qnet_firewalld_running(why, sizeof(why));
+	if (r <= 0)
+		return report(d, WARN, "firewalld", "run qnet doctor as root, with the system bus running",
+			      "table inet %s exists, but firewalld cannot be asked on the system bus%s%s",
+			      QNET_FIREWALLD_TABLE, why[0] ? ": " : "", why);
+	if (d->cfg->firewalld_no)
+		return report(d, WARN, "firewalld", "put NAT bridges in a zone that accepts them, or remove "
+			      "'firewalld = no' from [firewall]", "firewalld runs and [firewall] firewalld = no: "
+			      "qnet leaves its zones alone");
+	(void)qnet_state_foreach(network_zone, &z);
+	if (z.out)
+		return 0;
+	return report(d, OK, "firewalld", NULL, "firewalld runs; every running NAT network's bridge is in zone %s",
+		      QNET_FIREWALLD_ZONE);
+}
+
 /* ---- stale state under the run directory ---- */
 
 /* A pid file whose process is gone: the program that wrote it died
@@ -915,6 +970,7 @@ static int run_checks(struct doctor *d)
 	}
 	check_dnsmasq(d);
 	check_firewall(d);
+	check_firewalld(d);
 	if (r >= 0)
 		check_stale_state(d);
 	return 0;

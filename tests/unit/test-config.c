@@ -234,6 +234,13 @@ int main(void)
 	is_str(c->script_network, "default", "[script] network defaults to default");
 	is_str(c->script_bridge, "", "[script] bridge unset");
 	ok(c->firewall_docker == QNET_FIREWALL_DOCKER_AUTO, "[firewall] docker defaults to auto");
+	ok(!c->firewalld_no, "[firewall] firewalld defaults to auto");
+	qnet_config_free(c);
+	is_int(parse("[firewall]\nfirewalld = no\n", &c, &d), 0, "[firewall] firewalld = no parses");
+	ok(c->firewalld_no, "firewalld = no: firewalld's zones are left alone");
+	qnet_config_free(c);
+	is_int(parse("[firewall]\nfirewalld = no\nfirewalld = auto\n", &c, &d), 0, "firewalld = auto parses");
+	ok(!c->firewalld_no, "the last firewalld = wins");
 	qnet_config_free(c);
 
 	is_int(parse("[firewall]\ndocker = no\n", &c, &d), 0, "[firewall] docker = no parses");
@@ -276,6 +283,7 @@ int main(void)
 
 	bad("[script]\nbrige = br0\n", 2, "unknown key", "misspelt key");
 	bad("[firewall]\ndocker = yes\n", 2, "neither auto nor no", "docker = yes is not a value");
+	bad("[firewall]\nfirewalld = yes\n", 2, "firewalld: 'yes' is neither auto nor no", "firewalld = yes is not a value");
 	bad("[firewall]\ndockers = no\n", 2, "unknown key 'dockers' in [firewall]", "misspelt [firewall] key");
 	bad("\n[scripts]\nbridge = br0\n", 2, "unknown section", "unknown section");
 	bad("bridge = br0\n", 1, "outside", "key outside a section");

@@ -170,6 +170,19 @@ int main(void)
 	is_int(judge(SELF, &in), 1, "iptables -F DOCKER-USER does");
 
 	len = 0;
+	nft(NFT_MSG_DELRULE, NFPROTO_IPV6);
+	str(NFTA_RULE_TABLE, "filter");
+	str(NFTA_RULE_CHAIN, "DOCKER-USER");
+	newgen(1);
+	is_int(judge(SELF, &in), 1, "ip6tables -F DOCKER-USER does");
+
+	len = 0;
+	nft(NFT_MSG_NEWTABLE, NFPROTO_INET);
+	str(NFTA_TABLE_NAME, "firewalld");
+	newgen(1);
+	is_int(judge(SELF, &in), 1, "firewalld's table made (a firewalld that starts) does");
+
+	len = 0;
 	nft(NFT_MSG_NEWCHAIN, NFPROTO_IPV4);
 	str(NFTA_CHAIN_TABLE, "filter");
 	str(NFTA_CHAIN_NAME, "DOCKER-USER");
