@@ -22,7 +22,7 @@
  *   --then     with the TAP fd still open, run PROG ARGS (TAP=name and
  *              TAP_FD=N in the environment, N the fd, open in PROG: what
  *              it writes there the guest sent) and print then_status=N
- *   --close-early  close our end of the socket as soon as the helper runs,
+ *   --close-early  close our end of the socket before the helper runs,
  *              as a QEMU that died would
  *   --kill-after=USEC  SIGKILL the helper USEC microseconds after fork
  *   --flood=IFACE  play another tenant: wait until the helper stops itself
@@ -302,6 +302,13 @@ int main(int argc, char **argv)
 		filled = fill(sv[1]);
 	if (leak && open("/dev/null", O_RDONLY) < 0)
 		die("/dev/null");
+	/* Before the fork, not after: a parent not scheduled until the
+	 * helper is done would let it send, and the case would not be this
+	 * one (seen on a loaded machine). */
+	if (close_early) {
+		close(sv[0]);
+		sv[0] = -1;
+	}
 
 	pid = fork();
 	if (pid < 0)
@@ -338,10 +345,6 @@ int main(int argc, char **argv)
 		_exit(127);
 	}
 	close(sv[1]);
-	if (close_early) {
-		close(sv[0]);
-		sv[0] = -1;
-	}
 	if (kill_after >= 0) {
 		struct timespec ts = { kill_after / 1000000, (kill_after % 1000000) * 1000 };
 
