@@ -1,10 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0-or-later
 /*
  * Theory of operation: see firewalld.h. Every call opens its own
- * connection to the system bus and asks the bus first whether firewalld
- * owns its name, because a method call to a name nobody owns makes the
- * bus start firewalld (its D-Bus activation file), which is not ours to
- * do. Every method call has a timeout of its own.
+ * connection to the system bus and asks the bus who owns firewalld's
+ * name, then talks to that owner's unique name: a method call to the
+ * well-known name while nobody owns it would make the bus start firewalld
+ * (its D-Bus activation file), which is not ours to do, and a firewalld
+ * that exits meanwhile leaves a unique name nobody can start. Every
+ * call, the bus's Hello included, has a timeout of its own.
  */
 /* glibc's netinet/in.h (through firewall.h) before linux/netfilter.h's linux/in.h. */
 #include <netinet/in.h>
@@ -30,7 +32,10 @@
 
 static struct {
 	void *dl;
-	typeof(sd_bus_open_system) *open_system;
+	typeof(sd_bus_new) *new_;
+	typeof(sd_bus_set_address) *set_address;
+	typeof(sd_bus_set_bus_client) *set_bus_client;
+	typeof(sd_bus_start) *start;
 	typeof(sd_bus_flush_close_unref) *close_unref;
 	typeof(sd_bus_set_method_call_timeout) *set_timeout;
 	typeof(sd_bus_call_method) *call_method;
@@ -57,7 +62,10 @@ static int load(char *why, size_t why_size)
 		dlclose(dl);                                               \
 		return qnet_because(why, why_size, -ELIBACC, "%s has no %s", LIBSYSTEMD, #name); \
 	}
-	SYM(open_system, sd_bus_open_system);
+	SYM(new_, sd_bus_new);
+	SYM(set_address, sd_bus_set_address);
+	SYM(set_bus_client, sd_bus_set_bus_client);
+	SYM(start, sd_bus_start);
 	SYM(close_unref, sd_bus_flush_close_unref);
 	SYM(set_timeout, sd_bus_set_method_call_timeout);
 	SYM(call_method, sd_bus_call_method);
@@ -90,28 +98,37 @@ static void error_freep(sd_bus_error *e)
 	sd.error_free(e);
 }
 
-/* The system bus, if there is one: 1 with *RET, 0 if none (no socket). */
+/* The system bus, if there is one: 1 with *RET, 0 if none (no socket).
+ * As sd_bus_open_system() does, with the timeout set before Hello. */
 static int bus_open(sd_bus **ret, char *why, size_t why_size)
 {
+	const char *address = secure_getenv("DBUS_SYSTEM_BUS_ADDRESS");
 	int r = load(why, why_size);
 
 	if (r < 0)
 		return r;
-	r = sd.open_system(ret);
+	/* Each of these returns 0 or more on success (set_address 1). */
+	r = sd.new_(ret);
+	if (r >= 0)
+		r = sd.set_address(*ret, address ?: "unix:path=/run/dbus/system_bus_socket");
+	if (r >= 0)
+		r = sd.set_bus_client(*ret, 1);
+	if (r >= 0)
+		r = sd.set_timeout(*ret, CALL_TIMEOUT_USEC);
+	if (r < 0)
+		return qnet_because(why, why_size, r, "cannot make a D-Bus connection: %s", strerror(-r));
+	r = sd.start(*ret);
 	if (r == -ENOENT || r == -ECONNREFUSED)
 		return 0; /* no bus: no firewalld either */
 	if (r < 0)
 		return qnet_because(why, why_size, r, "cannot connect to the system bus: %s", strerror(-r));
-	r = sd.set_timeout(*ret, CALL_TIMEOUT_USEC);
-	if (r < 0)
-		return qnet_because(why, why_size, r, "cannot set a D-Bus timeout: %s", strerror(-r));
 	return 1;
 }
 
 /* Method MEMBER of firewalld's zone interface with string arguments A
  * (and B, if not NULL), its string answer into OUT (may be NULL). */
-static int zone_call(sd_bus *bus, const char *member, const char *a, const char *b, char *out, size_t out_size,
-		     char *why, size_t why_size)
+static int zone_call(sd_bus *bus, const char *to, const char *member, const char *a, const char *b, char *out,
+		     size_t out_size, char *why, size_t why_size)
 {
 	_cleanup_(message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
@@ -119,9 +136,9 @@ static int zone_call(sd_bus *bus, const char *member, const char *a, const char 
 	int r;
 
 	if (b)
-		r = sd.call_method(bus, FW_NAME, FW_PATH, FW_ZONE, member, &error, &reply, "ss", a, b);
+		r = sd.call_method(bus, to, FW_PATH, FW_ZONE, member, &error, &reply, "ss", a, b);
 	else
-		r = sd.call_method(bus, FW_NAME, FW_PATH, FW_ZONE, member, &error, &reply, "s", a);
+		r = sd.call_method(bus, to, FW_PATH, FW_ZONE, member, &error, &reply, "s", a);
 	if (r < 0) {
 		/* firewalld's errors are its exception's name then a colon:
 		 * "INVALID_ZONE: qnet". */
@@ -141,29 +158,37 @@ static int zone_call(sd_bus *bus, const char *member, const char *a, const char 
 	return 0;
 }
 
-/* Whether firewalld owns its name on BUS: 1, 0 or -errno. */
-static int owned(sd_bus *bus, char *why, size_t why_size)
+#define UNIQUE_NAME_MAX 256
+
+/* The unique name of whoever owns firewalld's name on BUS into OWNER: 1,
+ * 0 if nobody does, or -errno. */
+static int owner_of(sd_bus *bus, char owner[UNIQUE_NAME_MAX], char *why, size_t why_size)
 {
 	_cleanup_(message_unrefp) sd_bus_message *reply = NULL;
 	_cleanup_(error_freep) sd_bus_error error = SD_BUS_ERROR_NULL;
-	int has = 0, r;
+	const char *s = NULL;
+	int r;
 
 	r = sd.call_method(bus, "org.freedesktop.DBus", "/org/freedesktop/DBus", "org.freedesktop.DBus",
-			   "NameHasOwner", &error, &reply, "s", FW_NAME);
+			   "GetNameOwner", &error, &reply, "s", FW_NAME);
+	if (r < 0 && error.name && streq(error.name, "org.freedesktop.DBus.Error.NameHasNoOwner"))
+		return 0;
 	if (r >= 0)
-		r = sd.message_read(reply, "b", &has);
+		r = sd.message_read(reply, "s", &s);
 	if (r < 0)
 		return qnet_because(why, why_size, r, "cannot ask the system bus for %s: %s", FW_NAME,
 				    error.message ?: strerror(-r));
-	return has ? 1 : 0;
+	snprintf(owner, UNIQUE_NAME_MAX, "%s", s);
+	return 1;
 }
 
-/* The bus, when firewalld is on it: 1 with *BUS, 0 if not, or -errno. */
-static int firewalld(sd_bus **bus, char *why, size_t why_size)
+/* The bus, when firewalld is on it: 1 with *BUS and its unique name in
+ * OWNER, 0 if not, or -errno. */
+static int firewalld(sd_bus **bus, char owner[UNIQUE_NAME_MAX], char *why, size_t why_size)
 {
 	int r = bus_open(bus, why, why_size);
 
-	return r <= 0 ? r : owned(*bus, why, why_size);
+	return r <= 0 ? r : owner_of(*bus, owner, why, why_size);
 }
 
 int qnet_firewalld_table(void)
@@ -174,20 +199,22 @@ int qnet_firewalld_table(void)
 int qnet_firewalld_running(char *why, size_t why_size)
 {
 	_cleanup_(bus_closep) sd_bus *bus = NULL;
+	char owner[UNIQUE_NAME_MAX];
 
-	return firewalld(&bus, why, why_size);
+	return firewalld(&bus, owner, why, why_size);
 }
 
 int qnet_firewalld_zone_of(const char *ifname, char *zone, size_t zone_size, char *why, size_t why_size)
 {
 	_cleanup_(bus_closep) sd_bus *bus = NULL;
-	int r = firewalld(&bus, why, why_size);
+	char owner[UNIQUE_NAME_MAX];
+	int r = firewalld(&bus, owner, why, why_size);
 
 	if (r == 0)
 		return -ENOTCONN;
 	if (r < 0)
 		return r;
-	return zone_call(bus, "getZoneOfInterface", ifname, NULL, zone, zone_size, why, why_size);
+	return zone_call(bus, owner, "getZoneOfInterface", ifname, NULL, zone, zone_size, why, why_size);
 }
 
 /* IFNAME into our zone (IN) or out of it, if firewalld runs and it is
@@ -195,20 +222,21 @@ int qnet_firewalld_zone_of(const char *ifname, char *zone, size_t zone_size, cha
 static int zone_move(const char *ifname, bool in, char *why, size_t why_size)
 {
 	_cleanup_(bus_closep) sd_bus *bus = NULL;
-	char zone[256] = "";
-	int r = firewalld(&bus, why, why_size);
+	char zone[256] = "", owner[UNIQUE_NAME_MAX];
+	int r = firewalld(&bus, owner, why, why_size);
 
 	if (r <= 0)
 		return r;
-	r = zone_call(bus, "getZoneOfInterface", ifname, NULL, zone, sizeof(zone), why, why_size);
+	r = zone_call(bus, owner, "getZoneOfInterface", ifname, NULL, zone, sizeof(zone), why, why_size);
 	if (r < 0 || streq(zone, QNET_FIREWALLD_ZONE) == in)
 		return r;
 	/* changeZoneOfInterface, not addInterface: it also takes the bridge
 	 * out of a zone someone else put it in. */
 	if (in)
-		r = zone_call(bus, "changeZoneOfInterface", QNET_FIREWALLD_ZONE, ifname, NULL, 0, why, why_size);
+		r = zone_call(bus, owner, "changeZoneOfInterface", QNET_FIREWALLD_ZONE, ifname, NULL, 0, why,
+			      why_size);
 	else
-		r = zone_call(bus, "removeInterface", QNET_FIREWALLD_ZONE, ifname, NULL, 0, why, why_size);
+		r = zone_call(bus, owner, "removeInterface", QNET_FIREWALLD_ZONE, ifname, NULL, 0, why, why_size);
 	return r < 0 ? r : 1;
 }
 

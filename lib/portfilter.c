@@ -560,14 +560,25 @@ static void ll_dad_target(struct qnet_nfnl *n)
 
 static void (*const ll_claims[])(struct qnet_nfnl *n) = { ll_source, ll_dad_target };
 
-/* ICMPv6 TYPE whose first option, at OFF of its header, is a link-layer
- * address option of kind KIND: the address must be the port's MAC. */
+/* ICMPv6 TYPE with options from OFF of its header: its first option, if
+ * it has one, is a link-layer address option of kind KIND (one unit of
+ * 8 bytes: Ethernet), and the address is the port's MAC. Linux takes the
+ * first such option wherever it is, and ignores options it does not
+ * know, so one behind another (a nonce) would go unread: from an address
+ * (not ::, whose DAD carries a nonce and no address) the first option is
+ * the one. */
 static void nd_option_is_own(struct qnet_nfnl *n, const char *chain, const char *mac, uint8_t type, uint32_t off,
 			     uint8_t kind)
 {
-	const uint8_t opt[2] = { kind, 1 }; /* one unit of 8 bytes: Ethernet */
-	size_t r = rule(n, chain);
+	const uint8_t opt[2] = { kind, 1 };
+	size_t r;
 
+	r = rule(n, chain);
+	icmp6_type(n, type);
+	match(n, NH, 8, any6, 16, false);
+	match(n, TH, off, opt, 2, false);
+	end(n, r, NF_DROP, NULL);
+	r = rule(n, chain);
 	icmp6_type(n, type);
 	match(n, TH, off, opt, 2, true);
 	qnet_nfnl_expr_payload(n, TH, off + 2, ETH_ALEN, R_A);
@@ -606,13 +617,15 @@ static void port6_add(struct qnet_nfnl *n, int b, int p, bool rules_only)
 	/* The rest reads the upper-layer header: a first fragment that does
 	 * not hold it (RFC 7112), the headers before it pushing it into the
 	 * next fragment, would pass every check unread, a rogue DHCPv6
-	 * server's reply among them. A later fragment has nothing to read,
-	 * and no host takes it without its first. */
+	 * server's reply among them. A later fragment has no such header,
+	 * and no host takes it without its first; its source is checked as
+	 * any (c6-B-P, v6-B), or a guest could break a neighbour's
+	 * reassembly in its name. */
 	r = rule(n, chain);
 	qnet_nfnl_expr_exthdr(n, IPPROTO_FRAGMENT, 2, 2, R_A);
 	qnet_nfnl_expr_bitwise(n, R_A, R_A, frag_offset, zero, 2);
 	qnet_nfnl_expr_cmp(n, R_A, NFT_CMP_NEQ, zero, 2);
-	end(n, r, NFT_GOTO, v6);
+	end(n, r, NFT_GOTO, claims);
 	/* Neighbour discovery in fragments (RFC 6980): its options or
 	 * target could be in a later fragment, unread. */
 	r = rule(n, chain);
@@ -660,7 +673,7 @@ static void port6_add(struct qnet_nfnl *n, int b, int p, bool rules_only)
 	 * the address it comes from or answers for: the port's MAC, or the
 	 * host's neighbour cache would send a neighbour's traffic there (and
 	 * dnsmasq, which reads that cache, would take the sender for the
-	 * neighbour). Only a first option is read. */
+	 * neighbour). */
 	nd_option_is_own(n, claims, mac, 133, 8, 1);
 	nd_option_is_own(n, claims, mac, 135, 24, 1);
 	nd_option_is_own(n, claims, mac, 136, 24, 2);
@@ -1167,33 +1180,41 @@ static int prune(struct prune *pr, int b, const struct claims *macs)
 	return 0;
 }
 
+/* KEY out of plain set SET, whether or not it is there (an element that
+ * just lapsed, or that another program deleted, would make a plain delete
+ * fail the whole batch with ENOENT). */
+static void elem_forget(struct qnet_nfnl *n, const char *set, const void *key, size_t len)
+{
+	elem(n, NFT_MSG_NEWSETELEM, set, key, len, NULL, 0, NULL);
+	elem(n, NFT_MSG_DELSETELEM, set, key, len, NULL, 0, NULL);
+}
+
+/* KEY in plain set SET for good: without the timeout a claim from the
+ * packet path gave it, if it had one. */
+static void elem_pin(struct qnet_nfnl *n, const char *set, const void *key, size_t len)
+{
+	elem_forget(n, set, key, len);
+	elem(n, NFT_MSG_NEWSETELEM, set, key, len, NULL, 0, NULL);
+}
+
 /* Link-local address LL (16 bytes) is MAC's on bridge B for good, not
- * first come: into the batch, given what LLS (owner6-B) has. Another
- * MAC's claim of it goes, and so does its entry in claimed6-B, which is
- * made anew without a timeout. */
+ * first come: into the batch, given what LLS (owner6-B) has. Other MACs'
+ * claims of it go. */
 static void ll_claim(struct qnet_nfnl *n, int b, const uint8_t *ll, const uint8_t mac[ETH_ALEN],
 		     const struct claims *lls)
 {
 	char owner6[NAME_SIZE], claimed6[NAME_SIZE];
 	uint8_t key[16 + 8] = { 0 };
-	bool others = false;
 
 	name2(owner6, "owner6", b);
 	name2(claimed6, "claimed6", b);
 	memcpy(key, ll, 16);
 	memcpy(key + 16, mac, ETH_ALEN);
-	for (size_t i = 0; i < lls->n; i++) {
-		if (memcmp(lls->v[i].key, ll, 16))
-			continue;
-		if (!memcmp(lls->v[i].key, key, sizeof(key)))
-			return; /* ours already */
-		elem(n, NFT_MSG_DELSETELEM, owner6, lls->v[i].key, sizeof(key), NULL, 0, NULL);
-		others = true;
-	}
-	if (others)
-		elem(n, NFT_MSG_DELSETELEM, claimed6, ll, 16, NULL, 0, NULL);
-	elem(n, NFT_MSG_NEWSETELEM, claimed6, ll, 16, NULL, 0, NULL);
-	elem(n, NFT_MSG_NEWSETELEM, owner6, key, sizeof(key), NULL, 0, NULL);
+	for (size_t i = 0; i < lls->n; i++)
+		if (!memcmp(lls->v[i].key, ll, 16) && memcmp(lls->v[i].key, key, sizeof(key)))
+			elem_forget(n, owner6, lls->v[i].key, sizeof(key));
+	elem_pin(n, claimed6, ll, 16);
+	elem_pin(n, owner6, key, sizeof(key));
 }
 
 /* MAC's EUI-64 link-local address. */
@@ -1298,8 +1319,10 @@ int qnet_portfilter_attach(struct qnet_nl *nl, int bridge, int port, const struc
 	/* After nft flush table the other ports' chains are there, empty,
 	 * and pass everything: that is put right first. The base chain's
 	 * rule tells, in one short dump. */
-	if (r == 0)
+	if (r == 0) {
+		what = "putting back the rules nft flush table took";
 		r = refill_if_flushed(nl, &n);
+	}
 	/* Two programs attaching to one bridge at once may both find its
 	 * chains missing; EXCL makes one of them fail, and it reads again. */
 	for (int attempt = 0; r == 0 && attempt < 3; attempt++) {
@@ -1473,7 +1496,10 @@ int qnet_portfilter_allow(int bridge, const uint8_t mac[6], int family, const vo
 		table_add(&n);
 		bridge_sets_add(&n, bridge);
 	}
-	elem(&n, add ? NFT_MSG_NEWSETELEM : NFT_MSG_DELSETELEM, set, key, 8 + len, NULL, 0, NULL);
+	if (add)
+		elem(&n, NFT_MSG_NEWSETELEM, set, key, 8 + len, NULL, 0, NULL);
+	else
+		elem_forget(&n, set, key, 8 + len);
 	if (ll && add)
 		ll_claim(&n, bridge, addr, mac, &lls);
 	for (size_t i = 0; ll && !add && i < lls.n; i++)
@@ -1481,12 +1507,12 @@ int qnet_portfilter_allow(int bridge, const uint8_t mac[6], int family, const vo
 			char claimed6[NAME_SIZE];
 
 			name2(claimed6, "claimed6", bridge);
-			elem(&n, NFT_MSG_DELSETELEM, owner6, lls.v[i].key, 16 + 8, NULL, 0, NULL);
-			elem(&n, NFT_MSG_DELSETELEM, claimed6, addr, 16, NULL, 0, NULL);
+			elem_forget(&n, owner6, lls.v[i].key, 16 + 8);
+			elem_forget(&n, claimed6, addr, 16);
 		}
 	r = qnet_nfnl_commit(&n, NULL);
 	if (!add && r == -ENOENT)
-		r = 0; /* not there: nothing to take back */
+		r = 0; /* the table or a set is not there: nothing to take back */
 	return r < 0 ? because(why, why_size, r, set) : 0;
 }
 
@@ -1549,51 +1575,52 @@ int qnet_portfilter_sweep(struct qnet_nl *nl, void (*report)(int bridge, int por
 
 /* ---- rules put back ---- */
 
-int qnet_portfilter_refill(struct qnet_nl *nl, void (*report)(int bridge, int port, void *userdata), void *userdata)
+/* One round of qnet_portfilter_refill(): what it put back into DONE
+ * (bridge, port; port 0 for a bridge's chains), committed. */
+static int refill_once(struct qnet_nfnl *n, struct qnet_nl *nl, struct pair **done, size_t *n_done)
 {
 	static const char *const bridge_chains[] = { "guard", "arp", "v4", "v6" };
 	static const int port_chains[] = { OBJ_PORT, OBJ_P6, OBJ_C6 };
-	_cleanup_nfnl_ struct qnet_nfnl n = { .fd = -1 };
 	_cleanup_(ruleset_free) struct ruleset rs = { 0 };
 	_cleanup_(ruled_free) struct ruled w = { NULL, 0 };
 	char name[NAME_SIZE];
 	int r, count = 0;
 
-	r = qnet_nfnl_open(&n, NFPROTO_BRIDGE);
-	if (r == 0)
-		r = ruleset_read(&n, &rs);
+	r = ruleset_read(n, &rs);
 	if (r == 0 && rs.base)
-		r = qnet_nfnl_dump(&n, NFT_MSG_GETRULE, NFTA_RULE_TABLE, TABLE, NULL, on_rule, &w);
+		r = qnet_nfnl_dump(n, NFT_MSG_GETRULE, NFTA_RULE_TABLE, TABLE, NULL, on_rule, &w);
 	if (r < 0 || !rs.base)
 		return r;
 	/* Every chain of ours has a rule: one without any was flushed (nft
 	 * flush table, nft flush chain), and a port whose chain is empty is
 	 * not filtered at all. Its sets are there, with what they learned:
 	 * only the rules come back. */
-	qnet_nfnl_begin(&n);
+	qnet_nfnl_begin(n);
 	if (empty(&w, "pre")) {
-		base_add(&n, true);
+		chain_flush(n, "pre"); /* a second refill at once adds no second rule */
+		base_add(n, true);
 		count++;
 	}
 	for (size_t i = 0; i < rs.has[0].n; i++) {
 		int b = rs.has[0].v[i];
-		bool refill = false;
+		bool refill = false, whole = true;
 
 		for (size_t k = 0; k < ARRAY_SIZE(bridge_chains); k++) {
 			name2(name, bridge_chains[k], b);
 			refill |= empty(&w, name);
+			whole &= ids_has(&rs.has[k], b); /* bridge_objs' first four */
 		}
-		if (!refill)
+		if (!refill || !whole)
 			continue;
 		for (size_t k = 0; k < ARRAY_SIZE(bridge_chains); k++) {
 			name2(name, bridge_chains[k], b);
-			chain_flush(&n, name);
+			chain_flush(n, name);
 		}
-		bridge_sets_add(&n, b);
-		bridge_chains_add(&n, b, true);
+		bridge_sets_add(n, b);
+		bridge_chains_add(n, b, true);
 		count++;
-		if (report)
-			report(b, 0, userdata);
+		if (pair_add(done, n_done, b, 0) < 0)
+			return -ENOMEM;
 	}
 	for (size_t i = 0; i < rs.n_obj[OBJ_PORT]; i++) {
 		int b = rs.obj[OBJ_PORT][i].b, p = rs.obj[OBJ_PORT][i].p;
@@ -1612,18 +1639,38 @@ int qnet_portfilter_refill(struct qnet_nl *nl, void (*report)(int bridge, int po
 			continue;
 		for (size_t k = 0; k < ARRAY_SIZE(port_chains); k++) {
 			name3(name, port_objs[port_chains[k]].kind, b, p);
-			chain_flush(&n, name);
+			chain_flush(n, name);
 		}
-		bridge_sets_add(&n, b);
-		port_add(&n, b, bridge.mac, p, NULL, true);
+		bridge_sets_add(n, b);
+		port_add(n, b, bridge.mac, p, NULL, true);
 		count++;
-		if (report)
-			report(b, p, userdata);
+		if (pair_add(done, n_done, b, p) < 0)
+			return -ENOMEM;
 	}
 	if (!count)
 		return 0;
-	r = qnet_nfnl_commit(&n, NULL);
+	r = qnet_nfnl_commit(n, NULL);
 	return r < 0 ? r : count;
+}
+
+int qnet_portfilter_refill(struct qnet_nl *nl, void (*report)(int bridge, int port, void *userdata), void *userdata)
+{
+	_cleanup_nfnl_ struct qnet_nfnl n = { .fd = -1 };
+	_cleanup_free_ struct pair *done = NULL;
+	size_t n_done = 0;
+	int r = qnet_nfnl_open(&n, NFPROTO_BRIDGE);
+
+	/* What was read may be gone by the commit (a port detached, the
+	 * sweep): read again. */
+	for (int attempt = 0; r == 0 && attempt < 3; attempt++) {
+		n_done = 0;
+		r = refill_once(&n, nl, &done, &n_done);
+		if (r != -EEXIST && r != -ENOENT && r != -EBUSY)
+			break;
+	}
+	for (size_t i = 0; r > 0 && report && i < n_done; i++)
+		report(done[i].b, done[i].p, userdata);
+	return r;
 }
 
 /* ---- reading, for qnet status ---- */

@@ -192,6 +192,18 @@ static void close_pidfds(struct qnet_watch *w)
 	w->n_pidfd = 0;
 }
 
+/* The system bus, if there is one and W has no connection to it (none at
+ * the start, or it went): firewalld's news. */
+static void bus_open(struct qnet_watch *w)
+{
+	if (w->firewalld)
+		return;
+	if (qnet_firewalld_watch_open(&w->firewalld, &w->bus) < 0) {
+		w->firewalld = NULL;
+		w->bus = -1;
+	}
+}
+
 int qnet_watch_open(struct qnet_watch *w)
 {
 	const char *rundir = qnet_paths_rundir();
@@ -215,11 +227,8 @@ int qnet_watch_open(struct qnet_watch *w)
 		return qnet_negerrno();
 	if (inotify_add_watch(w->rundir, rundir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_ONLYDIR) < 0)
 		return qnet_negerrno();
-	/* No system bus (or no libsystemd): no firewalld to hear. */
-	if (qnet_firewalld_watch_open(&w->firewalld, &w->bus) < 0) {
-		w->firewalld = NULL;
-		w->bus = -1;
-	}
+	/* No system bus (or no libsystemd): no firewalld to hear, for now. */
+	bus_open(w);
 	return 0;
 }
 
@@ -275,6 +284,8 @@ int qnet_watch_arm(struct qnet_watch *w)
 	struct arm a = { w, false };
 	int r;
 
+	/* After each repair: a bus that came back is listened to again. */
+	bus_open(w);
 	close_pidfds(w);
 	r = qnet_state_foreach(arm_one, &a);
 	if (r < 0)
@@ -380,8 +391,8 @@ int qnet_watch_read(struct qnet_watch *w, int fd)
 		if (r >= 0)
 			return r ? QNET_WATCH_REPAIR : 0;
 		/* The bus went (restarted): firewalld, if it comes back, starts
-		 * afresh, and so do its zones; the next repair puts ours back
-		 * as soon as anything else wakes us. */
+		 * afresh, and so do its zones. This repair, and the arm after it
+		 * which connects again, put ours back. */
 		qnet_firewalld_watch_close(w->firewalld);
 		w->firewalld = NULL;
 		w->bus = -1;

@@ -81,6 +81,11 @@ t_eq "firewalld has the bridge in zone qnet" qnet "$(zone_of)"
 t_eq "the guest gets its lease" "$G1_IP" "$(dhcp)"
 t_eq "the guest reaches the outside" "$HOST" "$(guest_out)"
 t_eq "the port forward reaches the guest" "vm1 $OUT" "$(forward_in)"
+t_match "the guest asks qnet's DNS (the zone allows dns)" "10\.0\.76\.10" \
+	"$(t_in_ns "$G1" timeout 10 busybox nslookup vm1 "$GW" 2>/dev/null)"
+t_serve $$ TCP-LISTEN:2222,fork,reuseaddr SYSTEM:'echo host'
+t_check "(a service of the host's own listens on :2222)" t_wait 10 t_listens $$ 2222
+t_eq "but not the host's other services: firewalld still rejects them" "" "$(tcp_ask "$G1" "$GW" 2222)"
 t_match "qnet doctor: the bridge is in zone qnet" "ok    firewalld: firewalld runs; every running NAT network's bridge is in zone qnet" \
 	"$("$Q" doctor 2>&1)"
 "$UP" vg1 >/dev/null 2>&1

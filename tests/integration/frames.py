@@ -24,7 +24,7 @@ import sys
 import time
 
 from scapy.all import (ARP, Dot1Q, Ether, ICMPv6ND_NA, ICMPv6ND_NS, ICMPv6ND_RA, ICMPv6ND_RS,  # noqa: F401
-                       ICMPv6NDOptDstLLAddr, ICMPv6NDOptPrefixInfo, ICMPv6NDOptSrcLLAddr, IP,
+                       ICMPv6NDOptDstLLAddr, ICMPv6NDOptPrefixInfo, ICMPv6NDOptSrcLLAddr, ICMPv6NDOptUnknown, IP,
                        IPv6, IPv6ExtHdrDestOpt, IPv6ExtHdrFragment, UDP, BOOTP, DHCP, Raw, raw)
 
 

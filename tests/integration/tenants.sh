@@ -502,6 +502,7 @@ done
 watch $$ $BR rs-own-b ether saddr "$B_MAC" ip6 saddr "$B_LL" icmpv6 type nd-router-solicit
 watch $$ $BR sllao-a-b ether saddr "$B_MAC" icmpv6 type nd-router-solicit @th,64,16 0x0101 @th,80,48 0x${A_MAC//:/}
 watch $$ $BR sllao-a-b ether saddr "$B_MAC" icmpv6 type nd-neighbor-solicit @th,192,16 0x0101 @th,208,48 0x${A_MAC//:/}
+watch $$ $BR sllao-a-b ether saddr "$B_MAC" icmpv6 type nd-neighbor-solicit @th,192,8 14
 watch $$ $BR rs-new-b ether saddr "$B_MAC" ip6 saddr fe80::b0:1 icmpv6 type nd-router-solicit
 watch "$GA" eth0 dad-b ether saddr "$B_MAC" ip6 saddr :: icmpv6 type nd-neighbor-solicit
 rs_from() { # SOURCE: B solicits a router from SOURCE, B's MAC in the option
@@ -513,14 +514,16 @@ frames "$GB" --iface eth0 --count 3 \
 	"Ether(src='$B_MAC', dst='$A_LL_NSMAC')/IPv6(src='::', dst='$A_LL_NS')/ICMPv6ND_NS(tgt='$A_LL')" \
 	"Ether(src='$B_MAC', dst='$A6_NSMAC')/IPv6(src='::', dst='$A6_NS')/ICMPv6ND_NS(tgt='$A6')" \
 	"Ether(src='$B_MAC', dst='33:33:00:00:00:02')/IPv6(src='$B_LL', dst='ff02::2')/ICMPv6ND_RS()/ICMPv6NDOptSrcLLAddr(lladdr='$A_MAC')" \
-	"Ether(src='$B_MAC', dst='$(gwmac)')/IPv6(src='$B_LL', dst='$GW_LL')/ICMPv6ND_NS(tgt='$GW_LL')/ICMPv6NDOptSrcLLAddr(lladdr='$A_MAC')" >/dev/null
+	"Ether(src='$B_MAC', dst='$(gwmac)')/IPv6(src='$B_LL', dst='$GW_LL')/ICMPv6ND_NS(tgt='$GW_LL')/ICMPv6NDOptSrcLLAddr(lladdr='$A_MAC')" \
+	"Ether(src='$B_MAC', dst='$(gwmac)')/IPv6(src='$B_LL', dst='$GW_LL')/ICMPv6ND_NS(tgt='$GW_LL')/ICMPv6NDOptUnknown(type=14, len=1, data=b'nonce!')/ICMPv6NDOptSrcLLAddr(lladdr='$A_MAC')" >/dev/null
 t_check "B did send 6 solicitations, 3 DHCPv6 requests and 6 DAD probes in others' names" \
 	eval 'seen_at_least $$ vgB b-rs 6 && seen_at_least $$ vgB b-dhcp6 3 && seen_at_least $$ vgB b-dad 6'
 b_rs_own() { frames "$GB" --iface eth0 "$(rs_from "$B_LL")" >/dev/null; }
 t_check "(fence: B's solicitation from its own link-local address reaches the host)" fence $$ $BR rs-own-b b_rs_own
 t_eq "nothing from A's or the gateway's link-local address reached the host from B" 0 "$(seen $$ $BR rs-b)"
 t_eq "no DAD probe of B's for A's addresses reached A" 0 "$(seen "$GA" eth0 dad-b)"
-t_eq "no solicitation of B's from its own address naming A's MAC reached the host" 0 "$(seen $$ $BR sllao-a-b)"
+t_eq "no solicitation of B's from its own address naming A's MAC reached the host (first option or behind a nonce)" 0 \
+	"$(seen $$ $BR sllao-a-b)"
 t_eq "the host's neighbour entry for A's link-local address is not B's" "" \
 	"$(neigh $$ $BR "$A_LL" | grep -i "$B_MAC")"
 t_eq "A kept its addresses" "$A6 $A_LL" "$(addr6 "$GA" global) $(addr6 "$GA" link)"
