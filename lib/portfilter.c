@@ -1579,8 +1579,6 @@ int qnet_portfilter_sweep(struct qnet_nl *nl, void (*report)(int bridge, int por
  * (bridge, port; port 0 for a bridge's chains), committed. */
 static int refill_once(struct qnet_nfnl *n, struct qnet_nl *nl, struct pair **done, size_t *n_done)
 {
-	static const char *const bridge_chains[] = { "guard", "arp", "v4", "v6" };
-	static const int port_chains[] = { OBJ_PORT, OBJ_P6, OBJ_C6 };
 	_cleanup_(ruleset_free) struct ruleset rs = { 0 };
 	_cleanup_(ruled_free) struct ruled w = { NULL, 0 };
 	char name[NAME_SIZE];
@@ -1605,17 +1603,20 @@ static int refill_once(struct qnet_nfnl *n, struct qnet_nl *nl, struct pair **do
 		int b = rs.has[0].v[i];
 		bool refill = false, whole = true;
 
-		for (size_t k = 0; k < ARRAY_SIZE(bridge_chains); k++) {
-			name2(name, bridge_chains[k], b);
+		for (size_t k = 0; k < ARRAY_SIZE(bridge_objs); k++) {
+			if (!bridge_objs[k].chain)
+				continue;
+			name2(name, bridge_objs[k].kind, b);
 			refill |= empty(&w, name);
-			whole &= ids_has(&rs.has[k], b); /* bridge_objs' first four */
+			whole &= ids_has(&rs.has[k], b);
 		}
 		if (!refill || !whole)
 			continue;
-		for (size_t k = 0; k < ARRAY_SIZE(bridge_chains); k++) {
-			name2(name, bridge_chains[k], b);
-			chain_flush(n, name);
-		}
+		for (size_t k = 0; k < ARRAY_SIZE(bridge_objs); k++)
+			if (bridge_objs[k].chain) {
+				name2(name, bridge_objs[k].kind, b);
+				chain_flush(n, name);
+			}
 		bridge_sets_add(n, b);
 		bridge_chains_add(n, b, true);
 		count++;
@@ -1627,20 +1628,22 @@ static int refill_once(struct qnet_nfnl *n, struct qnet_nl *nl, struct pair **do
 		struct qnet_link bridge;
 		bool refill = false, whole = true;
 
-		for (size_t k = 0; k < ARRAY_SIZE(port_chains); k++) {
-			name3(name, port_objs[port_chains[k]].kind, b, p);
-			whole &= rs_has(&rs, port_chains[k], b, p);
-			refill |= empty(&w, name);
+		for (size_t k = 0; k < N_OBJ; k++) {
+			whole &= rs_has(&rs, (int)k, b, p);
+			if (port_objs[k].chain) {
+				name3(name, port_objs[k].kind, b, p);
+				refill |= empty(&w, name);
+			}
 		}
-		/* A port without all its chains, or of a bridge that is gone,
+		/* A port without all its objects, or of a bridge that is gone,
 		 * is the sweep's. */
-		if (!refill || !whole || !rs_has(&rs, OBJ_MAC, b, p) || !rs_has(&rs, OBJ_LL, b, p) ||
-		    !rs_guarded(&rs, b) || qnet_link_get_by_index(nl, b, &bridge) < 0)
+		if (!refill || !whole || !rs_guarded(&rs, b) || qnet_link_get_by_index(nl, b, &bridge) < 0)
 			continue;
-		for (size_t k = 0; k < ARRAY_SIZE(port_chains); k++) {
-			name3(name, port_objs[port_chains[k]].kind, b, p);
-			chain_flush(n, name);
-		}
+		for (size_t k = 0; k < N_OBJ; k++)
+			if (port_objs[k].chain) {
+				name3(name, port_objs[k].kind, b, p);
+				chain_flush(n, name);
+			}
 		bridge_sets_add(n, b);
 		port_add(n, b, bridge.mac, p, NULL, true);
 		count++;

@@ -87,18 +87,24 @@ static void print_filter_removed(int bridge, int port, void *userdata)
 		printf("filter of bridge %d: removed: the bridge was gone\n", bridge);
 }
 
+/* IFINDEX's name, or the number where the link is gone. */
+static const char *link_name(int ifindex, char buf[IFNAMSIZ])
+{
+	if (!if_indextoname((unsigned)ifindex, buf))
+		snprintf(buf, IFNAMSIZ, "%d", ifindex);
+	return buf;
+}
+
+/* PORT 0: the chains BRIDGE's ports share. */
 static void print_filter_refilled(int bridge, int port, void *userdata)
 {
 	char b[IFNAMSIZ], p[IFNAMSIZ];
 
-	if (!if_indextoname((unsigned)bridge, b))
-		snprintf(b, sizeof(b), "%d", bridge);
-	if (!port)
-		printf("filter of bridge %s: rules put back (its chains were flushed)\n", b);
-	else if (if_indextoname((unsigned)port, p))
-		printf("filter of port %s of bridge %s: rules put back (its chains were flushed)\n", p, b);
+	if (port)
+		printf("filter of port %s of bridge %s: rules put back (its chains were flushed)\n",
+		       link_name(port, p), link_name(bridge, b));
 	else
-		printf("filter of port %d of bridge %s: rules put back (its chains were flushed)\n", port, b);
+		printf("filter of bridge %s: rules put back (its chains were flushed)\n", link_name(bridge, b));
 }
 
 static void print_ifb_removed(const char *ifb, void *userdata)
@@ -119,9 +125,6 @@ int cli_repair(const char *cmd, bool collect)
 	r = qnet_nl_open(&nl);
 	if (r == 0)
 		r = qnet_portfilter_sweep(&nl, print_filter_removed, NULL);
-	if (r < 0)
-		return qnet_error("%s: port filters (nftables table bridge %s): %s", cmd, QNET_PORTFILTER_TABLE,
-				  strerror(-r));
 	if (r >= 0)
 		r = qnet_portfilter_refill(&nl, print_filter_refilled, NULL);
 	if (r < 0)
