@@ -139,6 +139,37 @@ static void strv_free(char **v)
 	free(v);
 }
 
+/* *SRC's words (and lines) moved to the end of *DST; *SRC is emptied. */
+static int strv_move(char ***dst, unsigned **dst_lines, char ***src, unsigned **src_lines)
+{
+	size_t n = 0, m = 0;
+	char **v;
+	unsigned *l;
+
+	while (*dst && (*dst)[n])
+		n++;
+	while (*src && (*src)[m])
+		m++;
+	if (!m)
+		return 0;
+	v = reallocarray(*dst, n + m + 1, sizeof(char *));
+	if (!v)
+		return -ENOMEM;
+	*dst = v;
+	l = reallocarray(*dst_lines, n + m, sizeof(unsigned));
+	if (!l)
+		return -ENOMEM;
+	*dst_lines = l;
+	memcpy(v + n, *src, m * sizeof(char *));
+	memcpy(l + n, *src_lines, m * sizeof(unsigned));
+	v[n + m] = NULL;
+	free(*src);
+	free(*src_lines);
+	*src = NULL;
+	*src_lines = NULL;
+	return 0;
+}
+
 /* ---- sections ---- */
 
 static struct qnet_network *network_new(struct parser *p, const char *name)
@@ -157,6 +188,40 @@ static struct qnet_network *network_new(struct parser *p, const char *name)
 	a->filter = true;
 	a->line = p->section_line;
 	return a;
+}
+
+static struct qnet_grant *grant_new(struct parser *p, const char *bridge, unsigned line)
+{
+	struct qnet_grant *g = grow(p->cfg->grants, &p->cfg->n_grants, sizeof(*g));
+
+	if (!g) {
+		p->oom = true;
+		return NULL;
+	}
+	p->cfg->grants = g;
+	g = &g[p->cfg->n_grants - 1];
+	snprintf(g->bridge, sizeof(g->bridge), "%s", bridge);
+	g->line = line;
+	return g;
+}
+
+/* [network NAME] allow-users/allow-groups become the grant of its bridge,
+ * beside a [bridge] section of the same bridge if there is one: the
+ * helper has one place to look (lib/acl.c). */
+static void network_grant(struct parser *p, struct qnet_network *n)
+{
+	struct qnet_grant *g;
+
+	if (!n->allow_users && !n->allow_groups)
+		return;
+	g = (struct qnet_grant *)qnet_config_grant(p->cfg, n->bridge);
+	if (!g)
+		g = grant_new(p, n->bridge, n->line);
+	if (!g)
+		return;
+	if (strv_move(&g->allow_users, &g->allow_users_line, &n->allow_users, &n->allow_users_line) < 0 ||
+	    strv_move(&g->allow_groups, &g->allow_groups_line, &n->allow_groups, &n->allow_groups_line) < 0)
+		p->oom = true;
 }
 
 /* [KIND ARG] names an interface: ARG must be a valid name, and no earlier
@@ -212,19 +277,11 @@ static void enter_section(struct parser *p, const char *section)
 		p->index = p->cfg->n_networks - 1;
 	} else if (strncmp(section, "bridge ", 7) == 0) {
 		const struct qnet_grant *old = qnet_config_grant(p->cfg, arg);
-		struct qnet_grant *g;
 
 		if (!ifname_section_valid(p, "bridge", arg, old ? old->line : 0))
 			return;
-		g = grow(p->cfg->grants, &p->cfg->n_grants, sizeof(*g));
-		if (!g) {
-			p->oom = true;
+		if (!grant_new(p, arg, p->section_line))
 			return;
-		}
-		p->cfg->grants = g;
-		g = &g[p->cfg->n_grants - 1];
-		snprintf(g->bridge, sizeof(g->bridge), "%s", arg);
-		g->line = p->section_line;
 		p->section = SEC_BRIDGE;
 		p->index = p->cfg->n_grants - 1;
 	} else if (strncmp(section, "port ", 5) == 0) {
@@ -478,6 +535,14 @@ static void network_key(struct parser *p, struct qnet_network *n, const char *ke
 		set_bool(p, &n->filter, key, value);
 	} else if (streq(key, "isolated")) {
 		set_bool(p, &n->isolated, key, value);
+	} else if (streq(key, "autostart")) {
+		set_bool(p, &n->autostart, key, value);
+	} else if (streq(key, "allow-users") || streq(key, "allow-groups")) {
+		bool users = streq(key, "allow-users");
+
+		if (strv_add_words(users ? &n->allow_users : &n->allow_groups,
+				   users ? &n->allow_users_line : &n->allow_groups_line, value, p->line) < 0)
+			p->oom = true;
 	} else if (rate_key(p, &n->rate, key, value)) {
 		/* done */
 	} else if (streq(key, "lease-max")) {
@@ -957,6 +1022,10 @@ static int parse(struct parser *p)
 	}
 	for (size_t i = 0; i < p->cfg->n_networks; i++)
 		finish_network(p, &p->cfg->networks[i]);
+	for (size_t i = 0; i < p->cfg->n_networks && !p->oom; i++)
+		network_grant(p, &p->cfg->networks[i]);
+	if (p->oom)
+		return -ENOMEM;
 	check_across(p);
 	if (!p->cfg->script_network[0])
 		snprintf(p->cfg->script_network, sizeof(p->cfg->script_network), "%s", QNET_DEFAULT_NETWORK);
@@ -976,6 +1045,13 @@ int qnet_config_parse_buffer(const char *name, const char *buf, size_t len,
 
 	if (!c)
 		return -ENOMEM;
+	/* One byte more, so that even an empty text is a pointer. */
+	c->text = malloc(len + 1);
+	if (!c->text)
+		return -ENOMEM;
+	memcpy(c->text, buf, len);
+	c->text[len] = '\0';
+	c->text_len = len;
 	r = parse(&p);
 	if (r < 0 && r != -EINVAL)
 		return r;
@@ -1032,6 +1108,10 @@ void qnet_config_free(struct qnet_config *c)
 	for (size_t i = 0; i < c->n_networks; i++) {
 		free(c->networks[i].hosts);
 		free(c->networks[i].forwards);
+		strv_free(c->networks[i].allow_users);
+		strv_free(c->networks[i].allow_groups);
+		free(c->networks[i].allow_users_line);
+		free(c->networks[i].allow_groups_line);
 	}
 	free(c->networks);
 	for (size_t i = 0; i < c->n_grants; i++) {
@@ -1052,6 +1132,7 @@ void qnet_config_free(struct qnet_config *c)
 	free(c->grants);
 	free(c->ports);
 	free(c->path);
+	free(c->text);
 	free(c);
 }
 
@@ -1129,4 +1210,62 @@ const struct qnet_host *qnet_config_bridge_hosts(const struct qnet_config *c, co
 
 	*n = net ? net->n_hosts : g ? g->n_hosts : 0;
 	return net ? net->hosts : g ? g->hosts : NULL;
+}
+
+static bool hosts_equal(const struct qnet_host *a, const struct qnet_host *b)
+{
+	return !memcmp(a->mac, b->mac, sizeof(a->mac)) && a->ip.s_addr == b->ip.s_addr &&
+	       IN6_ARE_ADDR_EQUAL(&a->ip6, &b->ip6) && streq(a->duid, b->duid) && streq(a->name, b->name);
+}
+
+static bool forwards_equal(const struct qnet_forward *a, const struct qnet_forward *b)
+{
+	return a->proto == b->proto && a->host_port == b->host_port && a->guest.s_addr == b->guest.s_addr &&
+	       a->guest_port == b->guest_port && IN6_ARE_ADDR_EQUAL(&a->guest6, &b->guest6) &&
+	       streq(a->host, b->host);
+}
+
+unsigned qnet_config_network_diff(const struct qnet_network *a, const struct qnet_network *b)
+{
+	unsigned d = 0;
+
+	if (!streq(a->bridge, b->bridge))
+		d |= QNET_CONFIG_DIFF_BRIDGE;
+	if (a->subnet.s_addr != b->subnet.s_addr || a->prefix != b->prefix)
+		d |= QNET_CONFIG_DIFF_SUBNET;
+	if (a->ipv6 != b->ipv6 || (a->ipv6 && !IN6_ARE_ADDR_EQUAL(&a->subnet6, &b->subnet6)))
+		d |= QNET_CONFIG_DIFF_SUBNET6;
+	if (a->range_start.s_addr != b->range_start.s_addr || a->range_end.s_addr != b->range_end.s_addr ||
+	    a->lease_max != b->lease_max || a->dns != b->dns)
+		d |= QNET_CONFIG_DIFF_DHCP;
+	if (a->n_hosts != b->n_hosts)
+		d |= QNET_CONFIG_DIFF_HOSTS;
+	for (size_t i = 0; !(d & QNET_CONFIG_DIFF_HOSTS) && i < a->n_hosts; i++)
+		if (!hosts_equal(&a->hosts[i], &b->hosts[i]))
+			d |= QNET_CONFIG_DIFF_HOSTS;
+	if (a->n_forwards != b->n_forwards)
+		d |= QNET_CONFIG_DIFF_FORWARDS;
+	for (size_t i = 0; !(d & QNET_CONFIG_DIFF_FORWARDS) && i < a->n_forwards; i++)
+		if (!forwards_equal(&a->forwards[i], &b->forwards[i]))
+			d |= QNET_CONFIG_DIFF_FORWARDS;
+	if (a->filter != b->filter || a->isolated != b->isolated || a->rate.in != b->rate.in ||
+	    a->rate.out != b->rate.out)
+		d |= QNET_CONFIG_DIFF_PORTS;
+	return d;
+}
+
+const char *qnet_config_diff_names(unsigned diff, char *buf, size_t size)
+{
+	static const char *const names[] = {
+		"bridge", "subnet", "subnet6", "dhcp-range/lease-max/dns", "host", "forward",
+		"filter/isolated/rate",
+	};
+	size_t len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < ARRAY_SIZE(names); i++)
+		if (diff & (1u << i) && len < size)
+			len += (size_t)snprintf(buf + len, size - len, "%s%s", len ? ", " : "", names[i]);
+	return buf;
 }

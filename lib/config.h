@@ -4,7 +4,9 @@
  *   [script]          bridge=, network=        (qemu-ifup, qemu-ifup-nat)
  *   [firewall]        docker=                  (NAT networks beside Docker)
  *   [network NAME]    bridge, subnet, subnet6, dhcp-range, dns, lease-max, host, forward,
- *                     filter, isolated, rate, rate-in, rate-out
+ *                     filter, isolated, rate, rate-in, rate-out, autostart,
+ *                     allow-users, allow-groups (a grant of its bridge, as
+ *                     in [bridge]: merged into that grant after parsing)
  *   [bridge NAME]     allow-users, allow-groups, deny-users, deny-groups, isolated,
  *                     filter, filter-users, filter-groups, rate, rate-in, rate-out, host
  *   [port IFNAME]     mac
@@ -77,6 +79,11 @@ struct qnet_network {
 	bool filter;             /* filter =, default yes: anti-spoofing on every port */
 	bool isolated;           /* isolated =, default no: ports reach the gateway only */
 	struct qnet_rate rate;
+	bool autostart;          /* autostart =, default no: qnet up --autostart brings it up */
+	/* allow-users =, allow-groups =: only while parsing; then they are
+	 * the grant of the bridge's (NULL here). */
+	char **allow_users, **allow_groups;
+	unsigned *allow_users_line, *allow_groups_line;
 	unsigned line;           /* where it was defined, 0 if built in */
 	bool invalid;            /* had errors: no follow-up checks */
 };
@@ -132,6 +139,10 @@ enum qnet_firewall_docker {
 
 struct qnet_config {
 	char *path;
+	/* The bytes it was parsed from: what a network brought up with it
+	 * records as its running configuration (lib/state.h). */
+	char *text;
+	size_t text_len;
 	unsigned n_errors;                     /* errors found; then it must not be acted on */
 	char script_bridge[IFNAMSIZ];          /* [script] bridge=, "" if unset */
 	char script_network[QNET_NAME_MAX + 1]; /* [script] network=, default "default" */
@@ -202,3 +213,20 @@ const struct qnet_host *qnet_config_bridge_hosts(const struct qnet_config *c, co
 
 /* 1 to QNET_NAME_MAX of A-Z a-z 0-9 - _: a network name, safe in file and table names. */
 bool qnet_config_network_name_valid(const char *name);
+
+/* What differs between two configurations of one network (qnet reload),
+ * grouped by what it takes to apply. */
+enum {
+	QNET_CONFIG_DIFF_BRIDGE   = 1 << 0, /* bridge = */
+	QNET_CONFIG_DIFF_SUBNET   = 1 << 1, /* subnet = */
+	QNET_CONFIG_DIFF_SUBNET6  = 1 << 2, /* subnet6 =, or IPv6 on or off */
+	QNET_CONFIG_DIFF_DHCP     = 1 << 3, /* dhcp-range =, lease-max =, dns = */
+	QNET_CONFIG_DIFF_HOSTS    = 1 << 4, /* host = */
+	QNET_CONFIG_DIFF_FORWARDS = 1 << 5, /* forward = */
+	QNET_CONFIG_DIFF_PORTS    = 1 << 6, /* filter =, isolated =, rate*: what a port gets */
+};
+/* Taking these to a running network needs it down and up again. */
+#define QNET_CONFIG_DIFF_REBUILD (QNET_CONFIG_DIFF_BRIDGE | QNET_CONFIG_DIFF_SUBNET | QNET_CONFIG_DIFF_SUBNET6)
+unsigned qnet_config_network_diff(const struct qnet_network *a, const struct qnet_network *b);
+/* DIFF's keys as "forward, host" into BUF. */
+const char *qnet_config_diff_names(unsigned diff, char *buf, size_t size);
