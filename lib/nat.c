@@ -330,6 +330,8 @@ static void teardown(struct qnet_nl *nl, const char *network, const char *bridge
 	qnet_fault_point("nat-down-bridge-deleted");
 	if (qnet_state_path(path, sizeof(path), network, QNET_STATE_HOSTS) == 0)
 		(void)unlink(path);
+	if (qnet_state_path(path, sizeof(path), network, QNET_STATE_CONF) == 0)
+		(void)unlink(path);
 	forwarding_restore(network);
 	if (qnet_state_path(path, sizeof(path), network, QNET_STATE_UP) == 0)
 		(void)unlink(path);
@@ -620,7 +622,7 @@ static int complete(struct qnet_nl *nl, const struct qnet_config *cfg, const str
 
 /* Create network N from nothing; on failure nothing of it is left. */
 static int bring_up(struct qnet_nl *nl, const struct qnet_config *cfg, const struct qnet_network *n,
-		    char *why, size_t why_size)
+		    bool persistent, char *why, size_t why_size)
 {
 	char state[PATH_MAX], dev[IFNAMSIZ] = "?", net[INET6_ADDRSTRLEN];
 	struct qnet_link existing, l;
@@ -651,12 +653,19 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_config *cfg, const str
 		return qnet_because(why, why_size, -EADDRINUSE, "subnet %s/%u overlaps a route on %s; choose another subnet=",
 			    inet_ntop(AF_INET, &n->subnet, net, sizeof(net)), n->prefix, dev);
 	}
-	r = qnet_state_write(n->name, n->bridge);
+	r = qnet_state_write(n->name, n->bridge, persistent);
 	if (r < 0) {
 		(void)qnet_state_path(state, sizeof(state), n->name, QNET_STATE_UP);
 		return qnet_because(why, why_size, r, "cannot write %s: %s", state, strerror(-r));
 	}
 	qnet_fault_point("nat-up-state-written");
+	r = qnet_state_write_conf(n->name, cfg->text, cfg->text_len);
+	if (r < 0) {
+		(void)qnet_state_path(state, sizeof(state), n->name, QNET_STATE_CONF);
+		qnet_because(why, why_size, r, "cannot write %s: %s", state, strerror(-r));
+		teardown(nl, n->name, "");
+		return r;
+	}
 
 	r = qnet_link_bridge_create(nl, n->bridge, &ifindex);
 	if (r == 0)
@@ -736,25 +745,87 @@ static int lock_network(const char *network, char *why, size_t why_size)
 	return lock;
 }
 
-/* Lock NETWORK, make sure it is up and healthy. Returns the lock fd. */
+/*
+ * The configuration NETWORK runs with (RUNDIR/NAME.conf, see the top of
+ * this file) into *RET, and its network in it; -ENOENT if none was
+ * recorded or it has no such network. Under the network's lock.
+ */
+static int running_config(const char *network, struct qnet_config **ret, const struct qnet_network **n)
+{
+	_cleanup_config_ struct qnet_config *c = NULL;
+	char path[PATH_MAX];
+	int r = qnet_state_path(path, sizeof(path), network, QNET_STATE_CONF);
+
+	if (r < 0)
+		return r;
+	/* qnet_config_load() takes a missing file for an empty one. */
+	if (access(path, F_OK) < 0)
+		return -errno;
+	r = qnet_config_load(path, &c, NULL, NULL);
+	if (r < 0)
+		return r;
+	*n = qnet_config_network(c, network);
+	if (!*n)
+		return -ENOENT;
+	*ret = TAKE_PTR(c);
+	return 0;
+}
+
+/* What NETWORK runs with, into *RUN and *RN, else CFG and N (may be NULL):
+ * a network brought up before its configuration was recorded runs with
+ * what qnet.conf says, and records it now (CFG given), so that later
+ * repairs and reloads know what runs. */
+static void running_or(const char *network, const struct qnet_config *cfg, const struct qnet_network *n,
+		       struct qnet_config **run, const struct qnet_network **rn)
+{
+	if (running_config(network, run, rn) == 0)
+		return;
+	*run = NULL;
+	*rn = n;
+	if (cfg && n)
+		(void)qnet_state_write_conf(network, cfg->text, cfg->text_len);
+}
+
+/*
+ * Lock NETWORK, make sure it is up and healthy; PERSISTENT: and make it
+ * stay without guests. Returns the lock fd. *RUN is the configuration it
+ * runs with when that is not CFG (an earlier qnet.conf: a difference is
+ * said, never applied; qnet reload is for that), else NULL.
+ */
 static int ensure_up(struct qnet_nl *nl, const struct qnet_config *cfg, const struct qnet_network *n,
-		     char *why, size_t why_size)
+		     bool persistent, struct qnet_config **run, char *why, size_t why_size)
 {
 	_cleanup_close_ int lock = -1;
-	char bridge[IFNAMSIZ];
+	char bridge[IFNAMSIZ], diff[128];
+	const struct qnet_network *rn;
+	bool was_persistent;
+	unsigned d;
 	int r;
 
+	*run = NULL;
 	lock = lock_network(n->name, why, why_size);
 	if (lock < 0)
 		return lock;
-	if (qnet_state_bridge(n->name, bridge) == 0) {
-		r = repair(nl, n->name, cfg, n, bridge, NULL, why, why_size);
+	if (qnet_state_read(n->name, bridge, &was_persistent) == 0) {
+		running_or(n->name, cfg, n, run, &rn);
+		d = qnet_config_network_diff(rn, n);
+		if (d)
+			notice("network %s: qnet.conf differs from what runs (%s): not applied; `qnet reload %s` applies it",
+			       n->name, qnet_config_diff_names(d, diff, sizeof(diff)), n->name);
+		r = repair(nl, n->name, *run ? *run : cfg, rn, bridge, NULL, why, why_size);
 		if (r < 0)
 			return r;
+		if (r == 0 && persistent && !was_persistent) {
+			r = qnet_state_write(n->name, bridge, true);
+			if (r < 0)
+				return qnet_because(why, why_size, r, "cannot make it persistent: %s", strerror(-r));
+		}
 		if (r == 0)
 			return TAKE_FD(lock);
+		qnet_config_free(*run);
+		*run = NULL;
 	}
-	r = bring_up(nl, cfg, n, why, why_size);
+	r = bring_up(nl, cfg, n, persistent, why, why_size);
 	if (r < 0) {
 		/* Rolled back: no network, so no lock file either. */
 		qnet_lock_release_unlink(TAKE_FD(lock), n->name);
@@ -763,20 +834,30 @@ static int ensure_up(struct qnet_nl *nl, const struct qnet_config *cfg, const st
 	return TAKE_FD(lock);
 }
 
+/* Why a network is to go down, which decides whether it does. */
+enum down_how {
+	DOWN_UNUSED,  /* its last guest went (qemu-ifdown-nat, qnet gc): unless persistent */
+	DOWN_ADMIN,   /* qnet down: unless ports are attached */
+	DOWN_FORCE,   /* qnet down --force: ports detached */
+	DOWN_RELEASE, /* qnet down --autostart: with ports attached, it becomes on-demand */
+};
+
 /*
- * With the lock held: take the network down if its bridge has no port left
- * (or FORCE); otherwise repair it (when N, its configuration in CFG, is known).
- * Releases the lock. Returns 0 if it went down, the number of ports left,
- * or -errno.
+ * With the lock held: take the network down as HOW says; where it stays,
+ * repair it (when N, its configuration in CFG, is known). Releases the
+ * lock. Returns 0 if it went down, 1 if it stays (*PORTS, may be NULL:
+ * how many ports it has), or -errno.
  */
 static int down_if_unused(struct qnet_nl *nl, const char *network, const struct qnet_config *cfg,
-			  const struct qnet_network *n, int lock, bool force, char *why, size_t why_size)
+			  const struct qnet_network *n, int lock, enum down_how how, int *ports_left,
+			  char *why, size_t why_size)
 {
 	char bridge[IFNAMSIZ];
 	struct qnet_link b;
+	bool persistent;
 	int ports, r;
 
-	if (qnet_state_bridge(network, bridge) < 0) {
+	if (qnet_state_read(network, bridge, &persistent) < 0) {
 		qnet_lock_release_unlink(lock, network);
 		return 0;
 	}
@@ -786,10 +867,17 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 			qnet_lock_release(lock);
 			return qnet_because(why, why_size, ports, "cannot read ports of %s: %s", bridge, strerror(-ports));
 		}
-		if (ports > 0 && !force) {
+		if (ports_left)
+			*ports_left = ports;
+		if ((ports > 0 && how != DOWN_FORCE) || (persistent && how == DOWN_UNUSED)) {
 			r = n ? repair(nl, network, cfg, n, bridge, NULL, why, why_size) : 0;
+			if (r == 0 && how == DOWN_RELEASE && persistent) {
+				r = qnet_state_write(network, bridge, false);
+				if (r < 0)
+					qnet_because(why, why_size, r, "cannot make it on-demand: %s", strerror(-r));
+			}
 			qnet_lock_release(lock);
-			return r < 0 ? r : ports;
+			return r < 0 ? r : 1;
 		}
 		if (ports > 0) {
 			/* Names first, detach after: a request made inside the
@@ -813,6 +901,7 @@ static int up(const struct qnet_config *cfg, const char *network, const char *ta
 	      char *why, size_t why_size)
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	_cleanup_config_ struct qnet_config *run = NULL;
 	const struct qnet_network *n = find(cfg, network, why, why_size);
 	int lock, r;
 
@@ -831,16 +920,23 @@ static int up(const struct qnet_config *cfg, const char *network, const char *ta
 		if (r < 0)
 			return qnet_because(why, why_size, r, "cannot look up interface: %s", strerror(-r));
 	}
-	lock = ensure_up(&nl, cfg, n, why, why_size);
+	lock = ensure_up(&nl, cfg, n, !tap, &run, why, why_size);
 	if (lock < 0)
 		return lock;
+	if (run)
+		n = qnet_config_network(run, network);
 	if (tap) {
-		struct qnet_link b;
-
+		const struct qnet_config_port *port = qnet_config_port(cfg, tap);
 		struct qnet_config_props cp;
 		struct qnet_port_props props;
+		struct qnet_link b;
 
-		qnet_config_port_props(cfg, n->bridge, tap, &cp);
+		/* The network's part of what a port gets is what the network
+		 * runs with; [port TAP] is the TAP's own, as qnet.conf says. */
+		qnet_config_port_props(run ? run : cfg, n->bridge, tap, &cp);
+		cp.mac_set = port && port->mac_set;
+		if (cp.mac_set)
+			memcpy(cp.mac, port->mac, sizeof(cp.mac));
 		qnet_port_props_from_config(&cp, &props);
 		r = qnet_port_find_bridge(&nl, n->bridge, false, &b, why, why_size);
 		if (r == 0)
@@ -849,7 +945,7 @@ static int up(const struct qnet_config *cfg, const char *network, const char *ta
 			char ignored[QNET_REASON_MAX];
 
 			/* A network we brought up only for this TAP must not stay. */
-			(void)down_if_unused(&nl, n->name, NULL, NULL, lock, false, ignored, sizeof(ignored));
+			(void)down_if_unused(&nl, n->name, NULL, NULL, lock, DOWN_UNUSED, NULL, ignored, sizeof(ignored));
 			return r;
 		}
 		qnet_fault_point("nat-up-tap-attached");
@@ -907,6 +1003,8 @@ int qnet_nat_ifdown(const struct qnet_config *cfg, const char *network, const ch
 		    char *why, size_t why_size)
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	_cleanup_config_ struct qnet_config *run = NULL;
+	const struct qnet_network *rn;
 	int lock, r;
 
 	lock = open_locked(&nl, network, why, why_size);
@@ -918,22 +1016,200 @@ int qnet_nat_ifdown(const struct qnet_config *cfg, const char *network, const ch
 		return qnet_because(why, why_size, r, "cannot detach: %s", strerror(-r));
 	}
 	qnet_fault_point("nat-down-tap-detached");
-	r = down_if_unused(&nl, network, cfg, qnet_config_network(cfg, network), lock, false, why, why_size);
+	running_or(network, cfg, qnet_config_network(cfg, network), &run, &rn);
+	r = down_if_unused(&nl, network, run ? run : cfg, rn, lock, DOWN_UNUSED, NULL, why, why_size);
 	return r < 0 ? r : 0;
 }
 
 int qnet_nat_down(const char *network, bool force, char *why, size_t why_size)
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
-	int lock, r;
+	int lock, ports = 0, r;
 
 	lock = open_locked(&nl, network, why, why_size);
 	if (lock < 0)
 		return lock;
-	r = down_if_unused(&nl, network, NULL, NULL, lock, force, why, why_size);
+	r = down_if_unused(&nl, network, NULL, NULL, lock, force ? DOWN_FORCE : DOWN_ADMIN, &ports, why, why_size);
 	if (r > 0)
 		return qnet_because(why, why_size, -EBUSY, "%d port%s still attached (use --force to detach them)",
-			    r, r == 1 ? "" : "s");
+			    ports, ports == 1 ? "" : "s");
+	return r;
+}
+
+int qnet_nat_release(const char *network, char *why, size_t why_size)
+{
+	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	int lock, ports = 0, r;
+
+	lock = open_locked(&nl, network, why, why_size);
+	if (lock < 0)
+		return lock;
+	r = down_if_unused(&nl, network, NULL, NULL, lock, DOWN_RELEASE, &ports, why, why_size);
+	return r > 0 ? ports : r;
+}
+
+int qnet_nat_kind(const char *network)
+{
+	char bridge[IFNAMSIZ];
+	bool persistent;
+	int r = qnet_state_read(network, bridge, &persistent);
+
+	if (r == -ENOENT)
+		return QNET_NAT_DOWN;
+	if (r < 0)
+		return r;
+	return persistent ? QNET_NAT_PERSISTENT : QNET_NAT_ON_DEMAND;
+}
+
+/* Has host = entry H of a network lost nothing a guest uses? Its addresses
+ * are in the allow-list as long as a live lease in LEASES has them. */
+static bool host_leased(const struct qnet_host *h, int family, const struct qnet_lease *leases, size_t n,
+			time_t now)
+{
+	for (size_t i = 0; i < n; i++) {
+		const struct qnet_lease *l = &leases[i];
+
+		if (!l->has_mac || memcmp(l->mac, h->mac, 6) || l->family != family ||
+		    (l->expiry && l->expiry < now))
+			continue;
+		if (family == AF_INET ? l->ip.s_addr == h->ip.s_addr : IN6_ARE_ADDR_EQUAL(&l->ip6, &h->ip6))
+			return true;
+	}
+	return false;
+}
+
+static bool host_kept(const struct qnet_host *h, const struct qnet_network *n, int family)
+{
+	for (size_t i = 0; i < n->n_hosts; i++)
+		if (!memcmp(n->hosts[i].mac, h->mac, 6) &&
+		    (family == AF_INET ? n->hosts[i].ip.s_addr == h->ip.s_addr
+				       : IN6_ARE_ADDR_EQUAL(&n->hosts[i].ip6, &h->ip6)))
+			return true;
+	return false;
+}
+
+/* The addresses of OLD's host = entries that NEW no longer has, taken
+ * from the allow-list of BRIDGE, unless a live lease still gives them
+ * (that guest keeps its address until the lease ends). */
+static void withdraw_hosts(const struct qnet_network *old, const struct qnet_network *new, int bridge)
+{
+	_cleanup_free_ struct qnet_lease *leases = NULL;
+	size_t n_leases = 0;
+	time_t now = time(NULL);
+	char ignored[QNET_REASON_MAX];
+
+	if (qnet_leases_load(old->name, &leases, &n_leases) < 0)
+		return; /* unknown: keep them all */
+	for (size_t i = 0; i < old->n_hosts; i++) {
+		const struct qnet_host *h = &old->hosts[i];
+
+		if (h->ip.s_addr && !host_kept(h, new, AF_INET) && !host_leased(h, AF_INET, leases, n_leases, now))
+			(void)qnet_portfilter_allow(bridge, h->mac, AF_INET, &h->ip, false, ignored, sizeof(ignored));
+		if (old->ipv6 && !IN6_IS_ADDR_UNSPECIFIED(&h->ip6) && !host_kept(h, new, AF_INET6) &&
+		    !host_leased(h, AF_INET6, leases, n_leases, now))
+			(void)qnet_portfilter_allow(bridge, h->mac, AF_INET6, &h->ip6, false, ignored, sizeof(ignored));
+	}
+}
+
+/* dnsmasq of NETWORK restarted with N, or with OLD again if N's fails. */
+static int dnsmasq_restart(const struct qnet_network *n, const struct qnet_network *old, char *why, size_t why_size)
+{
+	char ignored[QNET_REASON_MAX];
+	int r;
+
+	(void)qnet_dnsmasq_stop(n->name);
+	r = qnet_dnsmasq_start(n, why, why_size);
+	if (r < 0 && old)
+		(void)qnet_dnsmasq_start(old, ignored, sizeof(ignored));
+	return r;
+}
+
+/*
+ * Reload, under the lock: the steps go from what can only widen to what
+ * swaps, so that a failure leaves the network running as it was. New
+ * host = addresses are allowed first (a guest gets one only from the
+ * dnsmasq told of it afterwards); then the one table swap; then dnsmasq;
+ * then what the old hosts had is withdrawn, and the configuration is
+ * recorded as running.
+ */
+static int reload_locked(struct qnet_nl *nl, const struct qnet_config *cfg, const struct qnet_network *n,
+			 unsigned *applied, char *why, size_t why_size)
+{
+	_cleanup_config_ struct qnet_config *run = NULL;
+	const struct qnet_network *old = NULL;
+	char bridge[IFNAMSIZ], diff[128], nft_why[QNET_REASON_MAX] = "";
+	struct qnet_link b;
+	bool changed;
+	unsigned d;
+	int r;
+
+	if (qnet_state_bridge(n->name, bridge) < 0)
+		return 1;
+	if (qnet_link_get(nl, bridge, &b) < 0 || !b.is_bridge)
+		return qnet_because(why, why_size, -ENODEV, "its bridge %s is gone (qnet gc removes the rest)", bridge);
+	if (running_config(n->name, &run, &old) == 0)
+		d = qnet_config_network_diff(old, n);
+	else /* recorded by no earlier qnet: all that can be applied is */
+		d = QNET_CONFIG_DIFF_HOSTS | QNET_CONFIG_DIFF_FORWARDS |
+		    (streq(bridge, n->bridge) ? 0 : QNET_CONFIG_DIFF_BRIDGE);
+	if (d & QNET_CONFIG_DIFF_REBUILD)
+		return qnet_because(why, why_size, -EXDEV, "%s changed, which a running network cannot take: "
+				    "`qnet down %s` and `qnet up %s` apply it (nothing was applied)",
+				    qnet_config_diff_names(d & QNET_CONFIG_DIFF_REBUILD, diff, sizeof(diff)),
+				    n->name, n->name);
+	for (size_t i = 0; d & QNET_CONFIG_DIFF_HOSTS && i < n->n_hosts; i++) {
+		r = qnet_guestaddr_allow_host(nl, b.ifindex, &n->hosts[i], n->ipv6, nft_why, sizeof(nft_why));
+		if (r < 0)
+			return qnet_because(why, why_size, r, "cannot allow host %s in nftables table bridge %s: %s "
+					    "(nothing was applied)", n->hosts[i].name[0] ? n->hosts[i].name : "entry",
+					    QNET_PORTFILTER_TABLE, nft_why);
+	}
+	if (d & QNET_CONFIG_DIFF_FORWARDS) {
+		r = qnet_firewall_apply(n, nft_why, sizeof(nft_why));
+		if (r < 0)
+			return qnet_because(why, why_size, r, "cannot swap in its new nftables table: %s%s%s "
+					    "(nothing was applied)", strerror(-r), nft_why[0] ? ": " : "", nft_why);
+	}
+	if (d & QNET_CONFIG_DIFF_DHCP) {
+		r = dnsmasq_restart(n, old, why, why_size);
+		if (r < 0) {
+			/* Back to the table that runs with the dnsmasq that runs. */
+			if (d & QNET_CONFIG_DIFF_FORWARDS && old)
+				(void)qnet_firewall_apply(old, nft_why, sizeof(nft_why));
+			return r;
+		}
+	} else if (d & QNET_CONFIG_DIFF_HOSTS) {
+		r = qnet_dnsmasq_write_hosts(n, &changed);
+		if (r < 0)
+			return qnet_because(why, why_size, r, "cannot write its dnsmasq hosts file: %s", strerror(-r));
+	}
+	if (d & QNET_CONFIG_DIFF_HOSTS && old)
+		withdraw_hosts(old, n, b.ifindex);
+	r = qnet_state_write_conf(n->name, cfg->text, cfg->text_len);
+	if (r < 0)
+		return qnet_because(why, why_size, r, "applied, but cannot record it as running: %s", strerror(-r));
+	*applied = d;
+	return 0;
+}
+
+int qnet_nat_reload(const struct qnet_config *cfg, const char *network, unsigned *applied,
+		    char *why, size_t why_size)
+{
+	_cleanup_nl_ struct qnet_nl nl = { 0 };
+	const struct qnet_network *n = find(cfg, network, why, why_size);
+	int lock, r;
+
+	*applied = 0;
+	if (!n)
+		return -ENOENT;
+	lock = open_locked(&nl, network, why, why_size);
+	if (lock < 0)
+		return lock;
+	r = reload_locked(&nl, cfg, n, applied, why, why_size);
+	if (r == 1)
+		qnet_lock_release_unlink(lock, network);
+	else
+		qnet_lock_release(lock);
 	return r;
 }
 
@@ -989,7 +1265,8 @@ static int gc_one(const char *network, void *userdata)
 {
 	struct gc *g = userdata;
 	char why[QNET_REASON_MAX] = "", bridge[IFNAMSIZ];
-	const struct qnet_network *n = g->cfg ? qnet_config_network(g->cfg, network) : NULL;
+	_cleanup_config_ struct qnet_config *run = NULL;
+	const struct qnet_network *n;
 	struct repaired did = { 0 };
 	int lock, r;
 
@@ -1002,7 +1279,8 @@ static int gc_one(const char *network, void *userdata)
 		qnet_lock_release(lock);
 		return 0;
 	}
-	r = repair(g->nl, network, g->cfg, n, bridge, &did, why, sizeof(why));
+	running_or(network, g->cfg, g->cfg ? qnet_config_network(g->cfg, network) : NULL, &run, &n);
+	r = repair(g->nl, network, run ? run : g->cfg, n, bridge, &did, why, sizeof(why));
 	if (r == 1) {
 		qnet_lock_release_unlink(lock, network);
 		gc_say(g, network, "removed: its bridge was gone");
@@ -1016,7 +1294,7 @@ static int gc_one(const char *network, void *userdata)
 		qnet_lock_release(lock);
 		return 0;
 	}
-	r = down_if_unused(g->nl, network, NULL, NULL, lock, false, why, sizeof(why));
+	r = down_if_unused(g->nl, network, NULL, NULL, lock, DOWN_UNUSED, NULL, why, sizeof(why));
 	if (r == 0)
 		gc_say(g, network, "removed: no port left");
 	return 0;

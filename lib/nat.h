@@ -29,10 +29,37 @@ int qnet_nat_ifup(const struct qnet_config *cfg, const char *network, const char
  * left, take the network down. */
 int qnet_nat_ifdown(const struct qnet_config *cfg, const char *network, const char *tap,
 		    char *why, size_t why_size);
-/* qnet up / qnet down: without a TAP; down refuses while ports are attached
- * unless FORCE (which detaches them). */
+/* qnet up / qnet down: without a TAP. Up makes the network persistent: it
+ * stays when its last guest goes, until qnet down. Down refuses while
+ * ports are attached unless FORCE (which detaches them). */
 int qnet_nat_up(const struct qnet_config *cfg, const char *network, char *why, size_t why_size);
 int qnet_nat_down(const char *network, bool force, char *why, size_t why_size);
+/* qnet down --autostart: down if no port is attached, else on-demand from
+ * now on (it goes with its last guest). Returns 0 if it went down, else
+ * the number of ports it keeps. */
+int qnet_nat_release(const char *network, char *why, size_t why_size);
+
+/* What NETWORK is now: */
+enum {
+	QNET_NAT_DOWN,
+	QNET_NAT_ON_DEMAND,  /* up for its guests: it goes with the last */
+	QNET_NAT_PERSISTENT, /* up by qnet up (or autostart): until qnet down */
+};
+/* One of those, or -errno if its state cannot be read. */
+int qnet_nat_kind(const char *network);
+
+/*
+ * qnet reload: take what CFG says of NETWORK to it while it runs, without
+ * dropping its guests: hosts and forwards by one table swap, a new
+ * allow-list and dnsmasq's hosts file (SIGHUP); DHCP range, lease-max or
+ * dns by a dnsmasq restart that keeps its lease file. A changed bridge,
+ * subnet or subnet6 is refused (-EXDEV): only down and up take those.
+ * *APPLIED gets what changed (QNET_CONFIG_DIFF_*; the PORTS part applies
+ * to ports attached from now on). Returns 0, 1 if NETWORK is not up, or
+ * -errno with nothing of CFG applied.
+ */
+int qnet_nat_reload(const struct qnet_config *cfg, const char *network, unsigned *applied,
+		    char *why, size_t why_size);
 
 /* qnet gc: for every network with state, repair it or remove it when no
  * port is left; REPORT (may be NULL) hears one line per action, what was

@@ -23,6 +23,7 @@
 
 #define TABLE_PREFIX "qnet-"
 #define BRIDGE_KEY "bridge="
+#define PERSISTENT_LINE "persistent=yes\n"
 
 /* snprintf's result N into SIZE bytes: 0, or -ENAMETOOLONG rather than a cut name. */
 static int fitted(int n, size_t size)
@@ -39,6 +40,7 @@ static const struct {
 	[QNET_STATE_DNSMASQ_PID] = { "dnsmasq.pid", false },
 	[QNET_STATE_HOSTS] = { "hosts", false },
 	[QNET_STATE_LEASES] = { "leases", true },
+	[QNET_STATE_CONF] = { "conf", false },
 };
 
 int qnet_state_path(char *buf, size_t size, const char *network, enum qnet_state_file what)
@@ -97,18 +99,37 @@ bool qnet_state_file_of(const char *name, enum qnet_state_file *what, char netwo
 	return false;
 }
 
-int qnet_state_write(const char *network, const char *bridge)
+int qnet_state_write(const char *network, const char *bridge, bool persistent)
 {
-	char path[PATH_MAX], content[sizeof(BRIDGE_KEY) + IFNAMSIZ + 1];
+	char path[PATH_MAX], content[sizeof(BRIDGE_KEY) + IFNAMSIZ + sizeof(PERSISTENT_LINE)];
 	int r = qnet_state_path(path, sizeof(path), network, QNET_STATE_UP);
 
 	if (r < 0)
 		return r;
-	snprintf(content, sizeof(content), BRIDGE_KEY "%s\n", bridge);
+	snprintf(content, sizeof(content), BRIDGE_KEY "%s\n%s", bridge, persistent ? PERSISTENT_LINE : "");
 	return qnet_file_write_atomic(path, content);
 }
 
+int qnet_state_write_conf(const char *network, const char *text, size_t len)
+{
+	char path[PATH_MAX];
+	int r = qnet_state_path(path, sizeof(path), network, QNET_STATE_CONF);
+
+	if (r < 0)
+		return r;
+	/* qnet.conf holds no NUL (inih would stop there): what we write is
+	 * what it parsed. */
+	if (memchr(text, '\0', len))
+		return -EINVAL;
+	return qnet_file_write_atomic(path, text);
+}
+
 int qnet_state_bridge(const char *network, char bridge[IFNAMSIZ])
+{
+	return qnet_state_read(network, bridge, NULL);
+}
+
+int qnet_state_read(const char *network, char bridge[IFNAMSIZ], bool *persistent)
 {
 	char path[PATH_MAX], buf[128];
 	const char *v;
@@ -125,6 +146,8 @@ int qnet_state_bridge(const char *network, char bridge[IFNAMSIZ])
 		return -EBADMSG;
 	v += strlen(BRIDGE_KEY);
 	snprintf(bridge, IFNAMSIZ, "%.*s", (int)strcspn(v, "\n"), v);
+	if (persistent)
+		*persistent = strstr(buf, "\n" PERSISTENT_LINE) != NULL;
 	return qnet_ifname_invalid(bridge) ? -EBADMSG : 0;
 }
 

@@ -21,6 +21,7 @@ enum qnet_state_file {
 	QNET_STATE_DNSMASQ_PID, /* RUNDIR/NAME.dnsmasq.pid: written by its dnsmasq */
 	QNET_STATE_HOSTS,       /* RUNDIR/NAME.hosts: dnsmasq's --dhcp-hostsfile */
 	QNET_STATE_LEASES,      /* STATEDIR/NAME.leases: dnsmasq's lease file */
+	QNET_STATE_CONF,        /* RUNDIR/NAME.conf: the qnet.conf it runs with */
 };
 
 /* Where file WHAT of NETWORK is, into BUF; -ENAMETOOLONG if it does not fit. */
@@ -38,11 +39,19 @@ int qnet_state_accept_ra_path(char *buf, size_t size);
  * (*WHAT) of which network (NETWORK); either may be NULL. */
 bool qnet_state_file_of(const char *name, enum qnet_state_file *what, char network[QNET_NAME_MAX + 1]);
 
-/* Record NETWORK as up on BRIDGE (atomically: a reader sees all or nothing). */
-int qnet_state_write(const char *network, const char *bridge);
+/* Record NETWORK as up on BRIDGE (atomically: a reader sees all or
+ * nothing); PERSISTENT: brought up by qnet up, it stays without guests. */
+int qnet_state_write(const char *network, const char *bridge, bool persistent);
 /* The bridge recorded for NETWORK: -ENOENT if it is not up, -EBADMSG if
  * the state does not name a valid interface. */
 int qnet_state_bridge(const char *network, char bridge[IFNAMSIZ]);
+/* The same, and whether it is persistent (*PERSISTENT, may be NULL). */
+int qnet_state_read(const char *network, char bridge[IFNAMSIZ], bool *persistent);
+
+/* The running configuration of NETWORK: TEXT, the qnet.conf it was
+ * brought up or last reloaded with, written atomically. Reading it back
+ * is qnet_config_load() of QNET_STATE_CONF's path. */
+int qnet_state_write_conf(const char *network, const char *text, size_t len);
 /* Call FN for each network that is up by its state file, until FN returns
  * non-zero (which is returned). No RUNDIR is no network. */
 int qnet_state_foreach(int (*fn)(const char *network, void *userdata), void *userdata);

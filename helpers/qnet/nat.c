@@ -19,7 +19,9 @@
 #include "macro.h"
 #include "nat.h"
 #include "netlink.h"
+#include "paths.h"
 #include "portfilter.h"
+#include "state.h"
 #include "rate.h"
 #include "qnet.h"
 
@@ -35,22 +37,84 @@ static int network_operand(const char *cmd, const char *name)
 	return 0;
 }
 
+/* --autostart, or one NETWORK operand: 1 for --autostart, 0 for NETWORK
+ * (*NAME), 2 after --help, or an exit status, negated. */
+static int network_or_autostart(const char *cmd, int argc, char **argv, const struct option *opts,
+				bool *force, const char **name)
+{
+	bool autostart = false;
+	int c;
+
+	optind = 0;
+	while ((c = cli_next_option(cmd, argc, argv, opts)) != -1) {
+		if (c == 'h')
+			return cli_show_help(cmd), 2;
+		if (c == 'a')
+			autostart = true;
+		else if (c == 'f' && force)
+			*force = true;
+		else
+			return cli_usage_error(cmd), -EXIT_USAGE;
+	}
+	if (argc - optind != (autostart ? 0 : 1)) {
+		qnet_error("%s: %s", cmd, autostart ? "--autostart takes no NETWORK" :
+			   argc - optind ? "too many operands" : "missing operand");
+		return cli_usage_error(cmd), -EXIT_USAGE;
+	}
+	if (autostart)
+		return 1;
+	*name = argv[optind];
+	return network_operand(cmd, *name) < 0 ? -EXIT_FAILURE : 0;
+}
+
+/* qnet.conf, or its errors (each as FILE:LINE, by qnet_log_diag). */
+static int load_config(struct qnet_config **cfg)
+{
+	int r = qnet_config_load(NULL, cfg, qnet_log_diag, NULL);
+
+	if (r == -EINVAL)
+		qnet_error("%s: %u error%s: nothing applied", (*cfg)->path, (*cfg)->n_errors,
+			   (*cfg)->n_errors == 1 ? "" : "s");
+	return r;
+}
+
 int cmd_up(int argc, char **argv)
 {
+	static const struct option opts[] = {
+		{ "help", no_argument, NULL, 'h' },
+		{ "autostart", no_argument, NULL, 'a' },
+		{ 0 },
+	};
 	_cleanup_config_ struct qnet_config *cfg = NULL;
 	char why[QNET_REASON_MAX] = "";
-	int r = cli_parse_plain("up", argc, argv, 1, NULL, NULL);
+	const char *name = NULL;
+	int status = EXIT_SUCCESS;
+	int r = network_or_autostart("up", argc, argv, opts, NULL, &name);
 
+	if (r == 2)
+		return EXIT_SUCCESS;
 	if (r < 0)
-		return CLI_PARSED_EXIT(r);
-	if (network_operand("up", argv[r]) < 0)
-		return EXIT_FAILURE;
-	if (qnet_config_load(NULL, &cfg, qnet_log_diag, NULL) < 0)
+		return -r;
+	if (load_config(&cfg) < 0)
 		return EXIT_FAILURE;
 	qnet_nat_set_notice(qnet_log_notice, NULL);
-	if (qnet_nat_up(cfg, argv[r], why, sizeof(why)) < 0)
-		return qnet_error("up: network %s: %s", argv[r], why);
-	return EXIT_SUCCESS;
+	if (name) {
+		if (qnet_nat_up(cfg, name, why, sizeof(why)) < 0)
+			return qnet_error("up: network %s: %s", name, why);
+		return EXIT_SUCCESS;
+	}
+	/* Every one that can come up does: one bad network must not keep
+	 * the others from the guests that boot with the host. */
+	for (size_t i = 0; i < cfg->n_networks; i++) {
+		const struct qnet_network *n = &cfg->networks[i];
+
+		if (!n->autostart)
+			continue;
+		why[0] = '\0';
+		if (qnet_nat_up(cfg, n->name, why, sizeof(why)) < 0)
+			status = qnet_error("up: network %s: %s", n->name, why);
+	}
+	return status;
 }
 
 int cmd_down(int argc, char **argv)
@@ -58,19 +122,121 @@ int cmd_down(int argc, char **argv)
 	static const struct option opts[] = {
 		{ "help", no_argument, NULL, 'h' },
 		{ "force", no_argument, NULL, 'f' },
+		{ "autostart", no_argument, NULL, 'a' },
 		{ 0 },
 	};
+	_cleanup_config_ struct qnet_config *cfg = NULL;
 	bool force = false;
 	char why[QNET_REASON_MAX] = "";
-	int r = cli_parse_plain("down", argc, argv, 1, opts, &force);
+	const char *name = NULL;
+	int status = EXIT_SUCCESS;
+	int r = network_or_autostart("down", argc, argv, opts, &force, &name);
+
+	if (r == 2)
+		return EXIT_SUCCESS;
+	if (r < 0)
+		return -r;
+	if (name) {
+		if (qnet_nat_down(name, force, why, sizeof(why)) < 0)
+			return qnet_error("down: network %s: %s", name, why);
+		return EXIT_SUCCESS;
+	}
+	if (load_config(&cfg) < 0)
+		return EXIT_FAILURE;
+	for (size_t i = 0; i < cfg->n_networks; i++) {
+		const struct qnet_network *n = &cfg->networks[i];
+
+		if (!n->autostart || qnet_nat_kind(n->name) == QNET_NAT_DOWN)
+			continue;
+		why[0] = '\0';
+		if (force)
+			r = qnet_nat_down(n->name, true, why, sizeof(why));
+		else
+			r = qnet_nat_release(n->name, why, sizeof(why));
+		if (r < 0)
+			status = qnet_error("down: network %s: %s", n->name, why);
+		else if (r > 0)
+			printf("network %s: %d port%s still attached: it is on-demand now and goes with its last guest\n",
+			       n->name, r, r == 1 ? "" : "s");
+	}
+	return status;
+}
+
+/* Reload NAME; one line on what it did or why not. EXIT_* status. */
+static int reload_one(const struct qnet_config *cfg, const char *name, bool named)
+{
+	char why[QNET_REASON_MAX] = "", diff[128];
+	unsigned applied;
+	int r = qnet_nat_reload(cfg, name, &applied, why, sizeof(why));
 
 	if (r < 0)
-		return CLI_PARSED_EXIT(r);
-	if (network_operand("down", argv[r]) < 0)
-		return EXIT_FAILURE;
-	if (qnet_nat_down(argv[r], force, why, sizeof(why)) < 0)
-		return qnet_error("down: network %s: %s", argv[r], why);
+		return qnet_error("reload: network %s: %s", name, why);
+	if (r == 1) {
+		if (named)
+			printf("network %s: not up: nothing to reload (qnet.conf applies when it comes up)\n", name);
+		return EXIT_SUCCESS;
+	}
+	if (!applied) {
+		printf("network %s: unchanged\n", name);
+		return EXIT_SUCCESS;
+	}
+	printf("network %s: reloaded: %s\n", name,
+	       qnet_config_diff_names(applied & ~QNET_CONFIG_DIFF_PORTS, diff, sizeof(diff))[0] ? diff : "nothing to swap");
+	if (applied & QNET_CONFIG_DIFF_PORTS)
+		printf("network %s: filter/isolated/rate changed: guests attached from now on get it, "
+		       "running ones keep theirs\n", name);
 	return EXIT_SUCCESS;
+}
+
+struct reload_all {
+	const struct qnet_config *cfg;
+	int status;
+};
+
+static int reload_each(const char *network, void *userdata)
+{
+	struct reload_all *a = userdata;
+
+	/* Up by its state, but gone from qnet.conf: it runs as it was. */
+	if (!qnet_config_network(a->cfg, network)) {
+		printf("network %s: not in %s any more: it runs as it was (qnet down %s takes it down)\n",
+		       network, a->cfg->path, network);
+		return 0;
+	}
+	if (reload_one(a->cfg, network, false) != EXIT_SUCCESS)
+		a->status = EXIT_FAILURE;
+	return 0;
+}
+
+int cmd_reload(int argc, char **argv)
+{
+	_cleanup_config_ struct qnet_config *cfg = NULL;
+	struct reload_all a = { .status = EXIT_SUCCESS };
+	int r;
+
+	optind = 0;
+	while ((r = cli_next_option("reload", argc, argv, (const struct option[]){
+			{ "help", no_argument, NULL, 'h' }, { 0 } })) != -1) {
+		if (r == 'h')
+			return cli_show_help("reload");
+		return cli_usage_error("reload");
+	}
+	if (argc - optind > 1) {
+		qnet_error("reload: too many operands");
+		return cli_usage_error("reload");
+	}
+	if (argc - optind == 1 && network_operand("reload", argv[optind]) < 0)
+		return EXIT_FAILURE;
+	/* Nothing is applied from a file with errors, to any network. */
+	if (load_config(&cfg) < 0)
+		return EXIT_FAILURE;
+	if (argc - optind == 1)
+		return reload_one(cfg, argv[optind], true);
+	a.cfg = cfg;
+	r = qnet_state_foreach(reload_each, &a);
+	if (r < 0)
+		return qnet_error("reload: %s: %s", qnet_paths_rundir(), strerror(-r));
+	return a.status;
 }
 
 static void print_gc_action(const char *network, const char *what, void *userdata)

@@ -101,15 +101,26 @@ static const struct command commands[] = {
 	  "them, and NAT networks.\n"
 	  "  --json  machine-readable, stable output (docs/qnet-status-json.md)\n",
 	  cmd_status },
-	{ "up", "NETWORK | --help",
-	  "Bring NAT network NETWORK up (bridge, firewall, dnsmasq) without a VM.\n",
+	{ "up", "NETWORK | --autostart | --help",
+	  "Bring NAT network NETWORK up (bridge, firewall, dnsmasq) without a VM, as a\n"
+	  "persistent network: it stays when its guests go, until qnet down.\n"
+	  "  --autostart  every network with autostart = yes (qnet.service at boot)\n",
 	  cmd_up },
-	{ "down", "[--force] NETWORK | --help",
-	  "Take NAT network NETWORK down. Refused while ports are attached, unless --force.\n",
+	{ "down", "[--force] NETWORK | --autostart | --help",
+	  "Take NAT network NETWORK down. Refused while ports are attached, unless --force.\n"
+	  "  --autostart  every network with autostart = yes; one with guests attached\n"
+	  "               becomes on-demand and goes with its last guest\n",
 	  cmd_down },
+	{ "reload", "[NETWORK] | --help",
+	  "Apply what qnet.conf now says to running NAT networks (all, or NETWORK) without\n"
+	  "dropping guests: forwards and hosts by one nftables transaction, hosts to dnsmasq\n"
+	  "by SIGHUP, a changed dhcp-range, lease-max or dns by a dnsmasq restart that keeps\n"
+	  "the leases. A changed bridge, subnet or subnet6 is refused: it needs down and up.\n"
+	  "A qnet.conf with errors applies nothing. Run by systemctl reload qnet.\n",
+	  cmd_reload },
 	{ "gc", "[--help]",
-	  "Repair after crashes: remove NAT networks without ports, restart a dead dnsmasq\n"
-	  "of a network in use, remove stale pid files.\n",
+	  "Repair after crashes: remove on-demand NAT networks without ports, restart a\n"
+	  "dead dnsmasq, remove stale pid files. Persistent networks stay.\n",
 	  cmd_gc },
 	{ "watch", "[--help]",
 	  "Stay in the foreground and repair NAT networks within a second, with the repair\n"

@@ -18,6 +18,7 @@ int cmd_doctor(int argc, char **argv);  /* doctor.c */
 int cmd_status(int argc, char **argv);  /* status.c */
 int cmd_up(int argc, char **argv);      /* nat.c */
 int cmd_down(int argc, char **argv);
+int cmd_reload(int argc, char **argv);
 int cmd_gc(int argc, char **argv);
 int cmd_watch(int argc, char **argv);   /* watch.c */
 

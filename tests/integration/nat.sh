@@ -131,8 +131,14 @@ t_eq "route_localnet on the bridge for forwards from 127.0.0.1" 1 "$(cat /proc/s
 printf '\n[network lab2]\nsubnet = 10.0.78.0/24\n' >> "$QNET_CONFDIR/qnet.conf"
 sed -i 's/^host = .*/host = 52:54:00:00:00:10 10.0.77.10 web\nhost = 52:54:00:00:00:11 10.0.77.11 db/' "$QNET_CONFDIR/qnet.conf"
 tap b2
-QNET_NETWORK=lab "$UP" b2
-t_eq "a static host added at runtime reaches the hosts file" 2 "$(wc -l < "$QNET_RUNDIR/lab.hosts")"
+QNET_NETWORK=lab "$UP" b2 2>"$T_TMP/b2.err"
+t_match "a guest of a running network whose qnet.conf changed: one line saying so" \
+	"^qemu-ifup-nat: warning: network lab: qnet.conf differs from what runs \(host\): not applied; .qnet reload lab. applies it$" \
+	"$(cat "$T_TMP/b2.err")"
+t_eq "... and the static host is not applied by it" 1 "$(wc -l < "$QNET_RUNDIR/lab.hosts")"
+"$QNET_BUILD/helpers/qnet" reload lab >"$T_TMP/reload.out" 2>&1
+t_eq "qnet reload lab: exit 0, says what it applied" "0 network lab: reloaded: host" "$? $(cat "$T_TMP/reload.out")"
+t_eq "a static host added at runtime reaches the hosts file by qnet reload" 2 "$(wc -l < "$QNET_RUNDIR/lab.hosts")"
 "$DOWN" a1
 t_eq "ip_forward stays on while lab is up" 1 "$(cat /proc/sys/net/ipv4/ip_forward)"
 QNET_NETWORK=lab "$DOWN" b1
