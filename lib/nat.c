@@ -1048,6 +1048,15 @@ int qnet_nat_release(const char *network, char *why, size_t why_size)
 	return r > 0 ? ports : r;
 }
 
+unsigned qnet_nat_pending(const struct qnet_network *n)
+{
+	_cleanup_config_ struct qnet_config *run = NULL;
+	const struct qnet_network *rn;
+
+	/* The file is replaced whole (rename): no lock needed to read it. */
+	return running_config(n->name, &run, &rn) == 0 ? qnet_config_network_diff(rn, n) : 0;
+}
+
 int qnet_nat_kind(const char *network)
 {
 	char bridge[IFNAMSIZ];

@@ -47,6 +47,9 @@ enum {
 };
 /* One of those, or -errno if its state cannot be read. */
 int qnet_nat_kind(const char *network);
+/* What differs between N, as qnet.conf says now, and what its network
+ * runs with (QNET_CONFIG_DIFF_*): 0 if nothing or it is not up. */
+unsigned qnet_nat_pending(const struct qnet_network *n);
 
 /*
  * qnet reload: take what CFG says of NETWORK to it while it runs, without

@@ -23,6 +23,7 @@
 #include "link.h"
 #include "log.h"
 #include "macro.h"
+#include "nat.h"
 #include "netlink.h"
 #include "portfilter.h"
 #include "rate.h"
@@ -339,9 +340,16 @@ static const char *subnet6_from_name(enum qnet_subnet6 from)
 	return "none";
 }
 
+static const char *kind_name(int kind)
+{
+	return kind == QNET_NAT_PERSISTENT ? "persistent" : kind == QNET_NAT_ON_DEMAND ? "on-demand" : NULL;
+}
+
 static void print_network_json(struct status *s, const struct qnet_network *n, bool up, pid_t pid,
 			       const struct qnet_lease *leases, size_t n_leases)
 {
+	char diff[128];
+	unsigned pending = up ? qnet_nat_pending(n) : 0;
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], cidr[INET6_ADDRSTRLEN + 4], mac[QNET_ADDR_MAC_SIZE];
 	struct qnet_json *j = &s->j;
 
@@ -359,6 +367,8 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 	qnet_json_member_bool(j, "dns", n->dns);
 	qnet_json_member_int(j, "lease_max", n->lease_max);
 	qnet_json_member_bool(j, "up", up);
+	qnet_json_member_string(j, "kind", up ? kind_name(qnet_nat_kind(n->name)) : NULL);
+	qnet_json_member_string(j, "reload_pending", pending ? qnet_config_diff_names(pending, diff, sizeof(diff)) : NULL);
 	qnet_json_member_int_or_null(j, "dnsmasq_pid", pid > 0, pid);
 	qnet_json_key(j, "hosts");
 	qnet_json_array_begin(j);
@@ -427,10 +437,12 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 static void print_network_text(struct status *s, const struct qnet_network *n, bool up, pid_t pid,
 			       const struct qnet_lease *leases, size_t n_leases)
 {
-	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], mac[QNET_ADDR_MAC_SIZE];
+	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], mac[QNET_ADDR_MAC_SIZE], diff[128];
+	const char *kind = up ? kind_name(qnet_nat_kind(n->name)) : NULL;
+	unsigned pending = up ? qnet_nat_pending(n) : 0;
 
-	fprintf(s->out, "network %s: %s, bridge %s, subnet %s/%u, gateway %s", n->name, up ? "up" : "down",
-		n->bridge, ipv4(n->subnet, a), n->prefix, ipv4(n->gateway, b));
+	fprintf(s->out, "network %s: %s%s%s, bridge %s, subnet %s/%u, gateway %s", n->name, up ? "up" : "down",
+		kind ? ", " : "", kind ? kind : "", n->bridge, ipv4(n->subnet, a), n->prefix, ipv4(n->gateway, b));
 	if (n->ipv6)
 		fprintf(s->out, ", subnet6 %s/64, gateway6 %s", inet_ntop(AF_INET6, &n->subnet6, a, sizeof(a)),
 			inet_ntop(AF_INET6, &n->gateway6, b, sizeof(b)));
@@ -438,6 +450,9 @@ static void print_network_text(struct status *s, const struct qnet_network *n, b
 		fprintf(s->out, ", dnsmasq pid %d\n", (int)pid);
 	else
 		fprintf(s->out, up ? ", dnsmasq not running\n" : "\n");
+	if (pending)
+		fprintf(s->out, "  qnet.conf differs from what runs (%s): qnet reload %s applies it\n",
+			qnet_config_diff_names(pending, diff, sizeof(diff)), n->name);
 	for (size_t i = 0; i < n->n_hosts; i++) {
 		const struct qnet_host *h = &n->hosts[i];
 
