@@ -58,6 +58,61 @@ static const char *ip(struct in_addr a)
 
 static const uint64_t MBIT = 125000; /* bytes per second */
 
+/* Persistent networks and reload: autostart =, a network's own grant,
+ * the parsed text a network records, and what a diff groups. */
+static void test_persistent(void)
+{
+	struct qnet_config *c, *c2;
+	const struct qnet_network *n, *n2;
+	const struct qnet_grant *g;
+	struct diags d;
+	char names[128];
+	const char *a = "[network lab]\nsubnet = 10.9.0.0/24\nautostart = yes\nallow-users = alice, bob\n"
+			"allow-groups = kvm\n[bridge qnet-lab]\nallow-users = carol\n";
+
+	is_int(parse(a, &c, &d), 0, "autostart and allow-users in [network]");
+	n = qnet_config_network(c, "lab");
+	ok(n && n->autostart && !qnet_config_network(c, "default")->autostart, "autostart = yes; default no");
+	g = qnet_config_grant(c, "qnet-lab");
+	ok(g && g->allow_users && streq(g->allow_users[0], "carol") && streq(g->allow_users[1], "alice") &&
+	   streq(g->allow_users[2], "bob") && !g->allow_users[3], "the network's users join its bridge's grant");
+	ok(g && g->allow_users_line[1] == 4 && g->allow_groups && streq(g->allow_groups[0], "kvm") &&
+	   g->allow_groups_line[0] == 5, "... with the lines they were written at");
+	ok(c->n_grants == 1 && !n->allow_users, "one grant per bridge; the network keeps none");
+	ok(c->text_len == strlen(a) && !memcmp(c->text, a, c->text_len), "the parsed text is kept");
+	qnet_config_free(c);
+	is_int(parse("[network lab]\nbridge = labbr\nsubnet = 10.9.0.0/24\nallow-users = dave\n", &c, &d), 0, "a network grant alone");
+	g = qnet_config_grant(c, "labbr");
+	ok(g && streq(g->allow_users[0], "dave") && g->line == 1, "becomes the grant of its bridge, at its section");
+	qnet_config_free(c);
+	bad("[network lab]\nsubnet = 10.9.0.0/24\n\nautostart = maybe\n", 4, "autostart", "autostart = maybe");
+
+	is_int(parse("[network lab]\nsubnet = 10.9.0.0/24\nforward = tcp 22 10.9.0.5:22\n", &c, &d), 0, "diff: a");
+	is_int(parse("[network lab]\nsubnet = 10.9.0.0/24\nforward = tcp 22 10.9.0.5:22\n", &c2, &d), 0, "diff: b");
+	n = qnet_config_network(c, "lab");
+	n2 = qnet_config_network(c2, "lab");
+	is_int(qnet_config_network_diff(n, n2), 0, "the same section: no difference");
+	qnet_config_free(c2);
+	is_int(parse("[network lab]\n# moved\nsubnet = 10.9.0.0/24\nforward = tcp 22 10.9.0.5:22\nautostart = yes\n"
+		     "host = 52:54:00:00:00:05 10.9.0.5 web\nrate = 10mbit\ndhcp-range = 10.9.0.10 10.9.0.20\n", &c2, &d),
+	       0, "diff: c");
+	n2 = qnet_config_network(c2, "lab");
+	is_int(qnet_config_network_diff(n, n2),
+	       QNET_CONFIG_DIFF_HOSTS | QNET_CONFIG_DIFF_PORTS | QNET_CONFIG_DIFF_DHCP,
+	       "lines moved and autostart: none; host, rate and range: each its group");
+	is_str(qnet_config_diff_names(qnet_config_network_diff(n, n2), names, sizeof(names)),
+	       "dhcp-range/lease-max/dns, host, filter/isolated/rate", "... named");
+	qnet_config_free(c2);
+	is_int(parse("[network lab]\nsubnet = 10.9.1.0/24\nbridge = x\nsubnet6 = none\nforward = tcp 23 10.9.1.5:22\n",
+		     &c2, &d), 0, "diff: d");
+	n2 = qnet_config_network(c2, "lab");
+	is_int(qnet_config_network_diff(n, n2) & QNET_CONFIG_DIFF_REBUILD, QNET_CONFIG_DIFF_REBUILD,
+	       "bridge, subnet and subnet6: a rebuild");
+	ok(qnet_config_network_diff(n, n2) & QNET_CONFIG_DIFF_FORWARDS, "and the forward");
+	qnet_config_free(c2);
+	qnet_config_free(c);
+}
+
 /* filter, isolated, rate = and [port], issue 14: every key, its default,
  * its errors at their lines, and the precedence qnet_config_port_props()
  * decides for every program. */
@@ -386,6 +441,7 @@ int main(void)
 	    "a host port forwarded over IPv6 by two networks");
 
 	test_tenants();
+	test_persistent();
 
 	setenv("QNET_MACHINE_ID", "/nonexistent/machine-id", 1);
 	is_int(parse("", &c, &d), 0, "without a machine-id the configuration still loads");
