@@ -309,6 +309,10 @@ int qnet_dnsmasq_stop(const char *network)
 			msleep(2);
 		if (kill(pid, 0) == 0 && is_dnsmasq(pid))
 			kill(pid, SIGKILL);
+		/* Until it is a zombie it may still hold its sockets, and a
+		 * restart (qnet reload) would find them taken. */
+		for (int i = 0; i < 500 && kill(pid, 0) == 0 && is_dnsmasq(pid); i++)
+			msleep(2);
 	}
 	if (qnet_state_path(pidfile, sizeof(pidfile), network, QNET_STATE_DNSMASQ_PID) == 0)
 		(void)unlink(pidfile);
