@@ -773,8 +773,8 @@ static int running_config(const char *network, struct qnet_config **ret, const s
 
 /* What NETWORK runs with, into *RUN and *RN, else CFG and N (may be NULL):
  * a network brought up before its configuration was recorded runs with
- * what qnet.conf says, and records it now (CFG given), so that later
- * repairs and reloads know what runs. */
+ * what qnet.conf says, and records it now if it is up (CFG given), so
+ * that later repairs and reloads know what runs. Under the lock. */
 static void running_or(const char *network, const struct qnet_config *cfg, const struct qnet_network *n,
 		       struct qnet_config **run, const struct qnet_network **rn)
 {
@@ -782,7 +782,7 @@ static void running_or(const char *network, const struct qnet_config *cfg, const
 		return;
 	*run = NULL;
 	*rn = n;
-	if (cfg && n)
+	if (cfg && n && qnet_state_bridge(network, (char[IFNAMSIZ]){ 0 }) == 0)
 		(void)qnet_state_write_conf(network, cfg->text, cfg->text_len);
 }
 
