@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
-# Build the Debian package from a copy of the working tree, so that the
-# package build never writes into the tree (no debian/ dir, no build dir).
+# Build the Debian packages (qnet, qnet-qemu-defaults) from a copy of the
+# working tree, so that the package build never writes into the tree (no
+# debian/ dir, no build dir).
 # Usage: tools/build-deb.sh [OUTDIR]   (default: ./build-deb)
-# Prints the path of the .deb on its last line. Set DEB_BUILD_OPTIONS to
+# Prints the path of each .deb, one a line, qnet's last. Set DEB_BUILD_OPTIONS to
 # change parallelism or to skip the unit tests (nocheck).
 set -euo pipefail
 
@@ -34,7 +35,9 @@ cp -a "$src/packaging/debian" "$tree/debian"
 export DEB_BUILD_OPTIONS=${DEB_BUILD_OPTIONS:-parallel=1}
 (cd "$tree" && dpkg-buildpackage -us -uc -b) >&2
 
-debs=("$work"/qnet_"$version"_*.deb)
-[ -f "${debs[0]}" ] || { echo "build-deb.sh: dpkg-buildpackage made no .deb" >&2; exit 1; }
+debs=("$work"/qnet-qemu-defaults_"$version"_*.deb "$work"/qnet_"$version"_*.deb)
+for d in "${debs[@]}"; do
+	[ -f "$d" ] || { echo "build-deb.sh: dpkg-buildpackage made no $(basename "$d")" >&2; exit 1; }
+done
 cp -f "${debs[@]}" "$out/"
 for d in "${debs[@]}"; do echo "$out/$(basename "$d")"; done

@@ -76,6 +76,68 @@ if [ "${1:-}" = --in-netns ]; then
 	chown 0:0 "$BH_ETC/bridge.conf" && chmod 644 "$BH_ETC/bridge.conf"
 	O=$T_TMP/hc
 	cd "$T_TMP" || exit 1
+
+	# qnet-qemu-defaults: QEMU command lines that name no script and no
+	# helper. A real QEMU (no machine: it opens its netdevs and idles), so
+	# the defaults are QEMU's own, compiled in: /usr/lib/qemu/qemu-bridge-helper
+	# and /etc/qemu-ifup, /etc/qemu-ifdown.
+	if [ "$mode" = defaults ]; then
+		qemu_start() { # LOG NETDEV [WRAPPER...]
+			local log=$1 netdev=$2; shift 2
+			"$@" qemu-system-x86_64 -machine none -display none -nodefaults -netdev "$netdev" \
+				</dev/null >"$log" 2>&1 &
+			QEMU_PID=$!
+			t_on_exit "kill $QEMU_PID"
+		}
+		qemu_stop() { # QEMU_STATUS: its exit status (0: QEMU exits normally on SIGTERM)
+			local watchdog
+			kill "$QEMU_PID" 2>/dev/null
+			(sleep 10; kill -9 "$QEMU_PID") 2>/dev/null &
+			watchdog=$!
+			wait "$QEMU_PID"
+			QEMU_STATUS=$?
+			kill "$watchdog" 2>/dev/null
+		}
+		tap_master() { ip -j link show type tun 2>/dev/null | jq -r '.[0] | select(.master) | "\(.ifname) \(.master)"'; }
+		has_tap_port() { [ -n "$(tap_master)" ]; }
+		# The default route's bridge: what Debian's /etc/qemu-ifup picks, and
+		# qnet's qemu-ifup with no bridge given.
+		ip link add brdef type bridge && ip link set brdef mtu 1400 up &&
+			ip addr add 192.0.2.1/24 dev brdef && ip route add default dev brdef ||
+			fail "a bridge brdef carrying the default route"
+
+		# nobody, -netdev bridge without helper=: QEMU runs its default helper,
+		# now the link to qnet's, which has the file capability.
+		qemu_start "$T_TMP/qemu-nobody.log" bridge,id=n0,br=br0 \
+			"$SETPRIV" --reuid=$NOBODY --regid=$NOBODY --clear-groups --
+		if t_wait 20 has_tap_port; then pass "QEMU of nobody, -netdev bridge,br=br0 and no helper=: a TAP on a bridge"; else
+			fail "QEMU of nobody, -netdev bridge,br=br0 and no helper=: a TAP on a bridge"; sed 's/^/# /' "$T_TMP/qemu-nobody.log"
+		fi
+		read -r tap master <<<"$(tap_master)"
+		eq "kernel: the TAP of nobody's QEMU is a port of br0" br0 "$master"
+		check "qnet's helper logged the allow (not QEMU's helper, which logs nothing)" \
+			bh_audit_line "uid=$NOBODY user=nobody bridge=br0 tap=$tap allowed by /etc/qemu/bridge.conf:1 (allow br0)"
+		qemu_stop
+		eq "QEMU of nobody exits with status 0 on SIGTERM" 0 "$QEMU_STATUS"
+		t_wait 10 bash -c '! ip -j link show type tun | jq -e ".[0]" >/dev/null'
+
+		# root, bare -netdev tap: QEMU runs /etc/qemu-ifup TAP and, at its
+		# exit, /etc/qemu-ifdown TAP.
+		qemu_start "$T_TMP/qemu-root.log" tap,id=n0
+		if t_wait 20 has_tap_port; then pass "QEMU as root, bare -netdev tap,id=n0: /etc/qemu-ifup attached its TAP"; else
+			fail "QEMU as root, bare -netdev tap,id=n0: /etc/qemu-ifup attached its TAP"; sed 's/^/# /' "$T_TMP/qemu-root.log"
+		fi
+		read -r tap master <<<"$(tap_master)"
+		eq "kernel: the TAP's master is brdef, the default route's bridge" brdef "$master"
+		eq "kernel: the TAP has brdef's MTU, set by qnet's qemu-ifup" "$(ip -j link show dev brdef | jq -r '.[0].mtu')" \
+			"$(ip -j link show dev "$tap" 2>/dev/null | jq -r '.[0].mtu')"
+		qemu_stop
+		eq "QEMU as root exits with status 0 on SIGTERM" 0 "$QEMU_STATUS"
+		check "... and /etc/qemu-ifup and /etc/qemu-ifdown did not fail (QEMU's log)" \
+			bash -c "! grep -q 'script' '$T_TMP/qemu-root.log'"
+		grep -v 'has no peer\|terminating on signal' "$T_TMP/qemu-root.log" "$T_TMP/qemu-nobody.log" | sed 's/^/# /'
+		exit 0
+	fi
 	bh_run "$O" --hold --then /bin/sh -c 'ip -j link show dev "$TAP" >"$0"' "$T_TMP/link.json" -- \
 		"$SETPRIV" --reuid=$NOBODY --regid=$NOBODY --clear-groups -- "$HELPER" --use-vnet --br=br0 --fd=@FD@
 	eq "$mode: installed helper run by nobody: exit 0, a TAP received" "0 1" "$(bh_get "$O" status) $(bh_get "$O" is_tap)"
@@ -146,16 +208,20 @@ if [ "$(id -u)" != 0 ]; then
 	echo "1..0 # SKIP needs root (dpkg -i, network namespaces)"
 	exit 77
 fi
-for tool in dpkg-buildpackage lintian jq setcap getcap setpriv unshare rpmspec rpmbuild meson ninja cc git; do
+for tool in dpkg-buildpackage lintian jq setcap getcap setpriv unshare rpmspec rpmbuild meson ninja cc git \
+	systemd-analyze qemu-system-x86_64 apt-get; do
 	command -v "$tool" >/dev/null || { not_ok "$tool is installed (tools/deps.sh test)"; finish; }
 done
 
 work=$(mktemp -d /tmp/qnet-check-install.XXXXXX)
 chmod 755 "$work"
 installed_by_us=0
+aside=
 cleanup() {
+	# A file of qemu-system-common's that a bad-input case moved aside.
+	[ -z "$aside" ] || mv -fT "$work/aside" "$aside"
 	if [ "$installed_by_us" = 1 ] && [ "${QNET_CHECK_INSTALL_KEEP:-}" != 1 ]; then
-		dpkg --purge qnet >/dev/null 2>&1
+		dpkg --purge qnet-qemu-defaults qnet >/dev/null 2>&1
 	fi
 	rm -rf "$work"
 }
@@ -172,14 +238,18 @@ eq "the RPM spec's version is meson's" "$version" \
 	"$(rpmspec -q --srpm --qf '%{VERSION}' "$src/packaging/rpm/qnet.spec" 2>/dev/null)"
 
 # ---- 1. build ----
-deb=$("$src/tools/build-deb.sh" "$work/deb" 2>"$work/build-deb.log" | tail -n 1)
-if [ -f "$deb" ]; then ok "tools/build-deb.sh builds $(basename "$deb")"; else
-	not_ok "tools/build-deb.sh builds a .deb"; tail -n 40 "$work/build-deb.log" | diag; finish
+"$src/tools/build-deb.sh" "$work/deb" >"$work/debs" 2>"$work/build-deb.log"
+deb=$(tail -n 1 "$work/debs")
+defaults_deb=$(grep '/qnet-qemu-defaults_[^/]*\.deb$' "$work/debs")
+if [ -f "$deb" ] && [ -f "$defaults_deb" ]; then
+	ok "tools/build-deb.sh builds $(basename "$deb") and $(basename "$defaults_deb")"
+else
+	not_ok "tools/build-deb.sh builds the .debs of qnet and qnet-qemu-defaults"; tail -n 40 "$work/build-deb.log" | diag; finish
 fi
-lintian --allow-root --fail-on error,warning --info "$deb" >"$work/lintian.out" 2>&1
+lintian --allow-root --fail-on error,warning --info "$deb" "$defaults_deb" >"$work/lintian.out" 2>&1
 rc=$?
-if [ $rc = 0 ]; then ok "lintian: no errors or warnings"; else
-	not_ok "lintian: no errors or warnings"; grep -v '^N:' "$work/lintian.out" | diag
+if [ $rc = 0 ]; then ok "lintian: no errors or warnings in either package"; else
+	not_ok "lintian: no errors or warnings in either package"; grep -v '^N:' "$work/lintian.out" | diag
 fi
 
 # ---- 2. install ----
@@ -220,12 +290,33 @@ if command -v systemd-tmpfiles >/dev/null; then
 else
 	check "the tmpfiles.d entry for /run/qnet is installed" grep -q '^d /run/qnet ' /usr/lib/tmpfiles.d/qnet.conf
 fi
+# The units as installed, so systemd-analyze verify also finds the
+# programs they run (a unit in a build directory names an sbindir that
+# does not exist yet).
 unit=$(dpkg -L qnet | grep '/systemd/system/qnet-watch\.service$')
 check "qnet-watch.service is installed" test -n "$unit" -a -f "$unit"
 check "... and runs the installed qnet watch" grep -qx "ExecStart=$QNET watch" "$unit"
-if command -v systemd-analyze >/dev/null; then
-	check "... and systemd-analyze verify accepts it" systemd-analyze verify "$unit"
-fi
+check "... and systemd-analyze verify accepts it" systemd-analyze verify "$unit"
+unit=$(dpkg -L qnet | grep '/systemd/system/qnet\.service$')
+check "qnet.service is installed" test -n "$unit" -a -f "$unit"
+eq "... runs qnet up, down --autostart and reload, a oneshot that remains" \
+	"Type=oneshot RemainAfterExit=yes ExecStart=$QNET up --autostart ExecStop=$QNET down --autostart ExecReload=$QNET reload KillMode=process" \
+	"$(grep -E '^(Type|RemainAfterExit|Exec[A-Za-z]+|KillMode)=' "$unit" | tr '\n' ' ' | sed 's/ $//')"
+check "... and systemd-analyze verify accepts it" systemd-analyze verify "$unit"
+for u in qnet.service qnet-watch.service; do
+	check "the package enabled $u (multi-user.target wants it)" test -L "/etc/systemd/system/multi-user.target.wants/$u"
+done
+# dh_installsystemd --no-stop-on-upgrade: prerm stops qnet.service only
+# on remove, postinst only starts it (a no-op when it is active).
+no_restart_on_upgrade() {
+	local info=/var/lib/dpkg/info/qnet
+	[ "$(grep -B1 "stop 'qnet.service'" $info.prerm | head -n 1 | grep -c '"$1" = remove')" = 1 ] &&
+		[ "$(grep -c "'qnet.service'" $info.prerm)" = 1 ] &&
+		! grep -q "qnet.service" $info.preinst 2>/dev/null &&
+		grep -q "deb-systemd-invoke start 'qnet.service'" $info.postinst &&
+		! grep -q "restart.*'qnet.service'" $info.postinst
+}
+check "an upgrade neither stops nor restarts qnet.service (its networks stay up)" no_restart_on_upgrade
 
 # ---- 3. the installed programs ----
 eq "installed qnet --version" "qnet $version" "$("$QNET" --version 2>&1)"
@@ -289,6 +380,126 @@ in_netns setuid
 sh "$postinst" configure >"$work/postinst.log" 2>&1
 eq "postinst again with setcap: cap_net_admin+ep back, setuid bit gone" "755 cap_net_admin=ep" \
 	"$(stat -c %a "$HELPER") $(getcap "$HELPER" | awk '{ print $2 }')"
+
+# ---- 3c. qnet-qemu-defaults: qnet as what QEMU runs by default ----
+# Debian's three files are diverted to FILE.distrib and links to qnet's
+# programs take their place; removing and purging put them back as they
+# were. Bad input first: a file that is missing, foreign, diverted by
+# another package or in the way of the diversion is refused in one line,
+# and nothing is left diverted.
+DEFAULTS="/etc/qemu-ifup /etc/qemu-ifdown /usr/lib/qemu/qemu-bridge-helper"
+defaults_sums() { for f in $DEFAULTS; do printf '%s %s %s\n' "$f" "$(stat -c '%a %U:%G' "$f" 2>&1)" "$(sha256sum <"$f" 2>&1)"; done; }
+our_diversions() { dpkg-divert --list | grep -c ' by qnet-qemu-defaults$'; }
+defaults_installed() { dpkg-query -W -f='${Status}' qnet-qemu-defaults 2>/dev/null | grep -q 'install ok installed'; }
+owners_are_debian() {
+	local f
+	for f in $DEFAULTS; do [ "$(dpkg-query -S "$f" 2>&1)" = "qemu-system-common: $f" ] || return 1; done
+}
+# refused CASE FILE CAUSE: dpkg -i fails, with exactly our one line, and
+# leaves no diversion, no package and every file as it was.
+refused() {
+	local line
+	dpkg -i "$defaults_deb" >"$work/refused.log" 2>&1
+	eq "$1: dpkg -i qnet-qemu-defaults fails" 1 "$?"
+	line=$(grep '^qnet-qemu-defaults: ' "$work/refused.log")
+	eq "... preinst says so in one line naming the package, the file and the cause" \
+		"qnet-qemu-defaults: $2: $3" "$line"
+	[ "$line" = "qnet-qemu-defaults: $2: $3" ] || diag <"$work/refused.log"
+	eq "... no diversion of ours is left" 0 "$(our_diversions)"
+	check "... the package is not installed" bash -c '! dpkg-query -W -f="\${Status}" qnet-qemu-defaults 2>/dev/null | grep -q "ok installed"'
+}
+if ! dpkg-query -W -f='${Status}' qemu-system-common 2>/dev/null | grep -q 'install ok installed'; then
+	not_ok "qemu-system-common is installed (tools/deps.sh test), for qnet-qemu-defaults"
+elif defaults_installed || [ "$(our_diversions)" != 0 ]; then
+	not_ok "qnet-qemu-defaults was not installed before this run (its tests remove it)"
+else
+	check "qemu-system-common owns the three files qnet-qemu-defaults diverts" owners_are_debian
+	defaults_sums >"$work/debian.sums"
+	diag <"$work/debian.sums"
+	cp -a /etc/qemu-ifdown "$work/qemu-ifdown.debian"
+
+	aside=/etc/qemu-ifdown
+	mv -T /etc/qemu-ifdown "$work/aside"
+	refused "/etc/qemu-ifdown missing" /etc/qemu-ifdown "missing (qemu-system-common installed it; it is not there)"
+	printf '#!/bin/sh\n# not the file Debian ships\nexit 0\n' >/etc/qemu-ifdown
+	chmod 755 /etc/qemu-ifdown
+	refused "/etc/qemu-ifdown not Debian's" /etc/qemu-ifdown \
+		"not the file qemu-system-common installed (its md5sum is not dpkg's; a changed conffile is yours to restore or keep)"
+	ln -sfT /usr/libexec/qnet/qemu-ifdown /etc/qemu-ifdown
+	refused "/etc/qemu-ifdown a symbolic link" /etc/qemu-ifdown "is a symbolic link, not qemu-system-common's file"
+	mv -fT "$work/aside" /etc/qemu-ifdown
+	aside=
+	dpkg-divert --package qnet-check-install --no-rename --divert /etc/qemu-ifdown.other --add /etc/qemu-ifdown >/dev/null
+	refused "/etc/qemu-ifdown diverted by another package" /etc/qemu-ifdown "already diverted by qnet-check-install"
+	dpkg-divert --package qnet-check-install --no-rename --remove /etc/qemu-ifdown >/dev/null
+	: >/usr/lib/qemu/qemu-bridge-helper.distrib
+	refused "/usr/lib/qemu/qemu-bridge-helper.distrib exists" /usr/lib/qemu/qemu-bridge-helper \
+		"/usr/lib/qemu/qemu-bridge-helper.distrib exists already (the diversion would overwrite it)"
+	rm -f /usr/lib/qemu/qemu-bridge-helper.distrib
+	defaults_sums >"$work/after-refused.sums"
+	check "after the refusals Debian's files are as they were (mode, owner, sha256)" \
+		cmp -s "$work/debian.sums" "$work/after-refused.sums"
+
+	# An undo half-way: the third dpkg-divert fails, the two made are undone.
+	dpkg-deb -e "$defaults_deb" "$work/defaults-ctl"
+	mkdir -p "$work/divfail"
+	printf '#!/bin/sh\ncase "$*" in *--add*/usr/lib/qemu/*) echo "dpkg-divert: error: injected" >&2; exit 2 ;; esac\nexec /usr/bin/dpkg-divert "$@"\n' \
+		>"$work/divfail/dpkg-divert"
+	chmod 755 "$work/divfail/dpkg-divert"
+	PATH=$work/divfail:$PATH sh "$work/defaults-ctl/preinst" install >"$work/divfail.log" 2>&1
+	eq "preinst whose third dpkg-divert fails: exit 1" 1 "$?"
+	eq "... one line says so" \
+		"qnet-qemu-defaults: /usr/lib/qemu/qemu-bridge-helper: dpkg-divert --add failed; no diversion was left in place" \
+		"$(grep '^qnet-qemu-defaults: ' "$work/divfail.log")"
+	eq "... the two diversions it made are undone" 0 "$(our_diversions)"
+	defaults_sums >"$work/after-divfail.sums"
+	check "... and Debian's files are back as they were" cmp -s "$work/debian.sums" "$work/after-divfail.sums"
+
+	if dpkg -i "$defaults_deb" >"$work/defaults.log" 2>&1; then ok "dpkg -i installs qnet-qemu-defaults"; else
+		not_ok "dpkg -i installs qnet-qemu-defaults"; diag <"$work/defaults.log"
+	fi
+	for f in $DEFAULTS; do
+		eq "$f is diverted by qnet-qemu-defaults" qnet-qemu-defaults "$(dpkg-divert --listpackage "$f")"
+		eq "... to $f.distrib, Debian's file unchanged" "$(grep "^$f " "$work/debian.sums" | cut -d' ' -f2-)" \
+			"$(f=$f.distrib; printf '%s %s\n' "$(stat -c '%a %U:%G' "$f" 2>&1)" "$(sha256sum <"$f" 2>&1)")"
+	done
+	eq "/etc/qemu-ifup is a link to qnet's qemu-ifup" "$IFUP" "$(readlink -f /etc/qemu-ifup)"
+	eq "/etc/qemu-ifdown is a link to qnet's qemu-ifdown" "$IFDOWN" "$(readlink -f /etc/qemu-ifdown)"
+	eq "/usr/lib/qemu/qemu-bridge-helper is a link to qnet's helper" "$HELPER" "$(readlink -f /usr/lib/qemu/qemu-bridge-helper)"
+	eq "... which keeps its file capability" cap_net_admin=ep "$(getcap "$HELPER" | awk '{ print $2 }')"
+	in_netns defaults
+
+	# qemu-system-common reinstalled while diverted: dpkg writes its files,
+	# the two conffiles included, to FILE.distrib and leaves our links.
+	if [ "${QNET_CHECK_INSTALL_REINSTALL:-1}" = 1 ]; then
+		if (cd "$work" && apt-get download -q "qemu-system-common=$(dpkg-query -W -f='${Version}' qemu-system-common)") \
+			>"$work/download.log" 2>&1; then
+			dpkg -i "$work"/qemu-system-common_*.deb </dev/null >"$work/reinstall.log" 2>&1
+			eq "qemu-system-common reinstalled under the diversions: dpkg -i exits 0" 0 "$?"
+			check "... it asked nothing about its conffiles" bash -c "! grep -qi 'conffile\|configuration file' '$work/reinstall.log'"
+			eq "... our links are still in place" "$IFUP $IFDOWN $HELPER" \
+				"$(readlink -f /etc/qemu-ifup) $(readlink -f /etc/qemu-ifdown) $(readlink -f /usr/lib/qemu/qemu-bridge-helper)"
+			check "... no .dpkg-new, .dpkg-old or .dpkg-dist is left" \
+				bash -c '! ls /etc/qemu-if* /usr/lib/qemu/qemu-bridge-helper* | grep -q "\.dpkg-"'
+			diag <"$work/reinstall.log"
+		else
+			not_ok "apt-get download qemu-system-common, to reinstall it under the diversions"; diag <"$work/download.log"
+		fi
+	fi
+
+	dpkg -r qnet-qemu-defaults >"$work/defaults-remove.log" 2>&1
+	eq "dpkg -r qnet-qemu-defaults exits 0" 0 "$?"
+	for step in remove purge; do
+		[ $step = purge ] && { dpkg --purge qnet-qemu-defaults >"$work/defaults-purge.log" 2>&1
+			eq "dpkg --purge qnet-qemu-defaults exits 0" 0 "$?"; }
+		check "after $step: dpkg -S names only qemu-system-common for each of the three" owners_are_debian
+		eq "after $step: no diversion of ours is left" 0 "$(our_diversions)"
+		defaults_sums >"$work/after-$step.sums"
+		check "after $step: Debian's files are back, mode, owner and sha256 as recorded" \
+			cmp -s "$work/debian.sums" "$work/after-$step.sums"
+		check "after $step: no .distrib is left" bash -c '! ls /etc/qemu-if*.distrib /usr/lib/qemu/*.distrib 2>/dev/null | grep -q .'
+	done
+fi
 
 # ---- 4. meson dist, and the tarball on its own ----
 if [ -d "$src/.git" ] && git -C "$src" rev-parse -q --verify HEAD >/dev/null; then
