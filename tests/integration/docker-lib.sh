@@ -11,9 +11,10 @@
 # DOCKER-USER in place, a NAT guest reaches outside and a port forward
 # reaches it, through exactly two rules of ours at the top of
 # DOCKER-USER; they come back, exactly the missing ones, after
-# iptables -F DOCKER-USER; when the network goes down iptables-save is
-# byte-identical to Docker's own; with [firewall] docker = no nothing is
-# written and qemu-ifup-nat says why in one line.
+# iptables -F DOCKER-USER; when the network goes down (qnet up made it
+# persistent: qnet down) iptables-save is byte-identical to Docker's own;
+# with [firewall] docker = no nothing is written and qemu-ifup-nat says
+# why in one line.
 for tool in nft iptables iptables-save /usr/sbin/dnsmasq busybox socat jq; do
 	command -v "$tool" >/dev/null || t_skip_all "$tool missing (tools/deps.sh test installs it)"
 done
@@ -115,8 +116,12 @@ $OUR_OUT
 $OUR_IN
 -A DOCKER-USER -j RETURN" "$(docker_user)"
 
-	# --- down: exactly Docker's own again ---
-	t_check "$what: qemu-ifdown-nat vg1 (last port: the network goes down)" "$DOWN" vg1
+	# --- down: exactly Docker's own again. qnet up above made the network
+	# persistent: its last guest leaves it up, rules and all, until qnet down ---
+	t_check "$what: qemu-ifdown-nat vg1 (last port)" "$DOWN" vg1
+	t_eq "$what: ... the network stays up (persistent since qnet up) with its two rules" "qnetbr0 2" \
+		"$(link_exists qnetbr0 && echo qnetbr0) $(ours)"
+	t_check "$what: qnet down default" "$Q" down default
 	t_check_fail "$what: qnetbr0 is gone" link_exists qnetbr0
 	t_eq "$what: iptables-save is byte-identical to Docker's own" "$before" "$(ipt_save)"
 
