@@ -1,18 +1,25 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # Proves the install path, as a distribution user meets it:
-#   1. the .deb builds (tools/build-deb.sh) and lintian finds nothing;
-#   2. `dpkg -i` installs it on this machine (CI machines are throwaway),
-#      with the bridge helper given cap_net_admin+ep (or setuid root);
+#   1. the .debs build (tools/build-deb.sh) and lintian finds nothing;
+#   2. `dpkg -i` installs qnet on this machine (CI machines are throwaway),
+#      with the bridge helper given cap_net_admin+ep (or setuid root), and
+#      its units pass systemd-analyze verify;
 #   3. the INSTALLED programs work: /usr/sbin/qnet doctor, and, in a private
 #      network and mount namespace, /usr/libexec/qnet/qemu-ifup and
 #      qemu-ifdown on a real TAP and bridge, and the installed helper run by
 #      an unprivileged user (nobody), asserted through `ip -j`;
+#      qnet-qemu-defaults refuses bad input, diverts Debian's three files,
+#      makes QEMU's defaults qnet's (a real QEMU as nobody and as root), and
+#      puts them back byte for byte on remove and on purge; qnet.service
+#      starts, reloads and stops under systemd as PID 1 of a container;
 #   4. `meson dist` makes a tarball that configures and builds on its own,
 #      and the RPM spec makes a source package from that tarball;
-#   5. the package is purged again if this script installed it.
+#   5. the packages are purged again if this script installed them.
 # Output is TAP; exit status 1 if anything failed. Needs root (dpkg, netns).
-# QNET_CHECK_INSTALL_KEEP=1 keeps the package installed afterwards.
+# QNET_CHECK_INSTALL_KEEP=1 keeps qnet installed afterwards;
+# QNET_CHECK_INSTALL_REINSTALL=0 skips reinstalling qemu-system-common
+# (it downloads the .deb) under the diversions.
 set -uo pipefail
 
 src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -20,6 +27,13 @@ HELPER=/usr/libexec/qnet/qemu-bridge-helper
 IFUP=/usr/libexec/qnet/qemu-ifup
 IFDOWN=/usr/libexec/qnet/qemu-ifdown
 QNET=/usr/sbin/qnet
+
+# watchdog SECONDS PID: signal PID after SECONDS unless the watchdog is
+# killed first (its sleep goes with it). Prints the watchdog's pid.
+watchdog() {
+	(trap 'kill $s 2>/dev/null; exit 0' TERM; sleep "$1" & s=$!; wait $s; kill -9 "$2") >/dev/null 2>&1 &
+	echo $!
+}
 
 # ---- part 3b: runs re-executed inside a private network + mount namespace ----
 # Prints "PASS desc" / "FAIL desc" / "# diag" lines; the outer part numbers them.
@@ -90,13 +104,12 @@ if [ "${1:-}" = --in-netns ]; then
 			t_on_exit "kill $QEMU_PID"
 		}
 		qemu_stop() { # QEMU_STATUS: its exit status (0: QEMU exits normally on SIGTERM)
-			local watchdog
+			local dog
 			kill "$QEMU_PID" 2>/dev/null
-			(sleep 10; kill -9 "$QEMU_PID") 2>/dev/null &
-			watchdog=$!
+			dog=$(watchdog 10 "$QEMU_PID")
 			wait "$QEMU_PID"
 			QEMU_STATUS=$?
-			kill "$watchdog" 2>/dev/null
+			kill "$dog" 2>/dev/null
 		}
 		tap_master() { ip -j link show type tun 2>/dev/null | jq -r '.[0] | select(.master) | "\(.ifname) \(.master)"'; }
 		has_tap_port() { [ -n "$(tap_master)" ]; }
@@ -180,6 +193,112 @@ if [ "${1:-}" = --in-netns ]; then
 	exit 0
 fi
 
+# ---- part 3d: qnet.service under a real systemd, re-executed in a private
+# mount namespace ----
+# The container is systemd-nspawn's, booting the host's own system read-only
+# under an overlay whose upper layer is a tmpfs: it runs the INSTALLED units
+# and programs, and writes nothing to the host (/run is a tmpfs here too,
+# for nspawn's own files). --private-network gives it a network namespace of
+# its own. Prints PASS/FAIL lines as --in-netns does; every wait is bounded.
+if [ "${1:-}" = --in-systemd ]; then
+	work=$2
+	pass() { echo "PASS $*"; }
+	fail() { echo "FAIL $*"; }
+	eq() { if [ "$2" = "$3" ]; then pass "$1"; else fail "$1"; echo "# expected: $2"; echo "# actual:   $3"; fi; }
+	mount -t tmpfs qnet-run /run && mkdir -p "$work/ct" && mount -t tmpfs qnet-ct "$work/ct" &&
+		mkdir "$work/ct/up" "$work/ct/work" "$work/ct/root" &&
+		mount -t overlay qnet-root -o "lowerdir=/,upperdir=$work/ct/up,workdir=$work/ct/work" "$work/ct/root" ||
+		{ fail "an overlay of / for the container"; exit 0; }
+	root=$work/ct/root
+	# A persistent network, and the container's qnet.conf only.
+	mkdir -p "$root/etc/qemu"
+	printf '[network lab]\nbridge = qnetlab\nsubnet = 10.0.77.0/24\nautostart = yes\n' >"$root/etc/qemu/qnet.conf"
+	# Boot to basic.target only: nothing of the host's starts but systemd's
+	# own early units, and the test starts ours.
+	systemd-nspawn --quiet --register=no --keep-unit --link-journal=no --private-network \
+		--directory="$root" --boot -- systemd.unit=basic.target >"$work/nspawn.log" 2>&1 &
+	nspawn=$!
+	dog=$(watchdog 300 "$nspawn")
+	# The container's PID 1: nspawn's child that runs systemd in a PID
+	# namespace of its own (nspawn forks helpers that exit first).
+	find_leader() {
+		local c
+		for c in $(pgrep -P "$nspawn"); do
+			[ "$(readlink "/proc/$c/ns/pid" 2>/dev/null)" != "$(readlink /proc/self/ns/pid)" ] &&
+				[ "$(basename "$(readlink "/proc/$c/exe" 2>/dev/null)")" = systemd ] && { echo "$c"; return 0; }
+		done
+		return 1
+	}
+	ct() { timeout 60 nsenter -t "$leader" -a -- "$@"; }
+	# Its manager answers once early boot made /run/systemd/private.
+	state=
+	for _ in $(seq 1 60); do
+		if leader=$(find_leader); then
+			state=$(ct systemctl is-system-running --wait 2>&1)
+			case $state in running | degraded | stopping | maintenance) break ;; esac
+		fi
+		kill -0 "$nspawn" 2>/dev/null || break
+		sleep 0.5
+	done
+	if [ "$state" = running ] || [ "$state" = degraded ]; then pass "systemd booted as PID 1 of a container ($state)"; else
+		fail "systemd booted as PID 1 of a container ($state)"; tail -n 20 "$work/nspawn.log" | sed 's/^/# /'
+		kill "$nspawn" "$dog"; wait; exit 0
+	fi
+	eq "... and it is systemd, PID 1 there" systemd "$(ct cat /proc/1/comm)"
+	eq "qnet.service is enabled, as the package left it" enabled "$(ct systemctl is-enabled qnet.service)"
+	dnsmasq_pid() { ct cat /run/qnet/lab.dnsmasq.pid 2>/dev/null; }
+	net_up() { # "BRIDGE ADDRESS TABLE DNSMASQ-RUNS"
+		echo "$(ct ip -j addr show dev qnetlab 2>/dev/null | jq -r '.[0] | "\(.ifname) \(.addr_info[] | select(.family == "inet") | "\(.local)/\(.prefixlen)")"' 2>/dev/null)" \
+			"$(ct nft list table inet qnet-lab >/dev/null 2>&1 && echo table)" \
+			"$(p=$(dnsmasq_pid) && [ -n "$p" ] && ct test -d "/proc/$p" && echo dnsmasq)"
+	}
+	journal() { ct journalctl -u qnet.service --no-pager -q -n 20; }
+
+	ct systemctl start qnet.service
+	eq "systemctl start qnet.service exits 0" 0 "$?"
+	eq "... systemctl is-active: active" active "$(ct systemctl is-active qnet.service)"
+	eq "kernel: network lab is up (bridge, address, nft table, dnsmasq)" "qnetlab 10.0.77.1/24 table dnsmasq" "$(net_up)"
+	[ "$(ct systemctl is-active qnet.service)" = active ] || journal | sed 's/^/# /'
+	pid=$(dnsmasq_pid)
+
+	printf 'forward = tcp 2222 10.0.77.10:22\n' >>"$root/etc/qemu/qnet.conf"
+	ct systemctl reload qnet.service
+	eq "systemctl reload qnet (a forward added) exits 0" 0 "$?"
+	eq "... still active" active "$(ct systemctl is-active qnet.service)"
+	table=$(ct nft list table inet qnet-lab 2>&1)
+	eq "kernel: the forward is in the network's map" yes "$(grep -qF 'tcp . 2222 : 10.0.77.10 . 22' <<<"$table" && echo yes)"
+	grep -qF 'tcp . 2222 : 10.0.77.10 . 22' <<<"$table" || { echo "$table"; journal; } | sed 's/^/# /'
+	eq "... and the reload kept the network's dnsmasq" "$pid" "$(dnsmasq_pid)"
+
+	ct systemctl stop qnet.service
+	eq "systemctl stop qnet.service exits 0" 0 "$?"
+	eq "... systemctl is-active: inactive" inactive "$(ct systemctl is-active qnet.service)"
+	eq "kernel: network lab is gone (no bridge, table, dnsmasq)" "  " "$(net_up)"
+
+	# A guest on it when the unit stops: the network stays, dnsmasq too
+	# (KillMode=process), and goes with its last port.
+	ct systemctl start qnet.service
+	ct ip link add qnetg0 type veth peer name qnetg1 && ct ip link set qnetg0 master qnetlab up
+	ct systemctl stop qnet.service
+	eq "with a port attached, systemctl stop: inactive" inactive "$(ct systemctl is-active qnet.service)"
+	eq "... and network lab stays up for its guest, dnsmasq alive" "qnetlab 10.0.77.1/24 table dnsmasq" "$(net_up)"
+	ct ip link del qnetg0
+	ct /usr/sbin/qnet gc >/dev/null
+	eq "... and qnet gc removes it once the port is gone" "  " "$(net_up)"
+
+	ct systemctl start qnet-watch.service
+	eq "systemctl start qnet-watch.service: active" active "$(ct systemctl is-active qnet-watch.service)"
+	ct systemctl stop qnet-watch.service
+
+	ct systemctl poweroff >/dev/null 2>&1
+	for _ in $(seq 1 300); do kill -0 "$nspawn" 2>/dev/null || break; sleep 0.1; done
+	kill "$nspawn" 2>/dev/null
+	wait "$nspawn"
+	eq "the container powered off within 30 s" 0 "$?"
+	kill "$dog" 2>/dev/null
+	exit 0
+fi
+
 # ---- the outer part ----
 N=0
 FAILED=0
@@ -209,7 +328,7 @@ if [ "$(id -u)" != 0 ]; then
 	exit 77
 fi
 for tool in dpkg-buildpackage lintian jq setcap getcap setpriv unshare rpmspec rpmbuild meson ninja cc git \
-	systemd-analyze qemu-system-x86_64 apt-get; do
+	systemd-analyze systemd-nspawn nsenter qemu-system-x86_64 apt-get; do
 	command -v "$tool" >/dev/null || { not_ok "$tool is installed (tools/deps.sh test)"; finish; }
 done
 
@@ -348,18 +467,22 @@ for t in helper-client syslog-sink; do
 	cc -std=gnu11 -O1 -o "$work/tools/$t" "$src/tests/integration/$t.c" 2>>"$work/cc.log" ||
 		{ not_ok "build tests/integration/$t.c"; diag <"$work/cc.log"; }
 done
-in_netns() { # MODE
-	unshare --net --mount --propagation private -- bash "${BASH_SOURCE[0]}" --in-netns "$work" "$1" \
-		>"$work/netns-$1.out" 2>&1
+# NAME UNSHARE-ARGS... -- SCRIPT-ARGS...: a re-executed part above, its
+# PASS/FAIL lines numbered here.
+in_ns() {
+	local name=$1 args=(); shift
+	while [ "$1" != -- ]; do args+=("$1"); shift; done; shift
+	unshare "${args[@]}" -- bash "${BASH_SOURCE[0]}" "$@" >"$work/$name.out" 2>&1
 	while IFS= read -r line; do
 		case $line in
 		"PASS "*) ok "${line#PASS }" ;;
 		"FAIL "*) not_ok "${line#FAIL }" ;;
 		*) printf '%s\n' "$line" | diag ;;
 		esac
-	done <"$work/netns-$1.out"
-	grep -q '^PASS ' "$work/netns-$1.out" || not_ok "$1: the installed-path tests in a private namespace ran"
+	done <"$work/$name.out"
+	grep -q '^PASS ' "$work/$name.out" || not_ok "$name: the tests in a private namespace ran"
 }
+in_netns() { in_ns "netns-$1" --net --mount --propagation private -- --in-netns "$work" "$1"; }
 in_netns cap
 
 # postinst's fallback, as on a file system without extended attributes:
@@ -500,6 +623,12 @@ else
 		check "after $step: no .distrib is left" bash -c '! ls /etc/qemu-if*.distrib /usr/lib/qemu/*.distrib 2>/dev/null | grep -q .'
 	done
 fi
+
+# ---- 3d. qnet.service under a real systemd ----
+# The units start, reload and stop the installed programs in a container
+# whose PID 1 is systemd (part 3d above); systemd-analyze verify alone
+# does not run a unit.
+in_ns systemd --mount --propagation private -- --in-systemd "$work"
 
 # ---- 4. meson dist, and the tarball on its own ----
 if [ -d "$src/.git" ] && git -C "$src" rev-parse -q --verify HEAD >/dev/null; then
