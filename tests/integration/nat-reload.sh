@@ -49,7 +49,7 @@ ${1:+$1\n}
 [network other]
 bridge = otherbr
 subnet = 10.0.87.0/24
-subnet6 = none
+subnet6 = fd00:87::/64
 forward = tcp 9080 10.0.87.10:80
 ${2:+$2\n}
 [network idle]
@@ -76,9 +76,10 @@ nft_forwards() {
 		"\(.[0].concat[0]) \(.[0].concat[1]) \(.[1].concat[0]):\(.[1].concat[1])"' | sort | tr '\n' ' ' |
 		sed 's/ $//'
 }
-# allowed IFINDEX MAC IP: MAC . IP is in the bridge's IPv4 allow-list.
+# allowed IFINDEX MAC IP [6]: MAC . IP is in the bridge's IPv4 (IPv6)
+# allow-list, set ip4-IFINDEX (ip6-IFINDEX) of table bridge qnet.
 allowed() {
-	nft -j list set bridge qnet "ip4-$1" 2>/dev/null | jq -c '.nftables[] | .set? // empty | .elem[]?' |
+	nft -j list set bridge qnet "ip${4:-4}-$1" 2>/dev/null | jq -c '.nftables[] | .set? // empty | .elem[]?' |
 		grep -F "\"$2\"" | grep -qF "\"$3\""
 }
 hosts_has() { grep -qiF "$1" "$QNET_RUNDIR/lab.hosts" 2>/dev/null; }
@@ -269,12 +270,16 @@ t_check_fail "... and not the removed one" eval '"$Q" status 2>&1 | grep -q "for
 make_guest 3 "$G3_MAC"
 make_guest 4 "$G4_MAC"
 t_check "QNET_NETWORK=lab qemu-ifup-nat vg3" env QNET_NETWORK=lab "$UP" vg3
-t_check "QNET_NETWORK=lab qemu-ifup-nat vg4" env QNET_NETWORK=lab "$UP" vg4
 t_match "guest 3 takes the range's one address" '^10\.0\.86\.100/24 ' "$(dhcp 3)"
-t_eq "guest 4 gets none: the range is full" "" "$(dhcp 4 3)"
 lease3() { awk -v m="$G3_MAC" '$2 == m { print $3 }' "$QNET_STATEDIR/lab.leases" 2>/dev/null; }
 t_eq "guest 3's lease is in the lease file" 10.0.86.100 "$(lease3)"
 conf "dhcp-range = 10.0.86.100 10.0.86.120\nlease-max = 10\n$FWD3\n$HOST3"
+out=$(QNET_NETWORK=lab "$UP" vg4 2>&1)
+t_eq "dhcp-range widened, qemu-ifup-nat vg4: exit 0, attached" "0 labbr" "$? $(link_master vg4)"
+t_eq "... one line pointing at qnet reload" "1 1" "$(printf '%s\n' "$out" | wc -l) $(printf '%s\n' "$out" | grep -c 'qnet reload')"
+t_eq "... the same dnsmasq, with the old range (/proc)" "$DNSMASQ 1" \
+	"$(dpid lab) $(tr '\0' '\n' <"/proc/$DNSMASQ/cmdline" | grep -c -- '^--dhcp-range=10\.0\.86\.100,10\.0\.86\.100,')"
+t_eq "guest 4 gets no lease: the range that runs is full" "" "$(dhcp 4 3)"
 "$Q" reload lab >"$O" 2>&1
 t_eq "qnet reload lab (dhcp-range widened): exit 0" 0 $?
 NEW=$(dpid lab)
@@ -372,9 +377,14 @@ done
 [ "$T_FAILED" = 0 ] || t_diag "$(cat "$O")"
 
 # ---- qnet reload (all): every up network ----
-conf "$LAB_CONF\nforward = tcp 8085 $G1_IP:81" "forward = tcp 9081 10.0.87.10:81"
+WEB_MAC=52:54:00:00:87:0a OTHER_IDX=$(link_field otherbr ifindex)
+conf "$LAB_CONF\nforward = tcp 8085 $G1_IP:81" "forward = tcp 9081 10.0.87.10:81\nhost = $WEB_MAC 10.0.87.10 ::10 web"
 "$Q" reload >"$O" 2>&1
 t_eq "qnet reload (all up networks): exit 0" 0 $?
+t_check "... other's new host: its IPv4 address in otherbr's allow-list (set ip4-$OTHER_IDX)" \
+	allowed "$OTHER_IDX" "$WEB_MAC" 10.0.87.10
+t_check "... and its IPv6 one (set ip6-$OTHER_IDX)" allowed "$OTHER_IDX" "$WEB_MAC" fd00:87::10 6
+t_check "... and in other's hosts file" grep -qi "^$WEB_MAC,10\.0\.87\.10," "$QNET_RUNDIR/other.hosts"
 t_eq "... lab's new forward (nft -j)" "tcp 8081 $G1_IP:82 tcp 8085 $G1_IP:81 tcp 8090 $G1_IP:90" \
 	"$(nft_forwards lab)"
 t_eq "... other's new forward (nft -j)" "tcp 9080 10.0.87.10:80 tcp 9081 10.0.87.10:81" "$(nft_forwards other)"
