@@ -93,6 +93,13 @@ status_line() { "$Q" status 2>/dev/null | grep -E "^network $1: "; }
 ifindex() { link_field "$1" ifindex; }
 tap() { ip tuntap add "$1" mode tap; } # a TAP, as QEMU creates it before its script
 
+# ---- usage: --autostart or one NETWORK ----
+for args in "up --autostart lab" "down --autostart lab"; do
+	"$Q" $args >"$O" 2>"$O.err"
+	t_eq "qnet $args: exit 2, usage on stderr" "2 1" "$? $(grep -c 'usage: qnet' "$O.err")"
+done
+t_check "... and nothing came up" [ ! -e "$QNET_RUNDIR/lab.state" ]
+
 # ---- down networks ----
 t_match "status: a network that is down says so, with no kind" '^network lab: down, bridge labbr,' \
 	"$(status_line lab)"

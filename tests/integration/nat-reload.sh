@@ -347,6 +347,15 @@ for change in 'subnet = 10.0.86.0/25' 'bridge = labbr2' 'subnet6 = fd00:86:0:1::
 done
 streams_ok "after the refused reloads"
 
+# ---- usage: exit 2, usage on stderr (as qnet-check.sh holds every command to) ----
+for args in "reload lab other" "reload --frob"; do
+	"$Q" $args >"$O" 2>"$O.err"
+	t_eq "qnet $args: exit 2, usage on stderr, nothing on stdout" "2 1 0" \
+		"$? $(grep -c 'usage: qnet' "$O.err") $(wc -c <"$O")"
+done
+"$Q" reload --help >"$O" 2>&1
+t_eq "qnet reload --help: exit 0, its usage" "0 1" "$? $(grep -c '^usage: qnet reload' "$O")"
+
 # ---- a network that is down, one that does not exist ----
 cp "$T_TMP/good.conf" "$C"
 "$Q" reload idle >"$O" 2>&1
