@@ -386,7 +386,7 @@ static int any_allowed(const uint8_t mac[6], int family, const void *addr, void 
 
 /* What a repair put back, for qnet gc and qnet watch to say, one line each. */
 struct repaired {
-	bool up, table, dnsmasq, zone;
+	bool up, table, dnsmasq, zone, rebuilt;
 	size_t ports, leases, docker_rules;
 };
 
@@ -692,16 +692,27 @@ static int bring_up(struct qnet_nl *nl, const struct qnet_config *cfg, const str
 /* The network is up by our state: make it whole again after whatever
  * happened to it (N, its configuration, may be unknown: then only a
  * network whose bridge is gone is dealt with; with N comes CFG, whose
- * [firewall] it obeys). Returns 1 if it had to be
- * removed (bridge gone). DID (may be NULL) hears what was put back. */
+ * [firewall] it obeys). Returns 1 if it had to be removed (bridge gone;
+ * a persistent network is built again instead). DID (may be NULL) hears
+ * what was put back. */
 static int repair(struct qnet_nl *nl, const char *network, const struct qnet_config *cfg,
 		  const struct qnet_network *n, const char *bridge, struct repaired *did, char *why, size_t why_size)
 {
 	struct qnet_link b;
+	bool persistent = false;
+	int r;
 
 	if (qnet_link_get(nl, bridge, &b) < 0 || !b.is_bridge) {
+		(void)qnet_state_read(network, (char[IFNAMSIZ]){ 0 }, &persistent);
 		teardown(nl, network, bridge);
-		return 1;
+		/* A persistent network stays up until qnet down, so it is
+		 * built again, with the configuration it ran with. */
+		if (!persistent || !n || !cfg)
+			return 1;
+		r = bring_up(nl, cfg, n, true, why, why_size);
+		if (r == 0 && did)
+			did->rebuilt = true;
+		return r;
 	}
 	return n ? complete(nl, cfg, n, &b, false, did, why, why_size) : 0;
 }
@@ -1048,6 +1059,11 @@ int qnet_nat_release(const char *network, char *why, size_t why_size)
 	return r > 0 ? ports : r;
 }
 
+int qnet_nat_running(const char *network, struct qnet_config **ret, const struct qnet_network **n)
+{
+	return running_config(network, ret, n);
+}
+
 unsigned qnet_nat_pending(const struct qnet_network *n)
 {
 	_cleanup_config_ struct qnet_config *run = NULL;
@@ -1251,6 +1267,8 @@ static void gc_say_repaired(const struct gc *g, const char *network, const char 
 	char table[QNET_STATE_TABLE_SIZE] = "";
 
 	(void)qnet_state_table_name(table, sizeof(table), network);
+	if (did->rebuilt)
+		gc_say(g, network, "bridge %s was gone: the network is persistent, so it was built again", bridge);
 	if (did->up)
 		gc_say(g, network, "bridge %s: brought up again", bridge);
 	if (did->table)

@@ -47,6 +47,10 @@ enum {
 };
 /* One of those, or -errno if its state cannot be read. */
 int qnet_nat_kind(const char *network);
+/* The configuration NETWORK runs with (what it came up or was last
+ * reloaded with) into *RET, and its network in it (*N, borrowed from
+ * *RET); -ENOENT if none is recorded. */
+int qnet_nat_running(const char *network, struct qnet_config **ret, const struct qnet_network **n);
 /* What differs between N, as qnet.conf says now, and what its network
  * runs with (QNET_CONFIG_DIFF_*): 0 if nothing or it is not up. */
 unsigned qnet_nat_pending(const struct qnet_network *n);

@@ -27,6 +27,7 @@
 #include "netlink.h"
 #include "portfilter.h"
 #include "rate.h"
+#include "state.h"
 #include "qnet.h"
 
 #define STATUS_JSON_VERSION 1
@@ -345,8 +346,8 @@ static const char *kind_name(int kind)
 	return kind == QNET_NAT_PERSISTENT ? "persistent" : kind == QNET_NAT_ON_DEMAND ? "on-demand" : NULL;
 }
 
-static void print_network_json(struct status *s, const struct qnet_network *n, bool up, pid_t pid,
-			       const struct qnet_lease *leases, size_t n_leases)
+static void print_network_json(struct status *s, const struct qnet_network *n, bool up, bool configured,
+			       pid_t pid, const struct qnet_lease *leases, size_t n_leases)
 {
 	char diff[128];
 	unsigned pending = up ? qnet_nat_pending(n) : 0;
@@ -369,6 +370,7 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 	qnet_json_member_bool(j, "up", up);
 	qnet_json_member_string(j, "kind", up ? kind_name(qnet_nat_kind(n->name)) : NULL);
 	qnet_json_member_string(j, "reload_pending", pending ? qnet_config_diff_names(pending, diff, sizeof(diff)) : NULL);
+	qnet_json_member_bool(j, "configured", configured);
 	qnet_json_member_int_or_null(j, "dnsmasq_pid", pid > 0, pid);
 	qnet_json_key(j, "hosts");
 	qnet_json_array_begin(j);
@@ -434,8 +436,8 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 	qnet_json_object_end(j);
 }
 
-static void print_network_text(struct status *s, const struct qnet_network *n, bool up, pid_t pid,
-			       const struct qnet_lease *leases, size_t n_leases)
+static void print_network_text(struct status *s, const struct qnet_network *n, bool up, bool configured,
+			       pid_t pid, const struct qnet_lease *leases, size_t n_leases)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], mac[QNET_ADDR_MAC_SIZE], diff[128];
 	const char *kind = up ? kind_name(qnet_nat_kind(n->name)) : NULL;
@@ -453,6 +455,9 @@ static void print_network_text(struct status *s, const struct qnet_network *n, b
 	if (pending)
 		fprintf(s->out, "  qnet.conf differs from what runs (%s): qnet reload %s applies it\n",
 			qnet_config_diff_names(pending, diff, sizeof(diff)), n->name);
+	if (!configured)
+		fprintf(s->out, "  not in qnet.conf any more: it runs as it came up; qnet down %s takes it down\n",
+			n->name);
 	for (size_t i = 0; i < n->n_hosts; i++) {
 		const struct qnet_host *h = &n->hosts[i];
 
@@ -485,6 +490,41 @@ static void print_network_text(struct status *s, const struct qnet_network *n, b
 		fprintf(s->out, "  lease %s %s %s expires %s\n", leases[i].has_mac ? mac : "-", lease_ip(&leases[i], a),
 			leases[i].hostname[0] ? leases[i].hostname : "-", when);
 	}
+}
+
+static int print_network(struct status *s, const struct qnet_network *n, bool configured)
+{
+	_cleanup_free_ struct qnet_lease *leases = NULL;
+	size_t n_leases = 0;
+	struct qnet_link l;
+	pid_t pid;
+	bool up;
+	int r;
+
+	r = qnet_link_get(&s->nl, n->bridge, &l);
+	if (r < 0 && r != -ENODEV)
+		return r;
+	up = r == 0 && l.is_bridge;
+	pid = qnet_dnsmasq_pid(n->name);
+	r = qnet_leases_load(n->name, &leases, &n_leases);
+	if (r < 0)
+		return r;
+	if (s->json)
+		print_network_json(s, n, up, configured, pid, leases, n_leases);
+	else
+		print_network_text(s, n, up, configured, pid, leases, n_leases);
+	return 0;
+}
+
+static int print_unconfigured(const char *network, void *userdata)
+{
+	struct status *s = userdata;
+	_cleanup_config_ struct qnet_config *run = NULL;
+	const struct qnet_network *n;
+
+	if (qnet_config_network(s->cfg, network) || qnet_nat_running(network, &run, &n) < 0)
+		return 0;
+	return print_network(s, n, false);
 }
 
 static int print_all(struct status *s)
@@ -534,26 +574,13 @@ static int print_all(struct status *s)
 		qnet_json_key(&s->j, "networks");
 		qnet_json_array_begin(&s->j);
 	}
-	for (size_t i = 0; i < c->n_networks; i++) {
-		_cleanup_free_ struct qnet_lease *leases = NULL;
-		size_t n_leases = 0;
-		struct qnet_link l;
-		pid_t pid;
-		bool up;
-
-		r = qnet_link_get(&s->nl, c->networks[i].bridge, &l);
-		if (r < 0 && r != -ENODEV)
+	for (size_t i = 0; i < c->n_networks; i++)
+		if ((r = print_network(s, &c->networks[i], true)) < 0)
 			return r;
-		up = r == 0 && l.is_bridge;
-		pid = qnet_dnsmasq_pid(c->networks[i].name);
-		r = qnet_leases_load(c->networks[i].name, &leases, &n_leases);
-		if (r < 0)
-			return r;
-		if (s->json)
-			print_network_json(s, &c->networks[i], up, pid, leases, n_leases);
-		else
-			print_network_text(s, &c->networks[i], up, pid, leases, n_leases);
-	}
+	/* Up, but gone from qnet.conf: shown as it runs. */
+	r = qnet_state_foreach(print_unconfigured, s);
+	if (r < 0)
+		return r;
 	if (s->json) {
 		qnet_json_array_end(&s->j);
 		qnet_json_object_end(&s->j);

@@ -296,6 +296,27 @@ for mode in cap suid; do
 done
 t_eq "no port on labbr from the denials" "" "$(bridge_ports labbr)"
 
+# ---- a persistent network's bridge deleted: built again ----
+ip link del labbr
+"$Q" gc >"$O" 2>&1
+t_eq "bridge of persistent lab deleted, qnet gc: exit 0" 0 $?
+t_match "... says it built it again" "network lab: bridge labbr was gone: the network is persistent, so it was built again" \
+	"$(cat "$O")"
+t_eq "... bridge, table and dnsmasq there again, persistent" "$FULL persistent" "$(alive lab labbr) $(kind lab)"
+t_check "... a new bridge (another ifindex)" [ "$(ifindex labbr)" != "$LAB_IDX" ]
+
+# ---- up, but taken out of qnet.conf: status shows it as it runs ----
+put qnet.conf "$(printf '%s' "$CONF" | sed '/^\[network lab\]/,/^$/d')\n"
+"$Q" status >"$O" 2>&1
+t_match "status: lab, gone from qnet.conf, shown as it runs" \
+	"network lab: up, persistent, bridge labbr, subnet 10.0.81.0/24" "$(cat "$O")"
+t_match "... saying it is not in qnet.conf" "not in qnet.conf any more: it runs as it came up; qnet down lab takes it down" \
+	"$(cat "$O")"
+"$Q" status --json >"$O" 2>&1
+t_eq "status --json: lab, configured false, kind persistent" "false persistent" \
+	"$(jq -r '.networks[] | select(.name == "lab") | "\(.configured) \(.kind)"' "$O")"
+put qnet.conf "$CONF"
+
 # ---- everything down: nothing left ----
 for n in lab od auto2; do "$Q" down "$n" >/dev/null 2>&1; done
 t_check "all down: lab" gone lab labbr

@@ -104,8 +104,12 @@ t_check_fail "dnsmasq is gone" pid_is_dnsmasq "$NEW"
 t_check "gv0 still exists, detached" [ -z "$(link_master gv0)" ]
 
 # ---- a bridge deleted behind qnet's back ----
-"$Q" up nat1 >/dev/null 2>&1
+# On-demand (a guest's qemu-ifup-nat brought it up): gc removes the rest.
+# A persistent one is built again instead (nat-persistent.sh).
+ip tuntap add dev gt0 mode tap
+QNET_NETWORK=nat1 "$QNET_BUILD/helpers/qemu-ifup-nat" gt0 >/dev/null 2>&1
 ip link del natbr
+ip link del gt0
 "$Q" doctor >"$O" 2>&1
 t_match "doctor: network recorded up, bridge gone: warn" \
 	'^warn +stale state: .*nat1.state: network nat1 is recorded up, but its bridge natbr is gone; fix: qnet gc' \
