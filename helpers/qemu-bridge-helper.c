@@ -26,6 +26,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "acl.h"
 #include "bridge-helper-args.h"
@@ -37,6 +38,7 @@
 #include "macro.h"
 #include "netlink.h"
 #include "port.h"
+#include "state.h"
 
 #define PROGRAM BRIDGE_HELPER_PROGRAM
 
@@ -52,6 +54,59 @@ static int parse_args(int argc, char **argv, struct args *a)
 	return r;
 }
 
+struct running_find {
+	const char *bridge;
+	char network[QNET_NAME_MAX + 1];
+};
+
+static int match_bridge(const char *network, void *userdata)
+{
+	struct running_find *f = userdata;
+	char b[IFNAMSIZ];
+
+	if (qnet_state_bridge(network, b) < 0 || !streq(b, f->bridge))
+		return 0;
+	snprintf(f->network, sizeof(f->network), "%s", network);
+	return 1;
+}
+
+/*
+ * The configuration of the NAT network that runs on BRIDGE, by its state
+ * and whatever qnet.conf says now (lib/nat.c: an edit applies at qnet
+ * reload, never at the next attach), into *RET. 1 found, 0 no network
+ * runs there (or one recorded none), -errno: it cannot be read, and then
+ * no port may come up (fail closed).
+ */
+static int running_network(const char *bridge, struct qnet_config **ret)
+{
+	_cleanup_config_ struct qnet_config *c = NULL;
+	struct running_find f = { .bridge = bridge };
+	char path[PATH_MAX];
+	int r = qnet_state_foreach(match_bridge, &f);
+
+	if (r <= 0)
+		return r;
+	r = qnet_state_path(path, sizeof(path), f.network, QNET_STATE_CONF);
+	if (r < 0)
+		return r;
+	/* A network an earlier qnet brought up recorded none: qnet.conf decides. */
+	if (access(path, F_OK) < 0)
+		return errno == ENOENT ? 0 : -errno;
+	r = qnet_config_load(path, &c, NULL, NULL);
+	if (r < 0)
+		return r;
+	if (!qnet_config_network(c, f.network))
+		return -EBADMSG;
+	*ret = TAKE_PTR(c);
+	return 1;
+}
+
+/* Of two limits (0: none), the stricter. */
+static uint64_t stricter_rate(uint64_t a, uint64_t b)
+{
+	return a && b ? (a < b ? a : b) : a ? a : b;
+}
+
 int main(int argc, char **argv)
 {
 	_cleanup_caller_ struct qnet_caller caller = { .groups = NULL };
@@ -59,7 +114,7 @@ int main(int argc, char **argv)
 	struct qnet_acl_subject who;
 	_cleanup_close_ int tap_fd = -1;
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
-	_cleanup_config_ struct qnet_config *cfg = NULL;
+	_cleanup_config_ struct qnet_config *cfg = NULL, *run = NULL;
 	char tap[IFNAMSIZ], pbuf[QNET_IFNAME_PRINTABLE_SIZE], why_tap[QNET_REASON_MAX], why_bridge[QNET_REASON_MAX];
 	char requested[IFNAMSIZ + 16];
 	struct qnet_port_props props;
@@ -144,6 +199,25 @@ int main(int argc, char **argv)
 		snprintf(decision.reason, sizeof(decision.reason), "%s",
 			 "denied: qnet.conf could not be read again for the bridge's host = entries");
 	}
+	/* A NAT network's bridge: its ports get what the network runs with,
+	 * where that is stricter than what qnet.conf says now. */
+	if (decision.allowed) {
+		struct qnet_config_props rp;
+
+		r = running_network(real, &run);
+		if (r < 0) {
+			decision.allowed = false;
+			snprintf(decision.reason, sizeof(decision.reason),
+				 "denied: the running configuration of the NAT network on this bridge cannot be read: %s",
+				 strerror(-r));
+		} else if (r > 0) {
+			qnet_config_port_props(run, real, NULL, &rp);
+			decision.filter |= rp.filter;
+			decision.isolated |= rp.isolated;
+			decision.rate_in = stricter_rate(decision.rate_in, rp.rate_in);
+			decision.rate_out = stricter_rate(decision.rate_out, rp.rate_out);
+		}
+	}
 	/* 8. The ACL files are read: the caller's groups have done their job.
 	 * Where they cannot be (cap_net_admin+ep gives no CAP_SETGID) they
 	 * stay, as they always do in QEMU's helper; nothing below depends on
@@ -162,7 +236,9 @@ int main(int argc, char **argv)
 		.rate_in = decision.rate_in,
 		.rate_out = decision.rate_out,
 	};
-	if (cfg)
+	if (run)
+		props.hosts = qnet_config_bridge_hosts(run, real, &props.n_hosts);
+	else if (cfg)
 		props.hosts = qnet_config_bridge_hosts(cfg, real, &props.n_hosts);
 	tap_fd = found ? qnet_port_new_tap(&nl, &bridge, args.use_vnet, &props, caller.uid, tap, why_tap,
 					   sizeof(why_tap))

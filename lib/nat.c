@@ -789,11 +789,26 @@ static int running_config(const char *network, struct qnet_config **ret, const s
 static void running_or(const char *network, const struct qnet_config *cfg, const struct qnet_network *n,
 		       struct qnet_config **run, const struct qnet_network **rn)
 {
-	if (running_config(network, run, rn) == 0)
+	char bridge[IFNAMSIZ];
+	int r = running_config(network, run, rn);
+
+	if (r == 0)
 		return;
 	*run = NULL;
 	*rn = n;
-	if (cfg && n && qnet_state_bridge(network, (char[IFNAMSIZ]){ 0 }) == 0)
+	/* Recorded but unreadable, or recorded by no qnet for a bridge that
+	 * qnet.conf no longer names: what runs is unknown, so nothing is
+	 * rebuilt from qnet.conf, which may say another subnet (only a
+	 * bridge that is gone is dealt with). */
+	if (r != -ENOENT || !n || qnet_state_bridge(network, bridge) < 0 || !streq(bridge, n->bridge)) {
+		if (n)
+			notice("network %s: its running configuration (%s/%s.conf) cannot be read: %s; "
+			       "only `qnet down %s` and `qnet up %s` can repair it", network, qnet_paths_rundir(),
+			       network, strerror(-r), network, network);
+		*rn = NULL;
+		return;
+	}
+	if (cfg)
 		(void)qnet_state_write_conf(network, cfg->text, cfg->text_len);
 }
 
@@ -819,6 +834,9 @@ static int ensure_up(struct qnet_nl *nl, const struct qnet_config *cfg, const st
 		return lock;
 	if (qnet_state_read(n->name, bridge, &was_persistent) == 0) {
 		running_or(n->name, cfg, n, run, &rn);
+		if (!rn)
+			return qnet_because(why, why_size, -EBADMSG, "what it runs with is unknown (see above): "
+					    "nothing is attached to it");
 		d = qnet_config_network_diff(rn, n);
 		if (d)
 			notice("network %s: qnet.conf differs from what runs (%s): not applied; `qnet reload %s` applies it",
@@ -1172,11 +1190,12 @@ static int reload_locked(struct qnet_nl *nl, const struct qnet_config *cfg, cons
 		return 1;
 	if (qnet_link_get(nl, bridge, &b) < 0 || !b.is_bridge)
 		return qnet_because(why, why_size, -ENODEV, "its bridge %s is gone (qnet gc removes the rest)", bridge);
-	if (running_config(n->name, &run, &old) == 0)
-		d = qnet_config_network_diff(old, n);
-	else /* recorded by no earlier qnet: all that can be applied is */
-		d = QNET_CONFIG_DIFF_HOSTS | QNET_CONFIG_DIFF_FORWARDS |
-		    (streq(bridge, n->bridge) ? 0 : QNET_CONFIG_DIFF_BRIDGE);
+	r = running_config(n->name, &run, &old);
+	if (r < 0)
+		return qnet_because(why, why_size, r, "its running configuration (%s/%s.conf) cannot be read: %s; "
+				    "`qnet down %s` and `qnet up %s` apply qnet.conf (nothing was applied)",
+				    qnet_paths_rundir(), n->name, strerror(-r), n->name, n->name);
+	d = qnet_config_network_diff(old, n);
 	if (d & QNET_CONFIG_DIFF_REBUILD)
 		return qnet_because(why, why_size, -EXDEV, "%s changed, which a running network cannot take: "
 				    "`qnet down %s` and `qnet up %s` apply it (nothing was applied)",
@@ -1186,10 +1205,15 @@ static int reload_locked(struct qnet_nl *nl, const struct qnet_config *cfg, cons
 		r = qnet_guestaddr_allow_host(nl, b.ifindex, &n->hosts[i], n->ipv6, nft_why, sizeof(nft_why));
 		if (r < 0)
 			return qnet_because(why, why_size, r, "cannot allow host %s in nftables table bridge %s: %s "
-					    "(nothing was applied)", n->hosts[i].name[0] ? n->hosts[i].name : "entry",
-					    QNET_PORTFILTER_TABLE, nft_why);
+					    "(hosts before it may be allowed already; nothing else was applied)",
+					    n->hosts[i].name[0] ? n->hosts[i].name : "entry", QNET_PORTFILTER_TABLE, nft_why);
 	}
 	if (d & QNET_CONFIG_DIFF_FORWARDS) {
+		/* A first forward: 127.0.0.1 reaches it only with this. */
+		r = n->n_forwards ? route_localnet(n->bridge) : 0;
+		if (r < 0)
+			return qnet_because(why, why_size, r, "cannot set route_localnet on %s: %s (nothing was applied)",
+					    n->bridge, strerror(-r));
 		r = qnet_firewall_apply(n, nft_why, sizeof(nft_why));
 		if (r < 0)
 			return qnet_because(why, why_size, r, "cannot swap in its new nftables table: %s%s%s "

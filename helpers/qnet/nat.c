@@ -25,6 +25,9 @@
 #include "rate.h"
 #include "qnet.h"
 
+/* qnet up --autostart: some networks came up, not all. */
+#define EXIT_SOME_FAILED 3
+
 static int network_operand(const char *cmd, const char *name)
 {
 	char safe[QNET_IFNAME_PRINTABLE_SIZE];
@@ -104,15 +107,20 @@ int cmd_up(int argc, char **argv)
 		return EXIT_SUCCESS;
 	}
 	/* Every one that can come up does: one bad network must not keep
-	 * the others from the guests that boot with the host. */
+	 * the others from the guests that boot with the host. Then the exit
+	 * status is 3, not 1: qnet.service takes it for a start (its
+	 * SuccessExitStatus), so that reload and stop still work on the
+	 * networks that did come up; the lines above are in its journal. */
 	for (size_t i = 0; i < cfg->n_networks; i++) {
 		const struct qnet_network *n = &cfg->networks[i];
 
 		if (!n->autostart)
 			continue;
 		why[0] = '\0';
-		if (qnet_nat_up(cfg, n->name, why, sizeof(why)) < 0)
-			status = qnet_error("up: network %s: %s", n->name, why);
+		if (qnet_nat_up(cfg, n->name, why, sizeof(why)) < 0) {
+			qnet_error("up: network %s: %s", n->name, why);
+			status = EXIT_SOME_FAILED;
+		}
 	}
 	return status;
 }

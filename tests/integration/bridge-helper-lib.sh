@@ -38,6 +38,21 @@ bh_etc_qemu() {
 	export QNET_CONFDIR=/etc/qemu
 }
 
+# The run directory where the helper, setuid or with a file capability,
+# looks for the NAT networks that run (secure_getenv() ignores QNET_RUNDIR
+# too): $QNET_RUNDIR bound over the built-in /run/qnet for this namespace
+# only. Where /run/qnet does not exist, a private tmpfs over /run gets it,
+# and the host's /run is never written.
+bh_rundir() {
+	bh_in_private_ns || return 1
+	if [ ! -d /run/qnet ]; then
+		mount -t tmpfs -o mode=755 qnet-run /run || return 1
+		mkdir /run/qnet || return 1
+	fi
+	mount --bind "$QNET_RUNDIR" /run/qnet || return 1
+	export QNET_RUNDIR=/run/qnet
+}
+
 # A /dev/log of our own (syslog-sink) over a private overlay of /dev, so the
 # helper's authpriv lines land in $BH_SYSLOG whether or not the host runs a
 # syslog daemon. The host's /dev is the overlay's read-only lower layer.

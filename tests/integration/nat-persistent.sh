@@ -23,6 +23,7 @@ done
 # qnet.conf is /etc/qemu/qnet.conf of this namespace: the helper's
 # privileged copies read only there, and qnet reads the same file.
 bh_etc_qemu || t_skip_all "cannot make a private /etc/qemu"
+bh_rundir || t_skip_all "cannot make a private /run/qnet"
 bh_syslog || t_skip_all "cannot make a private /dev/log"
 bh_copies || t_skip_all "cannot install setuid/setcap copies in $T_TMP"
 
@@ -281,7 +282,23 @@ no_tun || t_diag "$(ip -d link show type tun)"
 t_eq "lab stays up, persistent, after its helper guests went" "$FULL persistent" \
 	"$(alive lab labbr) $(kind lab)"
 
+# ---- the helper follows what lab runs with, not an edit waiting for reload ----
+put qnet.conf "$(printf '%s' "$CONF" | sed 's/^allow-users = nobody$/allow-users = nobody\nfilter = no/')\n"
+for mode in cap suid; do
+	H=$BH_BIN/helper-$mode
+	rm -f "$T_TMP/link.json" "$T_TMP/link.json.chains"
+	bh_run "$O" --hold --then /bin/sh -c 'ip -j -d link show dev "$TAP" >"$0"; nft -j list chains bridge >"$0.chains"' \
+		"$T_TMP/link.json" -- $(as_nobody) "$H" --use-vnet --br=labbr --fd=@FD@
+	t_eq "$mode: filter = no waiting for a reload: nobody gets a TAP on labbr" "0 1" \
+		"$(bh_get "$O" status) $(bh_get "$O" is_tap)"
+	tapidx=$(jq -r '.[0].ifindex' "$T_TMP/link.json" 2>/dev/null)
+	t_check "$mode: ... filtered all the same, as lab runs (nft chain port-$(ifindex labbr)-$tapidx)" \
+		jq -e --arg c "port-$(ifindex labbr)-$tapidx" '.nftables[] | select(.chain.name == $c)' "$T_TMP/link.json.chains"
+done
+put qnet.conf "$CONF"
+
 put qnet.conf "$(printf '%s' "$CONF" | grep -v '^allow-')\n"
+
 for mode in cap suid; do
 	H=$BH_BIN/helper-$mode
 	bh_run "$O" $(as_nobody) "$H" --br=labbr --fd=@FD@
