@@ -15,7 +15,10 @@
  *   2. only then is input looked at: argv strictly, the fd checked to be a
  *      socket, the bridge name validated;
  *   3. the ACL (lib/acl.h) is read with the caller's uid, gid and groups, as
- *      QEMU's helper does, then the groups are dropped where we can;
+ *      QEMU's helper does, then the groups are dropped where we can; on the
+ *      bridge of a running NAT network, what the network runs with
+ *      (RUNDIR/NAME.conf, root's, read through the same trust checks)
+ *      can only make the port stricter, and an unreadable one denies;
  *   4. every decision leaves one authpriv syslog line.
  * Paths are compiled in; the environment can only move them in tests,
  * through secure_getenv(), which is empty in a setuid or file-capability run.
