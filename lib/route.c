@@ -105,10 +105,64 @@ static void pick_default(const struct qnet_route *rt, void *userdata)
 	}
 }
 
+/*
+ * A destination no route but a default one matches on any real host:
+ * 240.0.0.0/4 is reserved (RFC 1112's class E), never announced, never in
+ * a BGP table. Any public address would be covered by a more specific route
+ * on a host with a full table, and 0.0.0.0 is not looked up at all (the
+ * kernel answers it with a local route).
+ */
+#define DEFAULT_PROBE 0xF0000001u /* 240.0.0.1 */
+
+struct fib_match {
+	struct qnet_route rt;
+	int found;
+};
+
+static int fib_match_msg(struct nl_msg *msg, void *arg)
+{
+	struct fib_match *m = arg;
+
+	if (!m->found)
+		m->found = qnet_route_from_msg(msg, &m->rt);
+	return NL_OK;
+}
+
+/*
+ * The route the kernel itself would pick for DEFAULT_PROBE, one request
+ * and one reply however many routes there are (RTM_F_FIB_MATCH: the
+ * matching FIB entry, not a cached dst; RTM_F_LOOKUP_TABLE: the table it
+ * came from). 1 with *IFINDEX if that is a single-device unicast default
+ * route of the main table; 0 if the lookup cannot tell (no route, a more
+ * specific route, another table chosen by policy routing, an unreachable
+ * or multipath route, a kernel before 4.13 that ignores the flag): the
+ * caller asks the dump then.
+ */
+static int default_by_lookup(struct qnet_nl *nl, int *ifindex)
+{
+	struct rtmsg rtm = { .rtm_family = AF_INET, .rtm_dst_len = 32,
+			     .rtm_flags = RTM_F_FIB_MATCH | RTM_F_LOOKUP_TABLE };
+	_cleanup_nlmsg_ struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETROUTE, 0);
+	struct fib_match m = { .found = 0 };
+
+	if (!msg || nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
+	    nla_put_u32(msg, RTA_DST, htonl(DEFAULT_PROBE)) < 0)
+		return -ENOMEM;
+	if (qnet_nl_query(nl, msg, fib_match_msg, &m) < 0 || m.found != 1 || m.rt.family != AF_INET ||
+	    m.rt.dst_len != 0 || m.rt.oif <= 0)
+		return 0;
+	*ifindex = m.rt.oif;
+	return 1;
+}
+
 int qnet_route_default_ifindex(struct qnet_nl *nl, int *ifindex)
 {
 	struct best_default b = { 0 };
-	int r = route_foreach(nl, AF_INET, pick_default, &b);
+	int r = default_by_lookup(nl, ifindex);
+
+	if (r != 0)
+		return r < 0 ? r : 0;
+	r = route_foreach(nl, AF_INET, pick_default, &b);
 
 	if (r < 0)
 		return r;

@@ -8,8 +8,14 @@
 
 #include "netlink.h"
 
-/* ifindex of the IPv4 default route of the main table with the lowest
- * metric; -ENOENT if there is none. */
+/*
+ * ifindex of the IPv4 default route of the main table with the lowest
+ * metric (of those the kernel would use: not one with a TOS, nor one it
+ * skips as linkdown), a single-device unicast one; -ENOENT if there is
+ * none. One FIB lookup, however large the table; a dump of the main table
+ * only where the lookup cannot vouch for its answer (policy routing chose
+ * another table, a more specific route matched, no route at all).
+ */
 int qnet_route_default_ifindex(struct qnet_nl *nl, int *ifindex);
 
 /*

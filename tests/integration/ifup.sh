@@ -80,6 +80,52 @@ out=$("$IFUP" tap1 2>&1); rc=$?
 t_match "no default route: clear error" '^1:qemu-ifup: tap1: no bridge given and there is no default route' "$rc:$out"
 t_eq "tap1 untouched" "" "$(link_master tap1)"
 
+# The default route is the main table's, as `ip route ls | awk '/^default /'`
+# in Debian's script: one FIB lookup finds it, and whatever that lookup
+# cannot vouch for is settled by reading the table.
+# ifup_default DESC EXPECTED-MASTER: attach tap1 by default route, detach.
+ifup_default() {
+	"$IFUP" tap1
+	t_eq "$1" "$2" "$(link_master tap1)"
+	"$IFDOWN" tap1
+}
+ip route add default via 192.0.2.254 dev br1 metric 10
+ip route add 0.0.0.0/1 via 198.51.100.254 dev veth0
+ip route add 128.0.0.0/1 via 198.51.100.254 dev veth0
+ip route add 240.0.0.0/4 via 198.51.100.254 dev veth0
+ifup_default "routes more specific than the default (0/1, 128/1, 240/4) do not hide it" br1
+ip route del 0.0.0.0/1; ip route del 128.0.0.0/1; ip route del 240.0.0.0/4
+ip route add default via 198.51.100.254 dev veth0 metric 20
+ifup_default "of two default routes, the lower metric's bridge" br1
+ip route del default via 198.51.100.254 dev veth0 metric 20
+ip route add default via 198.51.100.254 dev veth0 metric 5
+out=$("$IFUP" tap1 2>&1); rc=$?
+t_match "the lower metric's device is not a bridge: the existing error" \
+	'^1:qemu-ifup: tap1: no bridge given and the default route.s device veth0 is not a bridge' "$rc:$out"
+t_eq "and tap1 is untouched" "" "$(link_master tap1)"
+ip route del default via 198.51.100.254 dev veth0 metric 5
+ip route add unreachable default metric 1
+ifup_default "an unreachable default route in front is not a bridge's" br1
+ip route del unreachable default metric 1
+ip route add default via 198.51.100.254 dev veth0 table 100
+ip rule add pref 100 lookup 100
+ifup_default "a default route in a table policy routing prefers is not the main table's" br1
+ip route del default via 192.0.2.254 dev br1 metric 10
+out=$("$IFUP" tap1 2>&1); rc=$?
+t_match "a default route only in another table: no default route" \
+	'^1:qemu-ifup: tap1: no bridge given and there is no default route' "$rc:$out"
+ip rule del pref 100
+ip route flush table 100
+ip route add default via 192.0.2.254 dev br1
+if command -v strace >/dev/null; then
+	out=$(strace -f -e trace=sendmsg "$IFUP" tap1 2>&1 >/dev/null)
+	t_eq "the default route by one lookup, no dump of the routes" "1:0" \
+		"$(grep -c RTM_GETROUTE <<<"$out"):$(grep RTM_GETROUTE <<<"$out" | grep -c NLM_F_DUMP)"
+	t_eq "which is br1" br1 "$(link_master tap1)"
+	"$IFDOWN" tap1
+fi
+ip route del default
+
 # bad input: one line, exit 1, nothing half-done
 before0=$(snap tap0) before_veth1=$(snap veth1) before_br0=$(snap br0)
 t_expect_error "no arguments" '^qemu-ifup: usage' "$IFUP"
