@@ -50,10 +50,16 @@ int script_start(const char *synopsis, int max_operands, int argc, char **argv)
 	return valid_name("interface", argv[1]) ? -1 : 1;
 }
 
-/* The bridge carrying the default route, as Debian's /etc/qemu-ifup picks it. */
-static int default_route_bridge(struct qnet_nl *nl, const char *tap, char bridge[IFNAMSIZ])
+/*
+ * The bridge carrying the default route, as Debian's /etc/qemu-ifup picks it
+ * (`ip route ls | awk '/^default /'`: the main table's IPv4 default route),
+ * into *B as the kernel reported it by index: its own name, no second
+ * lookup by that name. Where several default routes are, the one of lowest
+ * metric the kernel would use (route.h), where Debian's takes the first in
+ * `ip route` order whose device is a bridge (qemu-ifup(8)).
+ */
+static int default_route_bridge(struct qnet_nl *nl, const char *tap, struct qnet_link *b)
 {
-	struct qnet_link l = { 0 };
 	int ifindex, r;
 
 	r = qnet_route_default_ifindex(nl, &ifindex);
@@ -63,29 +69,30 @@ static int default_route_bridge(struct qnet_nl *nl, const char *tap, char bridge
 		return r;
 	}
 	if (r == 0)
-		r = qnet_link_get_by_index(nl, ifindex, &l);
+		r = qnet_link_get_by_index(nl, ifindex, b);
 	if (r < 0) {
 		qnet_error("%s: cannot read the default route: %s", tap, strerror(-r));
 		return r;
 	}
-	if (!l.is_bridge) {
+	if (!b->is_bridge) {
 		qnet_error("%s: no bridge given and the default route's device %s is not a bridge "
-			   "(pass BRIDGE, set QNET_BRIDGE or [script] bridge= in qnet.conf)", tap, l.name);
+			   "(pass BRIDGE, set QNET_BRIDGE or [script] bridge= in qnet.conf)", tap, b->name);
 		return -EMEDIUMTYPE;
 	}
-	memcpy(bridge, l.name, IFNAMSIZ);
 	return 0;
 }
 
 /*
  * Bridge choice, first match wins: second argument, program instance
  * (qemu-ifup@br1), QNET_BRIDGE, [script] bridge= in qnet.conf, the bridge
- * of the default route.
+ * of the default route. A name someone gave is only a name (0): the caller
+ * looks it up. The default route's bridge is known already (1, in *B).
  */
 static int choose_bridge(struct qnet_nl *nl, const struct qnet_config *cfg, int argc, char **argv,
-			 char bridge[IFNAMSIZ])
+			 char bridge[IFNAMSIZ], struct qnet_link *b)
 {
 	const char *choice = argc > 2 ? argv[2] : qnet_paths_program_instance(argv[0]);
+	int r;
 
 	/* An empty QNET_BRIDGE is unset; an empty BRIDGE argument is an error. */
 	if (!choice) {
@@ -103,7 +110,8 @@ static int choose_bridge(struct qnet_nl *nl, const struct qnet_config *cfg, int 
 		memcpy(bridge, cfg->script_bridge, IFNAMSIZ);
 		return 0;
 	}
-	return default_route_bridge(nl, argv[1], bridge);
+	r = default_route_bridge(nl, argv[1], b);
+	return r < 0 ? r : 1;
 }
 
 /* qnet.conf, always: it says what a port of the bridge gets (filter,
@@ -130,11 +138,14 @@ int script_ifup(int argc, char **argv)
 	r = qnet_nl_open(&nl);
 	if (r < 0)
 		return qnet_error("%s: cannot open netlink: %s", argv[1], strerror(-r));
-	if (load_config(&cfg) < 0 || choose_bridge(&nl, cfg, argc, argv, bridge) < 0)
+	if (load_config(&cfg) < 0)
+		return 1;
+	r = choose_bridge(&nl, cfg, argc, argv, bridge, &b);
+	if (r < 0)
 		return 1;
 	/* A bridge a user named may be an alternative name: from here on it
 	 * is the bridge's own name and index. */
-	r = qnet_port_find_bridge(&nl, bridge, true, &b, why, sizeof(why));
+	r = r == 1 ? 0 : qnet_port_find_bridge(&nl, bridge, true, &b, why, sizeof(why));
 	if (r == 0) {
 		qnet_config_port_props(cfg, b.name, argv[1], &cp);
 		qnet_port_props_from_config(&cp, &props);

@@ -121,6 +121,7 @@ if command -v strace >/dev/null; then
 	out=$(strace -f -e trace=sendmsg "$IFUP" tap1 2>&1 >/dev/null)
 	t_eq "the default route by one lookup, no dump of the routes" "1:0" \
 		"$(grep -c RTM_GETROUTE <<<"$out"):$(grep RTM_GETROUTE <<<"$out" | grep -c NLM_F_DUMP)"
+	t_eq "and its bridge looked up once" 1 "$(grep -c RTM_GETLINK.*br1 <<<"$out")"
 	t_eq "which is br1" br1 "$(link_master tap1)"
 	"$IFDOWN" tap1
 fi
