@@ -60,8 +60,9 @@ int script_start(const char *synopsis, int max_operands, int argc, char **argv)
  */
 static int default_route_bridge(struct qnet_nl *nl, const char *tap, struct qnet_link *b)
 {
-	int ifindex, r;
+	int ifindex = 0, r;
 
+	*b = (struct qnet_link){ 0 };
 	r = qnet_route_default_ifindex(nl, &ifindex);
 	if (r == -ENOENT) {
 		qnet_error("%s: no bridge given and there is no default route to find one "

@@ -714,7 +714,7 @@ static int repair(struct qnet_nl *nl, const char *network, const struct qnet_con
 			did->rebuilt = true;
 		return r;
 	}
-	return n ? complete(nl, cfg, n, &b, false, did, why, why_size) : 0;
+	return n && cfg ? complete(nl, cfg, n, &b, false, did, why, why_size) : 0;
 }
 
 struct port_names {
@@ -767,6 +767,7 @@ static int running_config(const char *network, struct qnet_config **ret, const s
 	char path[PATH_MAX];
 	int r = qnet_state_path(path, sizeof(path), network, QNET_STATE_CONF);
 
+	*n = NULL;
 	if (r < 0)
 		return r;
 	/* qnet_config_load() takes a missing file for an empty one. */
@@ -823,8 +824,8 @@ static int ensure_up(struct qnet_nl *nl, const struct qnet_config *cfg, const st
 {
 	_cleanup_close_ int lock = -1;
 	char bridge[IFNAMSIZ], diff[128];
-	const struct qnet_network *rn;
-	bool was_persistent;
+	const struct qnet_network *rn = NULL;
+	bool was_persistent = false;
 	unsigned d;
 	int r;
 
@@ -1033,7 +1034,7 @@ int qnet_nat_ifdown(const struct qnet_config *cfg, const char *network, const ch
 {
 	_cleanup_nl_ struct qnet_nl nl = { 0 };
 	_cleanup_config_ struct qnet_config *run = NULL;
-	const struct qnet_network *rn;
+	const struct qnet_network *rn = NULL;
 	int lock, r;
 
 	lock = open_locked(&nl, network, why, why_size);
@@ -1085,7 +1086,7 @@ int qnet_nat_running(const char *network, struct qnet_config **ret, const struct
 unsigned qnet_nat_pending(const struct qnet_network *n)
 {
 	_cleanup_config_ struct qnet_config *run = NULL;
-	const struct qnet_network *rn;
+	const struct qnet_network *rn = NULL;
 
 	/* The file is replaced whole (rename): no lock needed to read it. */
 	return running_config(n->name, &run, &rn) == 0 ? qnet_config_network_diff(rn, n) : 0;
@@ -1141,7 +1142,7 @@ static void withdraw_hosts(const struct qnet_network *old, const struct qnet_net
 	time_t now = time(NULL);
 	char ignored[QNET_REASON_MAX];
 
-	if (qnet_leases_load(old->name, &leases, &n_leases) < 0)
+	if (!old || qnet_leases_load(old->name, &leases, &n_leases) < 0)
 		return; /* unknown: keep them all */
 	for (size_t i = 0; i < old->n_hosts; i++) {
 		const struct qnet_host *h = &old->hosts[i];
@@ -1223,7 +1224,7 @@ static int reload_locked(struct qnet_nl *nl, const struct qnet_config *cfg, cons
 		r = dnsmasq_restart(n, old, why, why_size);
 		if (r < 0) {
 			/* Back to the table that runs with the dnsmasq that runs. */
-			if (d & QNET_CONFIG_DIFF_FORWARDS && old)
+			if (d & QNET_CONFIG_DIFF_FORWARDS)
 				(void)qnet_firewall_apply(old, nft_why, sizeof(nft_why));
 			return r;
 		}
@@ -1232,7 +1233,7 @@ static int reload_locked(struct qnet_nl *nl, const struct qnet_config *cfg, cons
 		if (r < 0)
 			return qnet_because(why, why_size, r, "cannot write its dnsmasq hosts file: %s", strerror(-r));
 	}
-	if (d & QNET_CONFIG_DIFF_HOSTS && old)
+	if (d & QNET_CONFIG_DIFF_HOSTS)
 		withdraw_hosts(old, n, b.ifindex);
 	r = qnet_state_write_conf(n->name, cfg->text, cfg->text_len);
 	if (r < 0)
@@ -1317,7 +1318,7 @@ static int gc_one(const char *network, void *userdata)
 	struct gc *g = userdata;
 	char why[QNET_REASON_MAX] = "", bridge[IFNAMSIZ];
 	_cleanup_config_ struct qnet_config *run = NULL;
-	const struct qnet_network *n;
+	const struct qnet_network *n = NULL;
 	struct repaired did = { 0 };
 	int lock, r;
 

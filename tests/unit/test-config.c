@@ -78,7 +78,7 @@ static void test_persistent(void)
 	   streq(g->allow_users[2], "bob") && !g->allow_users[3], "the network's users join its bridge's grant");
 	ok(g && g->allow_users_line[1] == 4 && g->allow_groups && streq(g->allow_groups[0], "kvm") &&
 	   g->allow_groups_line[0] == 5, "... with the lines they were written at");
-	ok(c->n_grants == 1 && !n->allow_users, "one grant per bridge; the network keeps none");
+	ok(c->n_grants == 1 && n && !n->allow_users, "one grant per bridge; the network keeps none");
 	ok(c->text_len == strlen(a) && !memcmp(c->text, a, c->text_len), "the parsed text is kept");
 	qnet_config_free(c);
 	is_int(parse("[network lab]\nbridge = labbr\nsubnet = 10.9.0.0/24\nallow-users = dave\n", &c, &d), 0, "a network grant alone");
