@@ -174,6 +174,17 @@ t_outside() {
 	ip route add default via "$3" dev qout0
 	printf -v "$1" %s "$_out_pid"
 }
+# t_veth_guest N MAC: a guest namespace (t_new_ns), its pid in G<N>, whose
+# eth0 (MAC, up) is the peer of vg<N> here, which is attached to nothing
+# yet. Locals carry a prefix, as in t_new_ns.
+t_veth_guest() {
+	local _vg_pid
+	t_new_ns _vg_pid
+	printf -v "G$1" %s "$_vg_pid"
+	ip link add "vg$1" type veth peer name eth0 netns "$_vg_pid"
+	t_in_ns "$_vg_pid" ip link set eth0 address "$2"
+	t_in_ns "$_vg_pid" ip link set eth0 up
+}
 # t_udhcpc_script FILE: a script for busybox udhcpc -s that configures the
 # lease on its interface and writes "IP/MASK router=R dns=D" to $LEASE_OUT.
 t_udhcpc_script() {

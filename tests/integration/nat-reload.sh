@@ -94,14 +94,7 @@ t_check "outside: servers listen" t_wait 10 eval 't_listens $OUTSIDE 7000 && t_l
 
 UDHCPC=$T_TMP/udhcpc.script
 t_udhcpc_script "$UDHCPC"
-make_guest() { # N MAC: namespace G<N> with eth0 (MAC), host end vg<N>, not attached
-	local pid
-	t_new_ns pid
-	printf -v "G$1" %s "$pid"
-	ip link add "vg$1" type veth peer name eth0 netns "$pid"
-	t_in_ns "$pid" ip link set eth0 address "$2"
-	t_in_ns "$pid" ip link set eth0 up
-}
+make_guest() { t_veth_guest "$@"; } # N MAC: namespace G<N> with eth0 (MAC), host end vg<N>, not attached
 dhcp() { # N [TRIES]: one bounded DHCP exchange in guest N; its "IP/MASK ..." line
 	local pid=G$1
 	rm -f "$T_TMP/lease$1"

@@ -41,12 +41,8 @@ UDHCPC=$T_TMP/udhcpc.script
 t_udhcpc_script "$UDHCPC"
 
 make_guest() { # N MAC: namespace G<N> with eth0, host end vg<N> attached by qemu-ifup-nat
-	local n=$1 pid
-	t_new_ns pid
-	printf -v "G$n" %s "$pid"
-	ip link add "vg$n" type veth peer name eth0 netns "$pid"
-	t_in_ns "$pid" ip link set eth0 address "$2"
-	t_in_ns "$pid" ip link set eth0 up
+	local n=$1
+	t_veth_guest "$n" "$2"
 	"$UP" "vg$n"
 }
 dhcp() { # N: one bounded DHCP exchange in guest N

@@ -78,11 +78,8 @@ guest_ns() { local v=G$1; echo "${!v}"; }
 # vg<N>, which qemu-ifup attaches to BRIDGE.
 make_guest() {
 	local n=$1 pid
-	t_new_ns pid
-	printf -v "G$n" %s "$pid"
-	ip link add "vg$n" type veth peer name eth0 netns "$pid"
-	t_in_ns "$pid" ip link set eth0 address "$2"
-	t_in_ns "$pid" ip link set eth0 up
+	t_veth_guest "$n" "$2"
+	pid=G$n pid=${!pid}
 	[ -n "${4:-}" ] && t_in_ns "$pid" ip addr add "$4" dev eth0
 	"$IFUP" "vg$n" "$3"
 }
@@ -263,11 +260,8 @@ EOF
 chmod 755 "$UDHCPC"
 nat_guest() { # N MAC: a guest of network iso with a lease
 	local pid
-	t_new_ns pid
-	printf -v "G$1" %s "$pid"
-	ip link add "vg$1" type veth peer name eth0 netns "$pid"
-	t_in_ns "$pid" ip link set eth0 address "$2"
-	t_in_ns "$pid" ip link set eth0 up
+	t_veth_guest "$1" "$2"
+	pid=G$1 pid=${!pid}
 	QNET_NETWORK=iso "$UP" "vg$1" || return 1
 	LEASE_OUT=$T_TMP/lease$1 t_in_ns "$pid" timeout 30 busybox udhcpc -i eth0 -f -q -n -t 10 -T 1 \
 		-s "$UDHCPC" >/dev/null 2>&1
