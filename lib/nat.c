@@ -759,9 +759,10 @@ static int lock_network(const char *network, char *why, size_t why_size)
 /*
  * The configuration NETWORK runs with (RUNDIR/NAME.conf, see the top of
  * this file) into *RET, and its network in it; -ENOENT if none was
- * recorded or it has no such network. Under the network's lock.
+ * recorded or it has no such network. It is replaced whole (rename), so
+ * a reader without the lock (qnet status) sees the old file or the new.
  */
-static int running_config(const char *network, struct qnet_config **ret, const struct qnet_network **n)
+int qnet_nat_running(const char *network, struct qnet_config **ret, const struct qnet_network **n)
 {
 	_cleanup_config_ struct qnet_config *c = NULL;
 	char path[PATH_MAX];
@@ -791,7 +792,7 @@ static void running_or(const char *network, const struct qnet_config *cfg, const
 		       struct qnet_config **run, const struct qnet_network **rn)
 {
 	char bridge[IFNAMSIZ];
-	int r = running_config(network, run, rn);
+	int r = qnet_nat_running(network, run, rn);
 
 	if (r == 0)
 		return;
@@ -1078,18 +1079,12 @@ int qnet_nat_release(const char *network, char *why, size_t why_size)
 	return r > 0 ? ports : r;
 }
 
-int qnet_nat_running(const char *network, struct qnet_config **ret, const struct qnet_network **n)
-{
-	return running_config(network, ret, n);
-}
-
 unsigned qnet_nat_pending(const struct qnet_network *n)
 {
 	_cleanup_config_ struct qnet_config *run = NULL;
 	const struct qnet_network *rn = NULL;
 
-	/* The file is replaced whole (rename): no lock needed to read it. */
-	return running_config(n->name, &run, &rn) == 0 ? qnet_config_network_diff(rn, n) : 0;
+	return qnet_nat_running(n->name, &run, &rn) == 0 ? qnet_config_network_diff(rn, n) : 0;
 }
 
 int qnet_nat_kind(const char *network)
@@ -1191,7 +1186,7 @@ static int reload_locked(struct qnet_nl *nl, const struct qnet_config *cfg, cons
 		return 1;
 	if (qnet_link_get(nl, bridge, &b) < 0 || !b.is_bridge)
 		return qnet_because(why, why_size, -ENODEV, "its bridge %s is gone (qnet gc removes the rest)", bridge);
-	r = running_config(n->name, &run, &old);
+	r = qnet_nat_running(n->name, &run, &old);
 	if (r < 0)
 		return qnet_because(why, why_size, r, "its running configuration (%s/%s.conf) cannot be read: %s; "
 				    "`qnet down %s` and `qnet up %s` apply qnet.conf (nothing was applied)",
