@@ -186,6 +186,8 @@ static struct qnet_network *network_new(struct parser *p, const char *name)
 	snprintf(a->name, sizeof(a->name), "%s", name);
 	a->dns = true;
 	a->filter = true;
+	a->nat = true;
+	a->vxlan_port = QNET_VXLAN_PORT;
 	a->line = p->section_line;
 	return a;
 }
@@ -491,6 +493,99 @@ static int add_host(struct parser *p, struct qnet_host **hosts, size_t *n_hosts,
 	return 0;
 }
 
+/* peers = VALUE: addresses of one family, each once, each a unicast. */
+static void parse_peers(struct parser *p, struct qnet_network *n, const char *value)
+{
+	_cleanup_free_ char *copy = strdup(value);
+	char *save = NULL, *first = NULL;
+
+	if (!copy) {
+		p->oom = true;
+		return;
+	}
+	free(n->peers);
+	n->peers = NULL;
+	n->n_peers = 0;
+	n->peers_line = p->line;
+	for (char *w = strtok_r(copy, " \t", &save); w; w = strtok_r(NULL, " \t", &save)) {
+		struct qnet_peer peer = { .family = strchr(w, ':') ? AF_INET6 : AF_INET };
+		struct qnet_peer *a;
+		uint32_t ip;
+
+		if (!first)
+			first = w;
+		if (peer.family == AF_INET6 ? qnet_addr_parse_ipv6(w, &peer.ip6) < 0 : qnet_addr_parse_ipv4(w, &peer.ip) < 0) {
+			report(p, p->line, true, "peers: '%s' is not an IPv4 or IPv6 address", w);
+			return;
+		}
+		ip = ntohl(peer.ip.s_addr);
+		if (peer.family == AF_INET ? ip >> 24 == 0 || ip >> 24 == 127 || ip >= 0xe0000000
+					   : IN6_IS_ADDR_UNSPECIFIED(&peer.ip6) || IN6_IS_ADDR_LOOPBACK(&peer.ip6) ||
+					     IN6_IS_ADDR_MULTICAST(&peer.ip6) || IN6_IS_ADDR_V4MAPPED(&peer.ip6)) {
+			report(p, p->line, true, "peers: %s is not the unicast address of a host", w);
+			return;
+		}
+		/* One VXLAN device sends over one family: the kernel opens
+		 * one socket for it, IPv4 or IPv6. */
+		if (n->n_peers && n->peers[0].family != peer.family) {
+			report(p, p->line, true, "peers: %s is not of the same family as %s before it: an overlay's "
+			       "underlay is IPv4 or IPv6", w, first);
+			return;
+		}
+		for (size_t i = 0; i < n->n_peers; i++)
+			if (n->peers[i].ip.s_addr == peer.ip.s_addr && IN6_ARE_ADDR_EQUAL(&n->peers[i].ip6, &peer.ip6)) {
+				report(p, p->line, true, "peers: %s given twice", w);
+				return;
+			}
+		if (n->n_peers == QNET_PEERS_MAX) {
+			report(p, p->line, true, "peers: more than %d", QNET_PEERS_MAX);
+			return;
+		}
+		a = grow(n->peers, &n->n_peers, sizeof(*a));
+		if (!a) {
+			p->oom = true;
+			return;
+		}
+		n->peers = a;
+		a[n->n_peers - 1] = peer;
+	}
+	if (!n->n_peers)
+		report(p, p->line, true, "peers: no address given");
+}
+
+/* The keys of a network that spans hosts, and mtu =; false if KEY is none. */
+static bool overlay_key(struct parser *p, struct qnet_network *n, const char *key, const char *value)
+{
+	unsigned long v;
+
+	if (streq(key, "vxlan")) {
+		n->vxlan_line = p->line;
+		if (qnet_parse_uint(value, QNET_VXLAN_VNI_MAX, &v) < 0 || v == 0)
+			report(p, p->line, true, "vxlan: '%s' is not a VNI 1-%u", value, QNET_VXLAN_VNI_MAX);
+		else
+			n->vxlan = (uint32_t)v;
+	} else if (streq(key, "peers")) {
+		parse_peers(p, n, value);
+	} else if (streq(key, "underlay")) {
+		n->underlay_line = p->line;
+		set_ifname(p, n->underlay, key, value);
+	} else if (streq(key, "port")) {
+		if (qnet_parse_uint(value, 65535, &v) < 0 || v == 0)
+			report(p, p->line, true, "port: '%s' is not a UDP port 1-65535", value);
+		else
+			n->vxlan_port = (uint16_t)v;
+	} else if (streq(key, "mtu")) {
+		/* 1280: IPv6's minimum; below 576 not even IPv4 works. */
+		if (qnet_parse_uint(value, 65535, &v) < 0 || v < 576)
+			report(p, p->line, true, "mtu: '%s' is not a number 576-65535", value);
+		else
+			n->mtu = (unsigned)v;
+	} else {
+		return false;
+	}
+	return true;
+}
+
 static void network_key(struct parser *p, struct qnet_network *n, const char *key, const char *value)
 {
 	unsigned before = p->errors;
@@ -537,6 +632,14 @@ static void network_key(struct parser *p, struct qnet_network *n, const char *ke
 		set_bool(p, &n->isolated, key, value);
 	} else if (streq(key, "autostart")) {
 		set_bool(p, &n->autostart, key, value);
+	} else if (streq(key, "nat")) {
+		n->nat_line = p->line;
+		set_bool(p, &n->nat, key, value);
+	} else if (streq(key, "gateway")) {
+		n->gateway_line = p->line;
+		set_bool(p, &n->gateway_set, key, value);
+	} else if (overlay_key(p, n, key, value)) {
+		/* done */
 	} else if (streq(key, "allow-users") || streq(key, "allow-groups")) {
 		bool users = streq(key, "allow-users");
 
@@ -794,7 +897,14 @@ static void finish_ipv6(struct parser *p, struct qnet_network *n)
 {
 	char a[INET6_ADDRSTRLEN];
 
-	if (n->subnet6_from == QNET_SUBNET6_DERIVED) {
+	if (n->subnet6_from == QNET_SUBNET6_DERIVED && n->vxlan) {
+		/* Every host of an overlay must agree on its /64, so it
+		 * comes from what they share, the VNI, not a machine-id. */
+		uint8_t id[16] = { 'q', 'n', 'e', 't', '-', 'v', 'x', 'l', 'a', 'n', 0, 0, 0,
+				   (uint8_t)(n->vxlan >> 16), (uint8_t)(n->vxlan >> 8), (uint8_t)n->vxlan };
+
+		qnet_addr_ipv6_ula(id, n->name, &n->subnet6);
+	} else if (n->subnet6_from == QNET_SUBNET6_DERIVED) {
 		if (machine_id(p) > 0)
 			qnet_addr_ipv6_ula(p->machine_id, n->name, &n->subnet6);
 		else
@@ -884,6 +994,30 @@ static void check_hosts_unique(struct parser *p, const char *kind, const char *n
 	}
 }
 
+/* What the overlay keys say together: who is the gateway, and keys that
+ * mean nothing without vxlan =. */
+static void finish_overlay(struct parser *p, struct qnet_network *n)
+{
+	if (!n->vxlan) {
+		if (n->peers_line)
+			report(p, n->peers_line, true, "[network %s]: peers = without vxlan =", n->name);
+		if (n->underlay_line)
+			report(p, n->underlay_line, true, "[network %s]: underlay = without vxlan =", n->name);
+		if (n->gateway_line)
+			report(p, n->gateway_line, true, "[network %s]: gateway = without vxlan = (a network on one "
+			       "host is its own gateway unless nat = no)", n->name);
+		n->gateway_here = n->nat;
+		return;
+	}
+	if (!n->n_peers && !n->peers_line)
+		report(p, n->vxlan_line, true, "[network %s]: vxlan = needs peers = (the other hosts' addresses)",
+		       n->name);
+	if (n->gateway_set && !n->nat)
+		report(p, n->gateway_line, true, "[network %s]: gateway = yes with nat = no: a network without "
+		       "NAT has no gateway on any host", n->name);
+	n->gateway_here = n->gateway_set && n->nat;
+}
+
 static void finish_network(struct parser *p, struct qnet_network *n)
 {
 	uint32_t net, bcast, s, e;
@@ -930,7 +1064,11 @@ static void finish_network(struct parser *p, struct qnet_network *n)
 			report(p, n->line, true, "[network %s]: host %s is not a guest address of the subnet",
 			       n->name, inet_ntoa(h->ip));
 	}
+	finish_overlay(p, n);
 	finish_ipv6(p, n);
+	if (n->mtu && n->ipv6 && n->mtu < 1280)
+		report(p, n->line, true, "[network %s]: mtu %u is below IPv6's 1280 (or set subnet6 = none)",
+		       n->name, n->mtu);
 	/* After finish_ipv6(): ::5 and PREFIX::5 are the same address. */
 	check_hosts_unique(p, "network", n->name, n->hosts, n->n_hosts);
 	for (size_t i = 0; i < n->n_forwards; i++) {
@@ -979,6 +1117,9 @@ static void check_across(struct parser *p)
 			if (a->prefix && b->prefix && qnet_addr_ipv4_overlap(a->subnet, a->prefix, b->subnet, b->prefix))
 				report(p, a->line ? a->line : b->line, true, "[network %s]: subnet overlaps network %s",
 				       a->name, b->name);
+			if (a->vxlan && a->vxlan == b->vxlan && a->vxlan_port == b->vxlan_port)
+				report(p, a->vxlan_line, true, "[network %s]: VNI %u on port %u is already network %s's",
+				       a->name, a->vxlan, a->vxlan_port, b->name);
 			if (a->ipv6 && b->ipv6 && qnet_addr_ipv6_overlap(&a->subnet6, 64, &b->subnet6, 64))
 				report(p, a->subnet6_line ? a->subnet6_line : a->line ? a->line : b->subnet6_line,
 				       true, "[network %s]: subnet6 is the same as network %s's", a->name, b->name);
@@ -1108,6 +1249,7 @@ void qnet_config_free(struct qnet_config *c)
 	for (size_t i = 0; i < c->n_networks; i++) {
 		free(c->networks[i].hosts);
 		free(c->networks[i].forwards);
+		free(c->networks[i].peers);
 		strv_free(c->networks[i].allow_users);
 		strv_free(c->networks[i].allow_groups);
 		free(c->networks[i].allow_users_line);
@@ -1225,6 +1367,11 @@ static bool forwards_equal(const struct qnet_forward *a, const struct qnet_forwa
 	       streq(a->host, b->host);
 }
 
+bool qnet_config_peer_equal(const struct qnet_peer *a, const struct qnet_peer *b)
+{
+	return a->family == b->family && a->ip.s_addr == b->ip.s_addr && IN6_ARE_ADDR_EQUAL(&a->ip6, &b->ip6);
+}
+
 unsigned qnet_config_network_diff(const struct qnet_network *a, const struct qnet_network *b)
 {
 	unsigned d = 0;
@@ -1251,6 +1398,14 @@ unsigned qnet_config_network_diff(const struct qnet_network *a, const struct qne
 	if (a->filter != b->filter || a->isolated != b->isolated || a->rate.in != b->rate.in ||
 	    a->rate.out != b->rate.out)
 		d |= QNET_CONFIG_DIFF_PORTS;
+	if (a->vxlan != b->vxlan || a->vxlan_port != b->vxlan_port || !streq(a->underlay, b->underlay) ||
+	    a->mtu != b->mtu || a->gateway_here != b->gateway_here || a->nat != b->nat)
+		d |= QNET_CONFIG_DIFF_OVERLAY;
+	if (a->n_peers != b->n_peers)
+		d |= QNET_CONFIG_DIFF_PEERS;
+	for (size_t i = 0; !(d & QNET_CONFIG_DIFF_PEERS) && i < a->n_peers; i++)
+		if (!qnet_config_peer_equal(&a->peers[i], &b->peers[i]))
+			d |= QNET_CONFIG_DIFF_PEERS;
 	return d;
 }
 
@@ -1258,7 +1413,7 @@ const char *qnet_config_diff_names(unsigned diff, char *buf, size_t size)
 {
 	static const char *const names[] = {
 		"bridge", "subnet", "subnet6", "dhcp-range/lease-max/dns", "host", "forward",
-		"filter/isolated/rate",
+		"filter/isolated/rate", "vxlan/port/underlay/mtu/gateway/nat", "peers",
 	};
 	size_t len = 0;
 

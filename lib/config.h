@@ -6,7 +6,9 @@
  *   [network NAME]    bridge, subnet, subnet6, dhcp-range, dns, lease-max, host, forward,
  *                     filter, isolated, rate, rate-in, rate-out, autostart,
  *                     allow-users, allow-groups (a grant of its bridge, as
- *                     in [bridge]: merged into that grant after parsing)
+ *                     in [bridge]: merged into that grant after parsing),
+ *                     nat, mtu, and for a network that spans hosts vxlan,
+ *                     peers, underlay, port, gateway
  *   [bridge NAME]     allow-users, allow-groups, deny-users, deny-groups, isolated,
  *                     filter, filter-users, filter-groups, rate, rate-in, rate-out, host
  *   [port IFNAME]     mac
@@ -30,6 +32,10 @@
 #define QNET_DEFAULT_NAT_BRIDGE "qnetbr0"
 #define QNET_DEFAULT_SUBNET "10.0.76.0/24"
 #define QNET_NAME_MAX 32 /* network names: [A-Za-z0-9_-], used in file and table names */
+
+#define QNET_VXLAN_PORT 4789  /* IANA's VXLAN port, port = when not given */
+#define QNET_VXLAN_VNI_MAX 16777215u /* 24 bits */
+#define QNET_PEERS_MAX 64     /* peers = of one overlay: head-end replication copies each flood to all */
 
 #define QNET_DUID_MAX 32 /* bytes of a DHCPv6 client's DUID we accept in host = */
 
@@ -57,6 +63,13 @@ enum qnet_subnet6 {
 				     * IPv4 only (qnet check and qnet doctor say so) */
 };
 
+/* One of peers =: another host's underlay address. */
+struct qnet_peer {
+	int family;              /* AF_INET or AF_INET6 */
+	struct in_addr ip;
+	struct in6_addr ip6;
+};
+
 struct qnet_network {
 	char name[QNET_NAME_MAX + 1];
 	char bridge[IFNAMSIZ];
@@ -80,6 +93,19 @@ struct qnet_network {
 	bool isolated;           /* isolated =, default no: ports reach the gateway only */
 	struct qnet_rate rate;
 	bool autostart;          /* autostart =, default no: qnet up --autostart brings it up */
+	bool nat;                /* nat =, default yes; no: no gateway on any host (guests reach each other only) */
+	unsigned mtu;            /* mtu =, 0: the bridge's own (an overlay's: its underlay's less the overhead) */
+	/* An overlay (vxlan = set): the bridge has a VXLAN port that floods
+	 * to every peer. On exactly one host gateway = yes: that host has
+	 * the address, DHCP, DNS and NAT; the others only bridge. */
+	uint32_t vxlan;          /* vxlan = VNI, 1-16777215; 0: one host only */
+	struct qnet_peer *peers; /* peers =, all of one family */
+	size_t n_peers;
+	char underlay[IFNAMSIZ]; /* underlay =, "" to go where the route to the first peer goes */
+	uint16_t vxlan_port;     /* port =, default 4789 */
+	bool gateway_set;        /* gateway = yes */
+	bool gateway_here;       /* this host runs the gateway: not an overlay or gateway = yes; and nat */
+	unsigned vxlan_line, peers_line, underlay_line, gateway_line, nat_line;
 	/* allow-users =, allow-groups =: only while parsing; then they are
 	 * the grant of the bridge's (NULL here). */
 	char **allow_users, **allow_groups;
@@ -224,9 +250,13 @@ enum {
 	QNET_CONFIG_DIFF_HOSTS    = 1 << 4, /* host = */
 	QNET_CONFIG_DIFF_FORWARDS = 1 << 5, /* forward = */
 	QNET_CONFIG_DIFF_PORTS    = 1 << 6, /* filter =, isolated =, rate*: what a port gets */
+	QNET_CONFIG_DIFF_OVERLAY  = 1 << 7, /* vxlan =, port =, underlay =, mtu =, gateway =, nat = */
+	QNET_CONFIG_DIFF_PEERS    = 1 << 8, /* peers = */
 };
 /* Taking these to a running network needs it down and up again. */
-#define QNET_CONFIG_DIFF_REBUILD (QNET_CONFIG_DIFF_BRIDGE | QNET_CONFIG_DIFF_SUBNET | QNET_CONFIG_DIFF_SUBNET6)
+#define QNET_CONFIG_DIFF_REBUILD (QNET_CONFIG_DIFF_BRIDGE | QNET_CONFIG_DIFF_SUBNET | QNET_CONFIG_DIFF_SUBNET6 | \
+				  QNET_CONFIG_DIFF_OVERLAY)
 unsigned qnet_config_network_diff(const struct qnet_network *a, const struct qnet_network *b);
+bool qnet_config_peer_equal(const struct qnet_peer *a, const struct qnet_peer *b);
 /* DIFF's keys as "forward, host" into BUF. */
 const char *qnet_config_diff_names(unsigned diff, char *buf, size_t size);

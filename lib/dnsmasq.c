@@ -163,6 +163,7 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 	char o_pid[PATH_MAX + 16], o_hosts[PATH_MAX + 24], o_leases[PATH_MAX + 24], o_script[PATH_MAX + 16];
 	char o_iface[IFNAMSIZ + 16], o_range[128], o_max[48], start[INET_ADDRSTRLEN], end[INET_ADDRSTRLEN];
 	char o_dns[64], gw[INET_ADDRSTRLEN], o_range6[160] = "", o_dns6[80] = "", a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN];
+	char o_mtu[48], o_mtu6[IFNAMSIZ + 48];
 	const char *dns_mode = "--domain-needed", *dns_option = NULL;
 	const char *exe = qnet_paths_dnsmasq();
 	struct timespec t0, t;
@@ -222,7 +223,7 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 				 inet_ntop(AF_INET6, &n->gateway6, a, sizeof(a)));
 	}
 	{
-		const char *argv[24] = {
+		const char *argv[28] = {
 			exe, "--conf-file=/dev/null", "--bind-dynamic", o_iface, "--except-interface=lo",
 			o_range, "--dhcp-no-override", "--dhcp-authoritative", "--dhcp-ignore-clid", o_max, o_hosts, o_leases,
 			o_pid, "--strict-order", "--no-hosts", dns_mode, o_script, "--script-on-renewal",
@@ -240,6 +241,17 @@ int qnet_dnsmasq_start(const struct qnet_network *n, char *why, size_t why_size)
 		}
 		if (dns_option)
 			argv[k++] = dns_option;
+		/* A bridge with less than Ethernet's 1500 (an overlay's, or
+		 * mtu =): guests learn it from DHCP and the RA, not by losing
+		 * their large frames (an interval of 0 is dnsmasq's default). */
+		if (n->mtu) {
+			snprintf(o_mtu, sizeof(o_mtu), "--dhcp-option=option:mtu,%u", n->mtu);
+			argv[k++] = o_mtu;
+			if (n->ipv6) {
+				snprintf(o_mtu6, sizeof(o_mtu6), "--ra-param=%s,mtu:%u,0", n->bridge, n->mtu);
+				argv[k++] = o_mtu6;
+			}
+		}
 
 		pid = fork();
 		if (pid < 0)

@@ -88,27 +88,42 @@ static void forwards_map(FILE *f, const struct qnet_network *n, bool v6)
 	fprintf(f, " }\n  }\n");
 }
 
-/* The script of TABLE. Built with fprintf into a memstream: no fixed buffers. */
-static char *ruleset(const struct qnet_network *n, const char *table)
+/* An overlay's peers, the only hosts its VXLAN packets may come from. */
+static void peers_set(FILE *f, const struct qnet_network *n)
 {
-	char net[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN], net6[INET6_ADDRSTRLEN + 4] = "";
-	const char *br = n->bridge;
-	bool fw4 = false, fw6 = false;
-	char *buf = NULL;
-	size_t size = 0;
-	FILE *f = open_memstream(&buf, &size);
+	char ip[INET6_ADDRSTRLEN];
+	bool v6 = n->n_peers && n->peers[0].family == AF_INET6;
 
-	if (!f)
-		return NULL;
-	ip4(n->subnet, net);
-	if (n->ipv6)
-		snprintf(net6, sizeof(net6), "%s/64", ip6(&n->subnet6, a6));
-	for (size_t i = 0; i < n->n_forwards; i++) {
-		fw4 |= n->forwards[i].guest.s_addr != 0;
-		fw6 |= n->ipv6 && !IN6_IS_ADDR_UNSPECIFIED(&n->forwards[i].guest6);
-	}
-	delete_tables(f, table);
-	fprintf(f, "table inet %s {\n", table);
+	fprintf(f, "  set peers {\n    type %s\n    elements = {", v6 ? "ipv6_addr" : "ipv4_addr");
+	for (size_t i = 0; i < n->n_peers; i++)
+		fprintf(f, "%s %s", i ? "," : "", v6 ? ip6(&n->peers[i].ip6, ip) : ip4(n->peers[i].ip, ip));
+	fprintf(f, " }\n  }\n");
+}
+
+/*
+ * VXLAN of the overlay's VNI from anyone but a peer is dropped before
+ * the kernel decapsulates it: otherwise any host that can reach our UDP
+ * port could put frames on the bridge, as any guest, or as the gateway.
+ * The VNI is the 24 bits after the UDP header and 4 bytes of flags, so a
+ * network leaves other overlays on the same port to their own tables.
+ */
+static void overlay_input(FILE *f, const struct qnet_network *n)
+{
+	bool v6 = n->n_peers && n->peers[0].family == AF_INET6;
+
+	if (n->vxlan)
+		fprintf(f, "    udp dport %u @th,96,24 %u %s saddr != @peers drop\n", n->vxlan_port, n->vxlan,
+			v6 ? "ip6" : "ip");
+}
+
+/* The chains of a network whose gateway is this host: NAT, forwards,
+ * what guests may send it; the input chain is left open for the caller
+ * to close. */
+static void gateway_chains(FILE *f, const struct qnet_network *n, const char *net, const char *net6, bool fw4,
+			   bool fw6)
+{
+	const char *br = n->bridge;
+
 	if (fw4)
 		forwards_map(f, n, false);
 	if (fw6)
@@ -168,8 +183,9 @@ static char *ruleset(const struct qnet_network *n, const char *table)
 			br, net6, br, net6, br, net6, br, net6);
 	fprintf(f, "    oifname \"%s\" reject\n"
 		   "    iifname \"%s\" reject\n  }\n", br, br);
-	fprintf(f, "  chain input {\n    type filter hook input priority filter; policy accept;\n"
-		   "    iifname \"%s\" udp dport { 53, 67 } accept\n"
+	fprintf(f, "  chain input {\n    type filter hook input priority filter; policy accept;\n");
+	overlay_input(f, n);
+	fprintf(f, "    iifname \"%s\" udp dport { 53, 67 } accept\n"
 		   "    iifname \"%s\" tcp dport 53 accept\n", br, br);
 	/* Router and neighbour discovery, DHCPv6 and ping of the gateway: what
 	 * a guest needs of the host to configure itself and find its router. */
@@ -177,6 +193,41 @@ static char *ruleset(const struct qnet_network *n, const char *table)
 		fprintf(f, "    iifname \"%s\" udp dport 547 accept\n"
 			   "    iifname \"%s\" icmpv6 type { nd-router-solicit, nd-neighbor-solicit, nd-neighbor-advert, "
 			   "echo-request } accept\n", br, br);
+}
+
+/* The script of TABLE. Built with fprintf into a memstream: no fixed buffers. */
+static char *ruleset(const struct qnet_network *n, const char *table)
+{
+	char net[INET_ADDRSTRLEN], a6[INET6_ADDRSTRLEN], net6[INET6_ADDRSTRLEN + 4] = "";
+	const char *br = n->bridge;
+	bool fw4 = false, fw6 = false;
+	char *buf = NULL;
+	size_t size = 0;
+	FILE *f = open_memstream(&buf, &size);
+
+	if (!f)
+		return NULL;
+	ip4(n->subnet, net);
+	if (n->ipv6)
+		snprintf(net6, sizeof(net6), "%s/64", ip6(&n->subnet6, a6));
+	for (size_t i = 0; i < n->n_forwards; i++) {
+		fw4 |= n->forwards[i].guest.s_addr != 0;
+		fw6 |= n->ipv6 && !IN6_IS_ADDR_UNSPECIFIED(&n->forwards[i].guest6);
+	}
+	delete_tables(f, table);
+	fprintf(f, "table inet %s {\n", table);
+	if (n->vxlan)
+		peers_set(f, n);
+	if (!n->gateway_here) {
+		/* No gateway on this host: its bridge only bridges, and the
+		 * host itself is nobody's to reach from it (the bridge still
+		 * has an IPv6 link-local address). */
+		fprintf(f, "  chain input {\n    type filter hook input priority filter; policy accept;\n");
+		overlay_input(f, n);
+		fprintf(f, "    iifname \"%s\" drop\n", br);
+	} else {
+		gateway_chains(f, n, net, net6, fw4, fw6);
+	}
 	fprintf(f, "  }\n}\n");
 	if (fclose(f) != 0) {
 		free(buf);
@@ -260,9 +311,9 @@ static int count_rule(const struct qnet_nfnl_attrs *a, void *userdata)
 	return 0;
 }
 
-/* The table with its rules: its postrouting chain, which always has some,
- * has a rule (one short dump). A table that nft flush table emptied, or
- * that is missing, is not there. */
+/* The table with its rules: its input chain, which always has some (a
+ * network with a gateway here or not), has a rule (one short dump). A
+ * table that nft flush table emptied, or that is missing, is not there. */
 int qnet_firewall_present(const char *network)
 {
 	_cleanup_nfnl_ struct qnet_nfnl n = { .fd = -1 };
@@ -273,6 +324,6 @@ int qnet_firewall_present(const char *network)
 	if (r == 0)
 		r = qnet_nfnl_open(&n, NFPROTO_INET);
 	if (r == 0)
-		r = qnet_nfnl_dump(&n, NFT_MSG_GETRULE, NFTA_RULE_TABLE, table, "postrouting", count_rule, &rules);
+		r = qnet_nfnl_dump(&n, NFT_MSG_GETRULE, NFTA_RULE_TABLE, table, "input", count_rule, &rules);
 	return r < 0 ? r : rules > 0;
 }

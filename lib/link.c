@@ -17,8 +17,7 @@
 #include "macro.h"
 #include "parse.h"
 
-/* An rtnetlink message with its ifinfomsg, NULL when out of memory. */
-static struct nl_msg *link_msg(int type, int flags, int family, int ifindex)
+struct nl_msg *qnet_link_msg(int type, int flags, int family, int ifindex)
 {
 	struct ifinfomsg ifi = { .ifi_family = (unsigned char)family, .ifi_index = ifindex };
 	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
@@ -40,7 +39,7 @@ static struct nl_msg *link_msg(int type, int flags, int family, int ifindex)
  */
 static struct nl_msg *link_get_msg(int flags, int ifindex)
 {
-	struct nl_msg *msg = link_msg(RTM_GETLINK, flags, AF_UNSPEC, ifindex);
+	struct nl_msg *msg = qnet_link_msg(RTM_GETLINK, flags, AF_UNSPEC, ifindex);
 
 	if (msg && nla_put_u32(msg, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS) < 0) {
 		nlmsg_free(msg);
@@ -199,7 +198,7 @@ int qnet_link_addr_assign_type(const struct qnet_link *l)
 
 int qnet_link_change(struct qnet_nl *nl, const struct qnet_link_change *c)
 {
-	_cleanup_nlmsg_ struct nl_msg *msg = link_msg(RTM_NEWLINK, NLM_F_ACK, AF_UNSPEC, c->ifindex);
+	_cleanup_nlmsg_ struct nl_msg *msg = qnet_link_msg(RTM_NEWLINK, NLM_F_ACK, AF_UNSPEC, c->ifindex);
 	struct ifinfomsg *ifi;
 
 	if (!msg)
@@ -250,7 +249,7 @@ int qnet_link_set_mac(struct qnet_nl *nl, int ifindex, const uint8_t mac[6])
 
 int qnet_link_delete(struct qnet_nl *nl, int ifindex)
 {
-	_cleanup_nlmsg_ struct nl_msg *msg = link_msg(RTM_DELLINK, NLM_F_ACK, AF_UNSPEC, ifindex);
+	_cleanup_nlmsg_ struct nl_msg *msg = qnet_link_msg(RTM_DELLINK, NLM_F_ACK, AF_UNSPEC, ifindex);
 
 	if (!msg)
 		return -ENOMEM;
@@ -260,7 +259,7 @@ int qnet_link_delete(struct qnet_nl *nl, int ifindex)
 int qnet_link_create(struct qnet_nl *nl, const char *name, const char *kind, int *ifindex)
 {
 	_cleanup_nlmsg_ struct nl_msg *msg =
-		link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, AF_UNSPEC, 0);
+		qnet_link_msg(RTM_NEWLINK, NLM_F_CREATE | NLM_F_EXCL | NLM_F_ACK, AF_UNSPEC, 0);
 	struct qnet_link l;
 	struct nlattr *info;
 	int r;
@@ -363,7 +362,7 @@ int qnet_link_bridge_count_ports(struct qnet_nl *nl, int bridge)
 
 int qnet_link_bridge_port_set_isolated(struct qnet_nl *nl, int ifindex, bool isolated)
 {
-	_cleanup_nlmsg_ struct nl_msg *msg = link_msg(RTM_SETLINK, NLM_F_ACK, AF_BRIDGE, ifindex);
+	_cleanup_nlmsg_ struct nl_msg *msg = qnet_link_msg(RTM_SETLINK, NLM_F_ACK, AF_BRIDGE, ifindex);
 	struct nlattr *protinfo;
 
 	if (!msg)

@@ -67,6 +67,10 @@ int qnet_link_set_master(struct qnet_nl *nl, int ifindex, int master); /* 0 deta
 int qnet_link_set_mtu(struct qnet_nl *nl, int ifindex, unsigned mtu);
 int qnet_link_set_mac(struct qnet_nl *nl, int ifindex, const uint8_t mac[6]);
 int qnet_link_delete(struct qnet_nl *nl, int ifindex);
+/* An rtnetlink message with its ifinfomsg, NULL when out of memory: for
+ * a request of a kind of link this module does not know (lib/vxlan.c). */
+struct nl_msg;
+struct nl_msg *qnet_link_msg(int type, int flags, int family, int ifindex);
 
 /* Create link NAME of rtnl link kind KIND ("bridge", "ifb"), down, and
  * return its ifindex in IFINDEX (if not NULL). -EEXIST if a link of that

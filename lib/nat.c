@@ -84,6 +84,7 @@
 #include "route.h"
 #include "state.h"
 #include "sysctl.h"
+#include "vxlan.h"
 
 #define IP_FORWARD "/proc/sys/net/ipv4/ip_forward"
 #define IPV6_FORWARD "/proc/sys/net/ipv6/conf/all/forwarding"
@@ -309,7 +310,7 @@ static void forwarding_restore(const char *leaving)
 /* Remove everything of NETWORK (bridge BRIDGE); idempotent. */
 static void teardown(struct qnet_nl *nl, const char *network, const char *bridge)
 {
-	char path[PATH_MAX];
+	char path[PATH_MAX], vx[IFNAMSIZ];
 	struct qnet_link b;
 
 	(void)qnet_dnsmasq_stop(network);
@@ -321,6 +322,11 @@ static void teardown(struct qnet_nl *nl, const char *network, const char *bridge
 	if (bridge[0] && qnet_firewalld_table() > 0)
 		(void)qnet_firewalld_zone_release(bridge, (char[QNET_REASON_MAX]){ 0 }, QNET_REASON_MAX);
 	qnet_fault_point("nat-down-firewall-removed");
+	/* A bridge's ports outlive it: the VXLAN device goes by its name,
+	 * which only this network has, bridge or not. */
+	qnet_vxlan_ifname(network, vx);
+	if (qnet_link_get(nl, vx, &b) == 0 && streq(b.kind, "vxlan"))
+		(void)qnet_link_delete(nl, b.ifindex);
 	if (bridge[0] && qnet_link_get(nl, bridge, &b) == 0 && b.is_bridge) {
 		/* By ifindex, which only this bridge ever has: after it is gone,
 		 * only qnet gc's sweep could find what it left. */
@@ -386,7 +392,7 @@ static int any_allowed(const uint8_t mac[6], int family, const void *addr, void 
 
 /* What a repair put back, for qnet gc and qnet watch to say, one line each. */
 struct repaired {
-	bool up, table, dnsmasq, zone, rebuilt;
+	bool up, table, dnsmasq, zone, rebuilt, overlay;
 	size_t ports, leases, docker_rules;
 };
 
@@ -544,23 +550,155 @@ static bool in_firewalld_zone(const struct qnet_network *n)
 	return r > 0;
 }
 
+static const char *peer_str(const struct qnet_peer *p, char buf[INET6_ADDRSTRLEN])
+{
+	return inet_ntop(p->family, p->family == AF_INET6 ? (const void *)&p->ip6 : (const void *)&p->ip, buf,
+			 INET6_ADDRSTRLEN);
+}
+
+/*
+ * The MTU of N's bridge: mtu = if given; for an overlay, its underlay's
+ * (underlay =, else the device the route to the first routable peer
+ * leaves by, else Ethernet's 1500) less the encapsulation; otherwise 0,
+ * the bridge's own. Also refuses, naming the line, what only this host
+ * can tell is wrong: an underlay that does not exist, a peer that is
+ * one of our own addresses.
+ */
+static int overlay_mtu(struct qnet_nl *nl, const struct qnet_config *cfg, const struct qnet_network *n,
+		       int *underlay, unsigned *mtu, char *why, size_t why_size)
+{
+	unsigned under = 0;
+	struct qnet_link l;
+	char a[INET6_ADDRSTRLEN];
+	int r;
+
+	*underlay = 0;
+	*mtu = n->mtu;
+	if (!n->vxlan)
+		return 0;
+	if (n->underlay[0]) {
+		r = qnet_link_get(nl, n->underlay, &l);
+		if (r < 0)
+			return qnet_because(why, why_size, r == -ENODEV ? -ENODEV : r, "%s:%u: underlay %s: %s",
+					    cfg->path, n->underlay_line, n->underlay,
+					    r == -ENODEV ? "no such interface" : strerror(-r));
+		*underlay = l.ifindex;
+		under = l.mtu;
+	}
+	for (size_t i = 0; i < n->n_peers; i++) {
+		const struct qnet_peer *p = &n->peers[i];
+		bool local = false;
+		int oif = 0;
+
+		/* No route (a peer not reachable yet) is only a peer that
+		 * gets no copies until it is. */
+		if (qnet_route_get(nl, p->family, p->family == AF_INET6 ? (const void *)&p->ip6 : (const void *)&p->ip,
+				   &oif, &local) < 0)
+			continue;
+		if (local)
+			return qnet_because(why, why_size, -EINVAL, "%s:%u: peer %s is an address of this host: "
+					    "peers = lists the other hosts", cfg->path, n->peers_line, peer_str(p, a));
+		if (!under && oif > 0 && qnet_link_get_by_index(nl, oif, &l) == 0)
+			under = l.mtu;
+	}
+	if (!n->mtu)
+		*mtu = (under ? under : 1500) -
+		       (n->peers[0].family == AF_INET6 ? QNET_VXLAN_OVERHEAD6 : QNET_VXLAN_OVERHEAD4);
+	return 0;
+}
+
+/*
+ * N's VXLAN device on bridge B, down until it floods to every peer, then
+ * up; made again if it is missing or belongs to another bridge (one that
+ * was deleted and rebuilt). A device of our name that is not N's VNI is
+ * not ours to touch.
+ */
+static int overlay_port(struct qnet_nl *nl, const struct qnet_network *n, const struct qnet_link *b, int underlay,
+			unsigned mtu, bool *made, char *why, size_t why_size)
+{
+	char name[IFNAMSIZ], a[INET6_ADDRSTRLEN];
+	struct qnet_link l = { .master = 0 };
+	struct qnet_vxlan v = { .name = name, .vni = n->vxlan, .port = n->vxlan_port,
+				.family = n->peers[0].family, .underlay = underlay, .mtu = mtu, .master = b->ifindex };
+	uint32_t vni = 0;
+	uint16_t port = 0;
+	int r;
+
+	qnet_vxlan_ifname(n->name, name);
+	if (qnet_link_get(nl, name, &l) == 0) {
+		if (qnet_vxlan_get(nl, l.ifindex, &vni, &port) < 0 || vni != n->vxlan || port != n->vxlan_port)
+			return qnet_because(why, why_size, -EEXIST, "%s exists but is not the VXLAN device of network %s "
+					    "(VNI %u, port %u): remove it", name, n->name, n->vxlan, n->vxlan_port);
+		if (l.master != b->ifindex) {
+			r = qnet_link_delete(nl, l.ifindex);
+			if (r < 0)
+				return qnet_because(why, why_size, r, "cannot delete %s of an earlier bridge: %s", name,
+						    strerror(-r));
+		}
+	}
+	if (l.master != b->ifindex || !vni) {
+		r = qnet_vxlan_create(nl, &v, &l.ifindex);
+		if (r < 0)
+			return qnet_because(why, why_size, r, "cannot create VXLAN device %s (VNI %u, port %u): %s", name,
+					    n->vxlan, n->vxlan_port, strerror(-r));
+		l.flags = 0;
+		*made = true;
+	}
+	for (size_t i = 0; i < n->n_peers; i++) {
+		r = qnet_vxlan_flood_add(nl, l.ifindex, &n->peers[i]);
+		if (r < 0)
+			return qnet_because(why, why_size, r, "cannot add peer %s to %s: %s",
+					    peer_str(&n->peers[i], a), name, strerror(-r));
+	}
+	if (!(l.flags & IFF_UP)) {
+		r = qnet_link_set_up(nl, l.ifindex, true);
+		if (r < 0)
+			return qnet_because(why, why_size, r, "cannot set %s up: %s", name, strerror(-r));
+	}
+	return 0;
+}
+
+/* N as dnsmasq is to tell guests of it: with its bridge's MTU where that
+ * is not Ethernet's (an overlay's, or mtu =). */
+static struct qnet_network with_mtu(const struct qnet_network *n, unsigned mtu)
+{
+	struct qnet_network m = *n;
+
+	if (n->vxlan || n->mtu)
+		m.mtu = mtu;
+	return m;
+}
+
 static int complete(struct qnet_nl *nl, const struct qnet_config *cfg, const struct qnet_network *n,
 		    const struct qnet_link *b, bool fresh, struct repaired *did, char *why, size_t why_size)
 {
 	char nft_why[QNET_REASON_MAX] = "", table[QNET_STATE_TABLE_SIZE];
-	struct qnet_network ipv4_only;
+	struct qnet_network ipv4_only, told;
 	struct repaired ignored;
+	unsigned mtu;
 	bool changed;
-	int r;
+	int underlay, r;
 
 	if (!did)
 		did = &ignored;
 	*did = (struct repaired){ 0 };
 
-	r = qnet_link_add_ipv4(nl, b->ifindex, n->gateway, n->prefix);
+	r = overlay_mtu(nl, cfg, n, &underlay, &mtu, why, why_size);
+	if (r < 0)
+		return r;
+	/* Set on the bridge, the MTU stays whatever ports come (the kernel
+	 * otherwise takes the smallest port's), and each TAP gets it as it
+	 * is attached (lib/port.c). */
+	if (mtu && b->mtu != mtu) {
+		r = qnet_link_set_mtu(nl, b->ifindex, mtu);
+		if (r < 0)
+			return qnet_because(why, why_size, r, "cannot set the MTU of bridge %s to %u: %s", n->bridge,
+					    mtu, strerror(-r));
+	}
+	r = n->gateway_here ? qnet_link_add_ipv4(nl, b->ifindex, n->gateway, n->prefix) : 0;
 	if (r == -EEXIST)
 		r = 0;
-	if (r == 0 && n->ipv6) {
+	if (r == 0 && n->ipv6 && n->gateway_here) {
 		r = gateway6(nl, n, b);
 		if (r == -EAFNOSUPPORT && n->subnet6_from == QNET_SUBNET6_DERIVED) {
 			/* A kernel without IPv6 (ipv6.disable=1) still gets the
@@ -580,7 +718,7 @@ static int complete(struct qnet_nl *nl, const struct qnet_config *cfg, const str
 		r = qnet_link_set_up(nl, b->ifindex, true);
 		did->up = true;
 	}
-	if (r == 0 && n->n_forwards)
+	if (r == 0 && n->n_forwards && n->gateway_here)
 		r = route_localnet(n->bridge);
 	if (r < 0)
 		return qnet_because(why, why_size, r, "cannot configure bridge %s: %s", n->bridge, strerror(-r));
@@ -603,13 +741,23 @@ static int complete(struct qnet_nl *nl, const struct qnet_config *cfg, const str
 		return qnet_because(why, why_size, r, "cannot fill the allow-list of bridge %s in nftables table bridge %s: %s",
 				    n->bridge, QNET_PORTFILTER_TABLE, nft_why);
 	qnet_fault_point("nat-up-guests-allowed");
+	/* After the table: no moment with the port up and VXLAN from
+	 * anyone let in. */
+	if (n->vxlan) {
+		r = overlay_port(nl, n, b, underlay, mtu, &did->overlay, why, why_size);
+		if (r < 0)
+			return r;
+	}
+	if (!n->gateway_here)
+		return 0;
 	r = forwarding_enable(nl, n->ipv6);
 	if (r < 0)
 		return qnet_because(why, why_size, r, "cannot enable %s: %s", n->ipv6 ? "IPv4 and IPv6 forwarding" : "ip_forward",
 				    strerror(-r));
 	qnet_fault_point("nat-up-ip-forward-set");
 	if (qnet_dnsmasq_pid(n->name) <= 0) {
-		r = qnet_dnsmasq_start(n, why, why_size);
+		told = with_mtu(n, mtu);
+		r = qnet_dnsmasq_start(&told, why, why_size);
 		if (r < 0)
 			return r;
 		did->dnsmasq = true;
@@ -720,13 +868,18 @@ static int repair(struct qnet_nl *nl, const char *network, const struct qnet_con
 struct port_names {
 	char (*name)[IFNAMSIZ];
 	size_t n;
+	char vxlan[IFNAMSIZ]; /* the network's VXLAN device, not counted */
 };
 
 static int collect_port(const struct qnet_link *port, void *userdata)
 {
 	struct port_names *p = userdata;
-	char (*names)[IFNAMSIZ] = reallocarray(p->name, p->n + 1, sizeof(*names));
+	char (*names)[IFNAMSIZ];
 
+	/* The overlay's own port is no guest: it goes with the network. */
+	if (streq(port->kind, "vxlan") && streq(port->name, p->vxlan))
+		return 0;
+	names = reallocarray(p->name, p->n + 1, sizeof(*names));
 	if (!names)
 		return -ENOMEM;
 	p->name = names;
@@ -893,11 +1046,18 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 		return 0;
 	}
 	if (qnet_link_get(nl, bridge, &b) == 0 && b.is_bridge) {
-		ports = qnet_link_bridge_count_ports(nl, b.ifindex);
-		if (ports < 0) {
+		struct port_names p = { NULL, 0, "" };
+
+		qnet_vxlan_ifname(network, p.vxlan);
+		/* Names first, detach after: a request made inside the dump's
+		 * callback would interleave with the dump on the same socket. */
+		r = qnet_link_bridge_foreach_port(nl, b.ifindex, collect_port, &p);
+		if (r < 0) {
+			free(p.name);
 			qnet_lock_release(lock);
-			return qnet_because(why, why_size, ports, "cannot read ports of %s: %s", bridge, strerror(-ports));
+			return qnet_because(why, why_size, r, "cannot read ports of %s: %s", bridge, strerror(-r));
 		}
+		ports = (int)p.n;
 		if (ports_left)
 			*ports_left = ports;
 		if ((ports > 0 && how != DOWN_FORCE) || (persistent && how == DOWN_UNUSED)) {
@@ -907,20 +1067,13 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 				if (r < 0)
 					qnet_because(why, why_size, r, "cannot make it on-demand: %s", strerror(-r));
 			}
+			free(p.name);
 			qnet_lock_release(lock);
 			return r < 0 ? r : 1;
 		}
-		if (ports > 0) {
-			/* Names first, detach after: a request made inside the
-			 * dump's callback would interleave with the dump on the
-			 * same socket. */
-			struct port_names p = { NULL, 0 };
-
-			(void)qnet_link_bridge_foreach_port(nl, b.ifindex, collect_port, &p);
-			for (size_t i = 0; i < p.n; i++)
-				(void)qnet_port_detach(nl, p.name[i], NULL);
-			free(p.name);
-		}
+		for (size_t i = 0; i < p.n; i++)
+			(void)qnet_port_detach(nl, p.name[i], NULL);
+		free(p.name);
 	}
 	teardown(nl, network, bridge);
 	qnet_lock_release_unlink(lock, network);
@@ -1163,6 +1316,23 @@ static int dnsmasq_restart(const struct qnet_network *n, const struct qnet_netwo
 	return r;
 }
 
+/* The flood list of N's VXLAN device made its peers = (qnet reload). */
+static int reload_peers(struct qnet_nl *nl, const struct qnet_network *n, char *why, size_t why_size)
+{
+	char name[IFNAMSIZ];
+	struct qnet_link l;
+	int r;
+
+	qnet_vxlan_ifname(n->name, name);
+	r = qnet_link_get(nl, name, &l);
+	if (r == 0)
+		r = qnet_vxlan_flood_set(nl, l.ifindex, n->peers, n->n_peers);
+	if (r < 0)
+		return qnet_because(why, why_size, r, "cannot change the peers of VXLAN device %s: %s", name,
+				    strerror(-r));
+	return 0;
+}
+
 /*
  * Reload, under the lock: the steps go from what can only widen to what
  * swaps, so that a failure leaves the network running as it was. New
@@ -1204,9 +1374,9 @@ static int reload_locked(struct qnet_nl *nl, const struct qnet_config *cfg, cons
 					    "(hosts before it may be allowed already; nothing else was applied)",
 					    n->hosts[i].name[0] ? n->hosts[i].name : "entry", QNET_PORTFILTER_TABLE, nft_why);
 	}
-	if (d & QNET_CONFIG_DIFF_FORWARDS) {
+	if (d & (QNET_CONFIG_DIFF_FORWARDS | QNET_CONFIG_DIFF_PEERS)) {
 		/* A first forward: 127.0.0.1 reaches it only with this. */
-		r = n->n_forwards ? route_localnet(n->bridge) : 0;
+		r = n->n_forwards && n->gateway_here ? route_localnet(n->bridge) : 0;
 		if (r < 0)
 			return qnet_because(why, why_size, r, "cannot set route_localnet on %s: %s (nothing was applied)",
 					    n->bridge, strerror(-r));
@@ -1215,15 +1385,29 @@ static int reload_locked(struct qnet_nl *nl, const struct qnet_config *cfg, cons
 			return qnet_because(why, why_size, r, "cannot swap in its new nftables table: %s%s%s "
 					    "(nothing was applied)", strerror(-r), nft_why[0] ? ": " : "", nft_why);
 	}
-	if (d & QNET_CONFIG_DIFF_DHCP) {
-		r = dnsmasq_restart(n, old, why, why_size);
+	/* After the table: a peer that goes is refused before it stops
+	 * getting copies, one that comes gets copies and then is let in
+	 * by the table already swapped. */
+	if (d & QNET_CONFIG_DIFF_PEERS) {
+		r = reload_peers(nl, n, why, why_size);
 		if (r < 0) {
-			/* Back to the table that runs with the dnsmasq that runs. */
-			if (d & QNET_CONFIG_DIFF_FORWARDS)
-				(void)qnet_firewall_apply(old, nft_why, sizeof(nft_why));
+			(void)qnet_firewall_apply(old, nft_why, sizeof(nft_why));
 			return r;
 		}
-	} else if (d & QNET_CONFIG_DIFF_HOSTS) {
+	}
+	if (d & QNET_CONFIG_DIFF_DHCP && n->gateway_here) {
+		struct qnet_network told = with_mtu(n, b.mtu), was = with_mtu(old, b.mtu);
+
+		r = dnsmasq_restart(&told, &was, why, why_size);
+		if (r < 0) {
+			/* Back to the table that runs with the dnsmasq that runs. */
+			if (d & (QNET_CONFIG_DIFF_FORWARDS | QNET_CONFIG_DIFF_PEERS))
+				(void)qnet_firewall_apply(old, nft_why, sizeof(nft_why));
+			if (d & QNET_CONFIG_DIFF_PEERS)
+				(void)reload_peers(nl, old, (char[QNET_REASON_MAX]){ 0 }, QNET_REASON_MAX);
+			return r;
+		}
+	} else if (d & QNET_CONFIG_DIFF_HOSTS && n->gateway_here) {
 		r = qnet_dnsmasq_write_hosts(n, &changed);
 		if (r < 0)
 			return qnet_because(why, why_size, r, "cannot write its dnsmasq hosts file: %s", strerror(-r));

@@ -395,3 +395,45 @@ int qnet_route_ipv6_prefixes64(struct qnet_nl *nl, int ifindex, struct in6_addr 
 	*n = p.n;
 	return 0;
 }
+
+struct lookup {
+	int oif;
+	unsigned type;
+	bool found;
+};
+
+static int lookup_msg(struct nl_msg *msg, void *arg)
+{
+	static struct nla_policy policy[RTA_MAX + 1] = { [RTA_OIF] = { .type = NLA_U32 } };
+	struct lookup *l = arg;
+	struct nlmsghdr *h = nlmsg_hdr(msg);
+	struct nlattr *tb[RTA_MAX + 1];
+
+	if (l->found || h->nlmsg_type != RTM_NEWROUTE || !nlmsg_valid_hdr(h, sizeof(struct rtmsg)) ||
+	    nlmsg_parse(h, sizeof(struct rtmsg), tb, RTA_MAX, policy) < 0)
+		return NL_OK;
+	l->found = true;
+	l->type = ((struct rtmsg *)nlmsg_data(h))->rtm_type;
+	l->oif = tb[RTA_OIF] ? (int)nla_get_u32(tb[RTA_OIF]) : 0;
+	return NL_OK;
+}
+
+int qnet_route_get(struct qnet_nl *nl, int family, const void *dst, int *oif, bool *local)
+{
+	size_t len = family == AF_INET6 ? 16 : 4;
+	struct rtmsg rtm = { .rtm_family = (unsigned char)family, .rtm_dst_len = (unsigned char)(len * 8) };
+	_cleanup_nlmsg_ struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETROUTE, 0);
+	struct lookup l = { .found = false };
+	int r;
+
+	if (!msg || nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 || nla_put(msg, RTA_DST, (int)len, dst) < 0)
+		return -ENOMEM;
+	r = qnet_nl_query(nl, msg, lookup_msg, &l);
+	if (r < 0)
+		return r;
+	if (!l.found)
+		return -ENETUNREACH;
+	*oif = l.oif;
+	*local = l.type == RTN_LOCAL;
+	return 0;
+}

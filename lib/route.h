@@ -51,3 +51,11 @@ int qnet_route_ipv6_ra_links(struct qnet_nl *nl, int **ret, size_t *n);
  * makes its SLAAC addresses. *RET is malloc'd (free it); none is n 0.
  */
 int qnet_route_ipv6_prefixes64(struct qnet_nl *nl, int ifindex, struct in6_addr **ret, size_t *n);
+
+/*
+ * Where the kernel would send a packet to DST (FAMILY's address): the
+ * device (*OIF) and whether DST is one of this host's own addresses
+ * (*LOCAL: a local route). -ENETUNREACH (or the kernel's error) when
+ * there is no route.
+ */
+int qnet_route_get(struct qnet_nl *nl, int family, const void *dst, int *oif, bool *local);

@@ -10,7 +10,7 @@ run_pkgs=(iproute2 nftables libnftables1 dnsmasq-base util-linux libcap2-bin pro
 guest_pkgs=(qemu-system-x86 ipxe-qemu linux-image-amd64 busybox-static cpio xz-utils zstd)
 test_pkgs=(clang libclang-rt-14-dev clang-tools-14 cppcheck iptables bridge-utils
 	scdoc debhelper dpkg-dev fakeroot lintian rpm file psmisc strace man-db git socat
-	isc-dhcp-client iperf3 docker.io iputils-arping radvd python3-scapy firewalld dbus-daemon
+	isc-dhcp-client iperf3 docker.io iputils-arping iputils-ping radvd python3-scapy firewalld dbus-daemon
 	qemu-system-common systemd systemd-container)
 
 case "${1:-test}" in

@@ -28,6 +28,7 @@
 #include "portfilter.h"
 #include "rate.h"
 #include "state.h"
+#include "vxlan.h"
 #include "qnet.h"
 
 #define STATUS_JSON_VERSION 1
@@ -346,8 +347,91 @@ static const char *kind_name(int kind)
 	return kind == QNET_NAT_PERSISTENT ? "persistent" : kind == QNET_NAT_ON_DEMAND ? "on-demand" : NULL;
 }
 
+/* What runs of an overlay: its VXLAN device, if it is there, and whom
+ * it floods to. */
+struct overlay_now {
+	char dev[IFNAMSIZ];
+	bool present;
+	unsigned mtu;            /* the bridge's */
+	struct qnet_peer *flood; /* malloc'd */
+	size_t n_flood;
+};
+
+static const char *peer_str(const struct qnet_peer *p, char buf[INET6_ADDRSTRLEN])
+{
+	return inet_ntop(p->family, p->family == AF_INET6 ? (const void *)&p->ip6 : (const void *)&p->ip, buf,
+			 INET6_ADDRSTRLEN);
+}
+
+static const char *gateway_role(const struct qnet_network *n)
+{
+	return !n->nat ? "none" : n->gateway_here ? "here" : "elsewhere";
+}
+
+static void print_overlay_json(struct qnet_json *j, const struct qnet_network *n, const struct overlay_now *o)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	qnet_json_member_bool(j, "nat", n->nat);
+	qnet_json_member_int_or_null(j, "mtu", o->mtu > 0, o->mtu);
+	qnet_json_key(j, "overlay");
+	if (!n->vxlan) {
+		qnet_json_null(j);
+		return;
+	}
+	qnet_json_object_begin(j);
+	qnet_json_member_int(j, "vni", n->vxlan);
+	qnet_json_member_int(j, "port", n->vxlan_port);
+	qnet_json_member_string(j, "device", o->dev);
+	qnet_json_member_string(j, "underlay", n->underlay[0] ? n->underlay : NULL);
+	qnet_json_member_string(j, "gateway", gateway_role(n));
+	qnet_json_key(j, "peers");
+	qnet_json_array_begin(j);
+	for (size_t i = 0; i < n->n_peers; i++)
+		qnet_json_string(j, peer_str(&n->peers[i], a));
+	qnet_json_array_end(j);
+	/* The kernel's flood list, null while the device is not there. */
+	qnet_json_key(j, "fdb");
+	if (o->present) {
+		qnet_json_array_begin(j);
+		for (size_t i = 0; i < o->n_flood; i++)
+			qnet_json_string(j, peer_str(&o->flood[i], a));
+		qnet_json_array_end(j);
+	} else {
+		qnet_json_null(j);
+	}
+	qnet_json_object_end(j);
+}
+
+static void print_overlay_text(FILE *out, const struct qnet_network *n, bool up, const struct overlay_now *o)
+{
+	char a[INET6_ADDRSTRLEN];
+
+	if (!n->vxlan) {
+		if (!n->nat)
+			fprintf(out, "  nat = no: no gateway, guests reach each other only\n");
+		return;
+	}
+	fprintf(out, "  overlay VNI %u, UDP port %u, device %s%s, gateway %s", n->vxlan, n->vxlan_port, o->dev,
+		up && !o->present ? " (missing)" : "", gateway_role(n));
+	if (o->mtu)
+		fprintf(out, ", MTU %u", o->mtu);
+	fprintf(out, "\n  peers");
+	for (size_t i = 0; i < n->n_peers; i++)
+		fprintf(out, " %s", peer_str(&n->peers[i], a));
+	if (o->present) {
+		fprintf(out, "\n  flooding to");
+		for (size_t i = 0; i < o->n_flood; i++)
+			fprintf(out, " %s", peer_str(&o->flood[i], a));
+		if (!o->n_flood)
+			fprintf(out, " nobody");
+	}
+	fprintf(out, "\n");
+}
+
 static void print_network_json(struct status *s, const struct qnet_network *n, bool up, bool configured,
-			       pid_t pid, const struct qnet_lease *leases, size_t n_leases)
+			       pid_t pid, const struct qnet_lease *leases, size_t n_leases,
+			       const struct overlay_now *o)
 {
 	char diff[128];
 	unsigned pending = up ? qnet_nat_pending(n) : 0;
@@ -372,6 +456,7 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 	qnet_json_member_string(j, "reload_pending", pending ? qnet_config_diff_names(pending, diff, sizeof(diff)) : NULL);
 	qnet_json_member_bool(j, "configured", configured);
 	qnet_json_member_int_or_null(j, "dnsmasq_pid", pid > 0, pid);
+	print_overlay_json(j, n, o);
 	qnet_json_key(j, "hosts");
 	qnet_json_array_begin(j);
 	for (size_t i = 0; i < n->n_hosts; i++) {
@@ -437,7 +522,8 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 }
 
 static void print_network_text(struct status *s, const struct qnet_network *n, bool up, bool configured,
-			       pid_t pid, const struct qnet_lease *leases, size_t n_leases)
+			       pid_t pid, const struct qnet_lease *leases, size_t n_leases,
+			       const struct overlay_now *o)
 {
 	char a[INET6_ADDRSTRLEN], b[INET6_ADDRSTRLEN], mac[QNET_ADDR_MAC_SIZE], diff[128];
 	const char *kind = up ? kind_name(qnet_nat_kind(n->name)) : NULL;
@@ -451,7 +537,8 @@ static void print_network_text(struct status *s, const struct qnet_network *n, b
 	if (pid > 0)
 		fprintf(s->out, ", dnsmasq pid %d\n", (int)pid);
 	else
-		fprintf(s->out, up ? ", dnsmasq not running\n" : "\n");
+		fprintf(s->out, up && n->gateway_here ? ", dnsmasq not running\n" : "\n");
+	print_overlay_text(s->out, n, up, o);
 	if (pending)
 		fprintf(s->out, "  qnet.conf differs from what runs (%s): qnet reload %s applies it\n",
 			qnet_config_diff_names(pending, diff, sizeof(diff)), n->name);
@@ -495,6 +582,7 @@ static void print_network_text(struct status *s, const struct qnet_network *n, b
 static int print_network(struct status *s, const struct qnet_network *n, bool configured)
 {
 	_cleanup_free_ struct qnet_lease *leases = NULL;
+	struct overlay_now o = { .present = false };
 	size_t n_leases = 0;
 	struct qnet_link l;
 	pid_t pid;
@@ -505,14 +593,25 @@ static int print_network(struct status *s, const struct qnet_network *n, bool co
 	if (r < 0 && r != -ENODEV)
 		return r;
 	up = r == 0 && l.is_bridge;
+	if (up && (n->vxlan || n->mtu))
+		o.mtu = l.mtu;
+	if (n->vxlan) {
+		qnet_vxlan_ifname(n->name, o.dev);
+		o.present = qnet_link_get(&s->nl, o.dev, &l) == 0;
+		if (o.present && (r = qnet_vxlan_flood_list(&s->nl, l.ifindex, &o.flood, &o.n_flood)) < 0)
+			return r;
+	}
 	pid = qnet_dnsmasq_pid(n->name);
 	r = qnet_leases_load(n->name, &leases, &n_leases);
-	if (r < 0)
+	if (r < 0) {
+		free(o.flood);
 		return r;
+	}
 	if (s->json)
-		print_network_json(s, n, up, configured, pid, leases, n_leases);
+		print_network_json(s, n, up, configured, pid, leases, n_leases, &o);
 	else
-		print_network_text(s, n, up, configured, pid, leases, n_leases);
+		print_network_text(s, n, up, configured, pid, leases, n_leases, &o);
+	free(o.flood);
 	return 0;
 }
 

@@ -106,7 +106,8 @@ static void test_persistent(void)
 	is_int(parse("[network lab]\nsubnet = 10.9.1.0/24\nbridge = x\nsubnet6 = none\nforward = tcp 23 10.9.1.5:22\n",
 		     &c2, &d), 0, "diff: d");
 	n2 = qnet_config_network(c2, "lab");
-	is_int(qnet_config_network_diff(n, n2) & QNET_CONFIG_DIFF_REBUILD, QNET_CONFIG_DIFF_REBUILD,
+	is_int(qnet_config_network_diff(n, n2) & QNET_CONFIG_DIFF_REBUILD,
+	       QNET_CONFIG_DIFF_BRIDGE | QNET_CONFIG_DIFF_SUBNET | QNET_CONFIG_DIFF_SUBNET6,
 	       "bridge, subnet and subnet6: a rebuild");
 	ok(qnet_config_network_diff(n, n2) & QNET_CONFIG_DIFF_FORWARDS, "and the forward");
 	qnet_config_free(c2);
@@ -253,6 +254,80 @@ static void test_tenants(void)
 	bad("[port abcdefghijklmnop]\nmac = 52:54:00:00:00:01\n", 1, "15 bytes", "[port] 16-byte name");
 	bad("[port a/b]\nmac = 52:54:00:00:00:01\n", 1, "'/'", "[port] name with /");
 	bad("\n[port]\nmac = 52:54:00:00:00:01\n", 2, "unknown section", "[port] without a name");
+}
+
+/* Networks that span hosts: the keys, what they refuse, and what they mean together. */
+static void test_overlay(void)
+{
+	const struct qnet_network *n, *n2;
+	struct qnet_config *c, *c2;
+	struct in6_addr ula;
+	struct diags d;
+
+	is_int(parse("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 4242\npeers = 192.0.2.2  192.0.2.3\n", &c, &d), 0,
+	       "an overlay member");
+	n = qnet_config_network(c, "ov");
+	ok(n && n->vxlan == 4242 && n->vxlan_port == 4789 && n->n_peers == 2 && n->peers[0].family == AF_INET &&
+	   !strcmp(ip(n->peers[1].ip), "192.0.2.3") && !n->underlay[0] && !n->mtu, "VNI, default port, peers");
+	ok(n && !n->gateway_here && n->nat, "a member: the gateway is elsewhere");
+	ok(n && n->ipv6, "an overlay is dual-stack by default");
+	if (n)
+		ula = n->subnet6;
+	/* Another machine-id (none): the same /64, which all hosts must share. */
+	char *was = strdup(getenv("QNET_MACHINE_ID") ? getenv("QNET_MACHINE_ID") : "");
+	setenv("QNET_MACHINE_ID", "/nonexistent", 1);
+	is_int(parse("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 4242\npeers = 192.0.2.1\ngateway = yes\n", &c2, &d), 0,
+	       "the gateway host's section");
+	n2 = qnet_config_network(c2, "ov");
+	ok(n && n2 && n2->ipv6 && IN6_ARE_ADDR_EQUAL(&n2->subnet6, &ula) && ula.s6_addr[0] == 0xfd,
+	   "its /64 comes from the name and VNI, not the machine-id: %s", n2 ? ip6(&n2->subnet6) : "-");
+	setenv("QNET_MACHINE_ID", was ? was : "", 1);
+	free(was);
+	ok(n2 && n2->gateway_here, "gateway = yes: the gateway is here");
+	ok(n && n2 && (qnet_config_network_diff(n, n2) & (QNET_CONFIG_DIFF_PEERS | QNET_CONFIG_DIFF_OVERLAY)) ==
+	   (QNET_CONFIG_DIFF_PEERS | QNET_CONFIG_DIFF_OVERLAY), "peers and gateway differ");
+	qnet_config_free(c2);
+	is_int(parse("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 4242\npeers = 192.0.2.3 192.0.2.9\n", &c2, &d), 0,
+	       "another peer list");
+	n2 = qnet_config_network(c2, "ov");
+	is_int(n && n2 ? (int)qnet_config_network_diff(n, n2) : -1, QNET_CONFIG_DIFF_PEERS,
+	       "a new peer list alone is no rebuild");
+	qnet_config_free(c2);
+	qnet_config_free(c);
+
+	is_int(parse("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 9\npeers = 2001:db8::2 2001:db8::3\n"
+		     "underlay = eth1\nport = 8472\nmtu = 1400\n", &c, &d), 0, "IPv6 peers, underlay, port, mtu");
+	n = qnet_config_network(c, "ov");
+	ok(n && n->n_peers == 2 && n->peers[0].family == AF_INET6 && !strcmp(ip6(&n->peers[0].ip6), "2001:db8::2") &&
+	   !strcmp(n->underlay, "eth1") && n->vxlan_port == 8472 && n->mtu == 1400, "... as given");
+	qnet_config_free(c);
+	is_int(parse("[network iso]\nsubnet = 10.0.93.0/24\nnat = no\n", &c, &d), 0, "nat = no on one host");
+	n = qnet_config_network(c, "iso");
+	ok(n && !n->nat && !n->gateway_here, "no gateway anywhere");
+	qnet_config_free(c);
+
+	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 16777216\npeers = 192.0.2.2\n", 3, "VNI", "a VNI out of range");
+	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 0\npeers = 192.0.2.2\n", 3, "VNI", "VNI 0");
+	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 5\n", 3, "peers", "vxlan without peers");
+	bad("[network ov]\nsubnet = 10.0.90.0/24\npeers = 192.0.2.2\n", 3, "without vxlan", "peers without vxlan");
+	bad("[network ov]\nsubnet = 10.0.90.0/24\ngateway = yes\n", 3, "without vxlan", "gateway without vxlan");
+	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = 192.0.2.2 2001:db8::2\n", 4, "same family",
+	    "peers of two families");
+	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = 192.0.2.2 192.0.2.2\n", 4, "twice", "a peer twice");
+	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = 127.0.0.1\n", 4, "unicast", "a loopback peer");
+	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = ff02::1\n", 4, "unicast", "a multicast peer");
+	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = host2\n", 4, "address", "a peer by name");
+	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = 192.0.2.2\ngateway = yes\nnat = no\n", 5,
+	    "nat = no", "gateway = yes with nat = no");
+	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = 192.0.2.2\nport = 0\n", 5, "port", "port 0");
+	bad("[network ov]\nsubnet = 10.0.90.0/24\nmtu = 500\n", 3, "mtu", "an MTU below 576");
+	bad("[network ov]\nsubnet = 10.0.90.0/24\nmtu = 1000\n", 1, "1280", "an MTU below 1280 with IPv6");
+	bad("[network a]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = 192.0.2.2\n"
+	    "[network b]\nsubnet = 10.0.91.0/24\nvxlan = 5\npeers = 192.0.2.2\n", 7, "already", "one VNI and port twice");
+	is_int(parse("[network a]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = 192.0.2.2\n"
+		     "[network b]\nsubnet = 10.0.91.0/24\nvxlan = 5\nport = 4790\npeers = 192.0.2.2\n", &c, &d), 0,
+	       "one VNI on two ports");
+	qnet_config_free(c);
 }
 
 int main(void)
@@ -441,6 +516,7 @@ int main(void)
 	    "a host port forwarded over IPv6 by two networks");
 
 	test_tenants();
+	test_overlay();
 	test_persistent();
 
 	setenv("QNET_MACHINE_ID", "/nonexistent/machine-id", 1);
