@@ -52,6 +52,19 @@
  * to allow fails the bring-up: a port must never come up with a list
  * we could not write (fail closed). Teardown removes the bridge's part
  * of the table before the bridge goes.
+ *
+ * Overlays (vxlan =, lib/vxlan.h): the same network on several hosts,
+ * each running this file against its own qnet.conf; nothing is agreed
+ * between them at run time. The VXLAN device is named from the network's
+ * name, so teardown finds it with the bridge gone; it is not counted as a
+ * guest. It comes up only after our table, whose input chain drops VXLAN
+ * of the network's VNI from anyone but a peer, so there is no moment a
+ * stranger's frames reach the bridge; every port property (master, MTU,
+ * flood entries) is set while it is down. A host without the gateway
+ * (gateway = no, nat = no) gets no address, dnsmasq, forwarding or NAT,
+ * and its table drops what the bridge sends the host. The repair path is
+ * the bring-up path here too: a deleted VXLAN device, a lost flood entry
+ * or a bridge MTU reset is put back on the next entry.
  */
 #include <arpa/inet.h>
 #include <errno.h>

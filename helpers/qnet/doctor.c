@@ -36,6 +36,7 @@
 #include "link.h"
 #include "log.h"
 #include "macro.h"
+#include "nat.h"
 #include "netlink.h"
 #include "nft.h"
 #include "parse.h"
@@ -46,6 +47,7 @@
 #include "state.h"
 #include "sysctl.h"
 #include "tap.h"
+#include "vxlan.h"
 
 #define HELPER "qemu-bridge-helper"
 
@@ -947,6 +949,65 @@ static void check_ipv6(struct doctor *d)
 }
 
 
+/* ---- overlays ---- */
+
+static bool flooded(const struct qnet_peer *flood, size_t n, const struct qnet_peer *p)
+{
+	for (size_t i = 0; i < n; i++)
+		if (qnet_config_peer_equal(&flood[i], p))
+			return true;
+	return false;
+}
+
+/* A running overlay (by its running configuration): its VXLAN device on
+ * its bridge, up, flooding to every peer, and a route to each. */
+static int check_overlay(const char *network, void *userdata)
+{
+	struct doctor *d = userdata;
+	_cleanup_config_ struct qnet_config *run = NULL;
+	_cleanup_free_ struct qnet_peer *flood = NULL;
+	const struct qnet_network *n;
+	char dev[IFNAMSIZ], a[INET6_ADDRSTRLEN], fix[QNET_NAME_MAX + 64];
+	struct qnet_link l, b;
+	size_t n_flood = 0;
+	unsigned unrouted = 0;
+
+	if (qnet_nat_running(network, &run, &n) < 0 || !n->vxlan)
+		return 0;
+	snprintf(fix, sizeof(fix), "qnet gc (or the next qemu-ifup-nat) puts it back");
+	qnet_vxlan_ifname(network, dev);
+	if (qnet_link_get(&d->nl, dev, &l) < 0 || qnet_link_get(&d->nl, n->bridge, &b) < 0 || l.master != b.ifindex ||
+	    !(l.flags & IFF_UP)) {
+		report(d, FAIL, "overlay", fix, "network %s: its VXLAN device %s is missing, down or not a port of %s",
+		       network, dev, n->bridge);
+		return 0;
+	}
+	if (qnet_vxlan_flood_list(&d->nl, l.ifindex, &flood, &n_flood) < 0)
+		n_flood = 0;
+	for (size_t i = 0; i < n->n_peers; i++) {
+		const struct qnet_peer *p = &n->peers[i];
+		const void *addr = p->family == AF_INET6 ? (const void *)&p->ip6 : (const void *)&p->ip;
+		bool local;
+		int oif;
+
+		inet_ntop(p->family, addr, a, sizeof(a));
+		if (!flooded(flood, n_flood, p))
+			report(d, FAIL, "overlay", fix, "network %s: %s does not flood to peer %s", network, dev, a);
+		if (qnet_route_get(&d->nl, p->family, addr, &oif, &local) < 0) {
+			report(d, WARN, "overlay", "a route to the peer on the underlay",
+			       "network %s: no route to peer %s: it gets no copies until there is one", network, a);
+			unrouted++;
+		}
+	}
+	if (n_flood > n->n_peers)
+		report(d, WARN, "overlay", "qnet reload", "network %s: %s floods to %zu hosts, %zu of them peers",
+		       network, dev, n_flood, n->n_peers);
+	report(d, OK, "overlay", NULL, "network %s: VNI %u on UDP port %u, %zu peers (%u without a route), MTU %u, "
+	       "gateway %s; guest frames cross the underlay unencrypted", network, n->vxlan, n->vxlan_port, n->n_peers,
+	       unrouted, b.mtu, !n->nat ? "none" : n->gateway_here ? "here" : "elsewhere");
+	return 0;
+}
+
 /* Every check, one line each on stdout. 0 (the counts in D say what was
  * found) or -ENOMEM. */
 static int run_checks(struct doctor *d)
@@ -971,8 +1032,10 @@ static int run_checks(struct doctor *d)
 	check_dnsmasq(d);
 	check_firewall(d);
 	check_firewalld(d);
-	if (r >= 0)
+	if (r >= 0) {
 		check_stale_state(d);
+		(void)qnet_state_foreach(check_overlay, d);
+	}
 	return 0;
 }
 

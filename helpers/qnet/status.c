@@ -456,7 +456,6 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 	qnet_json_member_string(j, "reload_pending", pending ? qnet_config_diff_names(pending, diff, sizeof(diff)) : NULL);
 	qnet_json_member_bool(j, "configured", configured);
 	qnet_json_member_int_or_null(j, "dnsmasq_pid", pid > 0, pid);
-	print_overlay_json(j, n, o);
 	qnet_json_key(j, "hosts");
 	qnet_json_array_begin(j);
 	for (size_t i = 0; i < n->n_hosts; i++) {
@@ -518,6 +517,7 @@ static void print_network_json(struct status *s, const struct qnet_network *n, b
 		qnet_json_null(j);
 	}
 	qnet_json_member_string(j, "subnet6_from", subnet6_from_name(n->subnet6_from));
+	print_overlay_json(j, n, o);
 	qnet_json_object_end(j);
 }
 

@@ -162,6 +162,17 @@ t_eq "qnet status on h2: VNI, peers, flood list, gateway elsewhere, MTU" \
 	"$(printf '%s' "$J" | jq -r '.networks[] | select(.name == "ov") | "\(.overlay.vni) \(.overlay.port) \(.overlay.peers | join(" ")) | \(.overlay.fdb | sort | join(" ")) | \(.overlay.gateway) \(.mtu)"')"
 t_match "qnet status on h1 says the gateway is here" "gateway here" "$(on 1 "$B/qnet" status)"
 
+# --- doctor, and a repair ---
+t_match "qnet doctor on h2: the overlay is whole" \
+	"ok +overlay.*network ov: VNI $VNI on UDP port 4789, 2 peers \(0 without a route\), MTU 1450, gateway elsewhere" \
+	"$(on 2 "$B/qnet" doctor 2>&1)"
+on 2 ip link del "$(vx_of 2)"
+t_match "qnet doctor on h2: a deleted VXLAN device is a failure" "fail +overlay.*qvx[0-9a-f]{8} is missing" \
+	"$(on 2 "$B/qnet" doctor 2>&1)"
+t_check "qnet gc on h2 puts it back" on 2 "$B/qnet" gc
+t_eq "h2 floods to the other two again" "${UL[0]} ${UL[2]}" "$(flood_of 2)"
+t_check "guest on h2 reaches the guest on h3 again" t_wait 5 pings "$G2" 10.0.90.31
+
 # --- a non-peer cannot inject frames ---
 # The rogue: its own VXLAN device of the same VNI flooding to h2, bridged
 # with a guest that claims an unused address of the subnet.
