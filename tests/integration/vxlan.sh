@@ -95,12 +95,13 @@ exit 0
 EOF
 chmod 755 "$UDHCPC"
 
-# guest K MAC: guest namespace G<K> whose veth's host end vg<K> is in host
-# K, attached there by qemu-ifup-nat as QEMU's TAP would be.
+# guest N K MAC: guest namespace G<N> whose veth's host end vg<N> is in
+# host K, attached there by qemu-ifup-nat as QEMU's TAP would be.
 guest() {
-	t_veth_guest "$1" "$2"
-	ip link set "vg$1" netns "$(eval echo "\$H$1")"
-	on "$1" "$B/qemu-ifup-nat" "vg$1"
+	local h=H$2
+	t_veth_guest "$1" "$3"
+	ip link set "vg$1" netns "${!h}"
+	on "$2" "$B/qemu-ifup-nat" "vg$1"
 }
 dhcp() { # K: one bounded DHCP exchange in guest K
 	local pid=G$1
@@ -119,9 +120,9 @@ flood_of() { # K: the flood list of host K's VXLAN device, sorted
 }
 
 # --- bring-up ---
-t_check "h1 (gateway): qemu-ifup-nat attaches its guest" guest 1 52:54:00:90:00:11
-t_check "h2: qemu-ifup-nat attaches its guest" guest 2 52:54:00:90:00:21
-t_check "h3: qemu-ifup-nat attaches its guest" guest 3 52:54:00:90:00:31
+t_check "h1 (gateway): qemu-ifup-nat attaches its guest" guest 1 1 52:54:00:90:00:11
+t_check "h2: qemu-ifup-nat attaches its guest" guest 2 2 52:54:00:90:00:21
+t_check "h3: qemu-ifup-nat attaches its guest" guest 3 3 52:54:00:90:00:31
 for k in 1 2 3; do
 	vx=$(vx_of "$k")
 	t_eq "h$k: one VXLAN device, VNI $VNI, port 4789, learning, a port of $BR" "$VNI 4789 true $BR" \
@@ -206,13 +207,38 @@ t_check_fail "a removed peer's traffic stops" pings "$RG" 10.0.90.21
 t_check "the hosts still reach each other" pings "$G2" 10.0.90.31
 
 # --- teardown ---
+t_check "h3: qnet up makes the overlay persistent" on 3 "$B/qnet" up ov
+t_check "h3: qemu-ifdown-nat of its last guest" on 3 "$B/qemu-ifdown-nat" vg3
+t_eq "h3: a persistent overlay stays up without guests, flooding" "${UL[0]} ${UL[1]}" "$(flood_of 3)"
+t_check "h3: qnet down ov" on 3 "$B/qnet" down ov
 for k in 2 3; do
-	t_check "h$k: qemu-ifdown-nat of the last guest" on "$k" "$B/qemu-ifdown-nat" "vg$k"
+	[ "$k" = 2 ] && t_check "h$k: qemu-ifdown-nat of the last guest" on "$k" "$B/qemu-ifdown-nat" "vg$k"
 	t_eq "h$k: bridge and VXLAN device are gone" "" "$(on "$k" ip -o link show type bridge; vx_of "$k")"
 done
 t_check "h1: qemu-ifdown-nat of the last guest" on 1 "$B/qemu-ifdown-nat" vg1
 t_eq "h1: bridge, VXLAN device, table and dnsmasq are gone" "" \
 	"$(on 1 ip -o link show type bridge; vx_of 1; on 1 nft list tables | grep qnet-ov; ls "$T_TMP/h1/run"/*.pid 2>/dev/null)"
+
+# --- an IPv6 underlay, and nat = no: no gateway on any host ---
+for k in 2 3; do
+	on "$k" ip -6 addr add "fd00:50::$k/64" dev eth0 nodad
+	printf '[script]\nnetwork = iso\n\n[network iso]\nsubnet = 10.0.95.0/24\nsubnet6 = none\nnat = no\nvxlan = 95\npeers = fd00:50::%s\nhost = 52:54:00:95:00:0%s 10.0.95.%s\n' \
+		$((5 - k)) "$k" "$k" >"$T_TMP/h$k/etc/qnet.conf"
+done
+t_check "h2: a guest on the nat = no network" guest 4 2 52:54:00:95:00:02
+t_check "h3: a guest on the nat = no network" guest 5 3 52:54:00:95:00:03
+t_in_ns "$G4" ip addr add 10.0.95.2/24 dev eth0
+t_in_ns "$G5" ip addr add 10.0.95.3/24 dev eth0
+for k in 2 3; do
+	t_eq "h$k: floods to the other host over IPv6, MTU 1500 less 70" "fd00:50::$((5 - k)) 1430" \
+		"$(flood_of "$k") $(on "$k" ip -j link show dev qnet-iso | jq -r '.[0].mtu')"
+	t_eq "h$k: no address, no dnsmasq" " | " \
+		"$(on "$k" ip -j -4 addr show dev qnet-iso | jq -r '.[0].addr_info[]?.local') | $(ls "$T_TMP/h$k/run"/*.pid 2>/dev/null)"
+done
+t_check "guests on h2 and h3 reach each other across an IPv6 underlay" pings "$G4" 10.0.95.3
+t_check_fail "... and nothing else: there is no gateway" pings "$G4" 10.0.95.1
+for k in 2 3; do on "$k" "$B/qemu-ifdown-nat" "vg$((k + 2))"; done
+t_eq "both hosts: nothing of it is left" "" "$(on 2 ip -o link show type vxlan; on 3 ip -o link show type vxlan)"
 
 # --- bad input: file:line, one line, nothing created ---
 bad() { # DESCRIPTION EXPECTED-REGEX EXTRA-CONF-LINES...
