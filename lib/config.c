@@ -521,7 +521,9 @@ static void parse_peers(struct parser *p, struct qnet_network *n, const char *va
 		ip = ntohl(peer.ip.s_addr);
 		if (peer.family == AF_INET ? ip >> 24 == 0 || ip >> 24 == 127 || ip >= 0xe0000000
 					   : IN6_IS_ADDR_UNSPECIFIED(&peer.ip6) || IN6_IS_ADDR_LOOPBACK(&peer.ip6) ||
-					     IN6_IS_ADDR_MULTICAST(&peer.ip6) || IN6_IS_ADDR_V4MAPPED(&peer.ip6)) {
+					     IN6_IS_ADDR_MULTICAST(&peer.ip6) || IN6_IS_ADDR_V4MAPPED(&peer.ip6) ||
+					     /* which link it is on, an address does not say */
+					     IN6_IS_ADDR_LINKLOCAL(&peer.ip6)) {
 			report(p, p->line, true, "peers: %s is not the unicast address of a host", w);
 			return;
 		}

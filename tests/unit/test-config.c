@@ -317,6 +317,7 @@ static void test_overlay(void)
 	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = 127.0.0.1\n", 4, "unicast", "a loopback peer");
 	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = ff02::1\n", 4, "unicast", "a multicast peer");
 	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = host2\n", 4, "address", "a peer by name");
+	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = fe80::2\n", 4, "unicast", "a link-local peer");
 	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = 192.0.2.2\ngateway = yes\nnat = no\n", 5,
 	    "nat = no", "gateway = yes with nat = no");
 	bad("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 5\npeers = 192.0.2.2\nport = 0\n", 5, "port", "port 0");
