@@ -146,14 +146,20 @@ int qnet_watch_judge_link(const void *buf, size_t len)
 	while ((h = qnet_nfnl_next_msg(buf, len, &off))) {
 		const struct ifinfomsg *ifi = NLMSG_DATA(h);
 		struct qnet_nfnl_attrs a, info;
-		char kind[16];
+		char kind[16], name[IFNAMSIZ];
 
 		/* qnet_nfnl_parse() reads any netlink attributes, these too. */
 		if ((h->nlmsg_type != RTM_DELLINK && h->nlmsg_type != RTM_NEWLINK) ||
 		    h->nlmsg_len < NLMSG_LENGTH(hdr) ||
 		    qnet_nfnl_parse((const char *)NLMSG_DATA(h) + hdr, h->nlmsg_len - NLMSG_LENGTH(hdr), &a) < 0 ||
 		    qnet_nfnl_parse_nested(&a, IFLA_LINKINFO, &info) < 0 ||
-		    !qnet_nfnl_attr_str(&info, IFLA_INFO_KIND, kind, sizeof(kind)) || !streq(kind, "bridge"))
+		    !qnet_nfnl_attr_str(&info, IFLA_INFO_KIND, kind, sizeof(kind)))
+			continue;
+		/* A bridge, or an overlay's VXLAN port (lib/vxlan.h names them
+		 * qvx...): without it the guests of this host are cut off. */
+		if (!streq(kind, "bridge") &&
+		    !(streq(kind, "vxlan") && qnet_nfnl_attr_str(&a, IFLA_IFNAME, name, sizeof(name)) &&
+		      !strncmp(name, "qvx", 3)))
 			continue;
 		if (h->nlmsg_type == RTM_DELLINK)
 			return 1;

@@ -174,6 +174,17 @@ t_check "qnet gc on h2 puts it back" on 2 "$B/qnet" gc
 t_eq "h2 floods to the other two again" "${UL[0]} ${UL[2]}" "$(flood_of 2)"
 t_check "guest on h2 reaches the guest on h3 again" t_wait 5 pings "$G2" 10.0.90.31
 
+# qnet watch on h2 puts a deleted VXLAN device back by itself.
+on 2 "$B/qnet" watch >"$T_TMP/watch2.log" 2>&1 &
+WATCH=$!
+t_on_exit "kill $WATCH"
+t_check "qnet watch on h2 starts" t_wait 10 grep -q '^watching' "$T_TMP/watch2.log"
+on 2 ip link del "$(vx_of 2)"
+t_check "qnet watch puts the VXLAN device back, flooding to both hosts" \
+	t_wait 10 eval '[ "$(flood_of 2)" = "${UL[0]} ${UL[2]}" ]'
+kill "$WATCH"
+t_wait 5 t_pid_dead "$WATCH"
+
 # --- a non-peer cannot inject frames ---
 # The rogue: its own VXLAN device of the same VNI flooding to h2, bridged
 # with a guest that claims an unused address of the subnet.

@@ -76,7 +76,7 @@ static void newgen(uint32_t pid)
 	attr(NFTA_GEN_PROC_PID, &be, sizeof(be));
 }
 
-static void link_msg(int type, const char *kind, unsigned flags, unsigned change)
+static void link_named(int type, const char *name, const char *kind, unsigned flags, unsigned change)
 {
 	struct nlmsghdr h = { .nlmsg_type = (uint16_t)type };
 	struct ifinfomsg ifi = { .ifi_index = 7, .ifi_flags = flags, .ifi_change = change };
@@ -86,12 +86,17 @@ static void link_msg(int type, const char *kind, unsigned flags, unsigned change
 	msg = len;
 	put(&h, sizeof(h));
 	put(&ifi, sizeof(ifi));
-	str(IFLA_IFNAME, "qnetbr0");
+	str(IFLA_IFNAME, name);
 	at = len;
 	put(&(struct nlattr){ .nla_type = NLA_F_NESTED | IFLA_LINKINFO }, NLA_HDRLEN);
 	str(IFLA_INFO_KIND, kind);
 	info = (struct nlattr *)(buf.c + at);
 	info->nla_len = (uint16_t)(len - at);
+}
+
+static void link_msg(int type, const char *kind, unsigned flags, unsigned change)
+{
+	link_named(type, "qnetbr0", kind, flags, change);
 }
 
 static int judge(pid_t self, bool *in_commit)
@@ -226,6 +231,12 @@ int main(void)
 	link_msg(RTM_NEWLINK, "bridge", 0, 0);
 	link_msg(RTM_DELLINK, "veth", 0, 0);
 	is_int(qnet_watch_judge_link(buf.c, len), 0, "a bridge brought up, a bridge's other news, a veth deleted do not");
+	len = 0;
+	link_named(RTM_DELLINK, "qvx5e1c26b2", "vxlan", 0, 0);
+	is_int(qnet_watch_judge_link(buf.c, len), 1, "an overlay's VXLAN device deleted does");
+	len = 0;
+	link_named(RTM_DELLINK, "vxlan0", "vxlan", 0, 0);
+	is_int(qnet_watch_judge_link(buf.c, len), 0, "another VXLAN device deleted does not");
 
 	len = 3;
 	memset(buf.c, 0xff, len);
