@@ -1409,9 +1409,11 @@ static int reload_locked(struct qnet_nl *nl, const struct qnet_config *cfg, cons
 		}
 	}
 	if (d & QNET_CONFIG_DIFF_DHCP && n->gateway_here) {
-		struct qnet_network told = with_mtu(n, b.mtu), was = with_mtu(old, b.mtu);
+		struct qnet_network told = with_mtu(n, b.mtu), was;
 
-		r = dnsmasq_restart(&told, &was, why, why_size);
+		if (old)
+			was = with_mtu(old, b.mtu);
+		r = dnsmasq_restart(&told, old ? &was : NULL, why, why_size);
 		if (r < 0) {
 			/* Back to the table that runs with the dnsmasq that runs. */
 			if (d & (QNET_CONFIG_DIFF_FORWARDS | QNET_CONFIG_DIFF_PEERS))

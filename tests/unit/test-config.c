@@ -274,7 +274,8 @@ static void test_overlay(void)
 	if (n)
 		ula = n->subnet6;
 	/* Another machine-id (none): the same /64, which all hosts must share. */
-	char *was = strdup(getenv("QNET_MACHINE_ID") ? getenv("QNET_MACHINE_ID") : "");
+	const char *id = getenv("QNET_MACHINE_ID");
+	char *was = strdup(id ? id : "");
 	setenv("QNET_MACHINE_ID", "/nonexistent", 1);
 	is_int(parse("[network ov]\nsubnet = 10.0.90.0/24\nvxlan = 4242\npeers = 192.0.2.1\ngateway = yes\n", &c2, &d), 0,
 	       "the gateway host's section");
