@@ -95,7 +95,7 @@ static int running_network(const char *bridge, struct qnet_config **ret)
 	/* A network an earlier qnet brought up recorded none: qnet.conf decides. */
 	if (access(path, F_OK) < 0)
 		return errno == ENOENT ? 0 : -errno;
-	r = qnet_config_load(path, &c, NULL, NULL);
+	r = qnet_config_load_flags(path, QNET_CONFIG_PORTS_ONLY, &c, NULL, NULL);
 	if (r < 0)
 		return r;
 	if (!qnet_config_network(c, f.network))
@@ -197,7 +197,8 @@ int main(int argc, char **argv)
 	/* A filtered port may use what the bridge's host = entries give:
 	 * read while the caller's groups still are ours, as the decision was.
 	 * A qnet.conf that cannot be read now denies, as it would have above. */
-	if (decision.allowed && decision.filter && qnet_config_load(NULL, &cfg, NULL, NULL) < 0) {
+	if (decision.allowed && decision.filter &&
+	    qnet_config_load_flags(NULL, QNET_CONFIG_PORTS_ONLY, &cfg, NULL, NULL) < 0) {
 		decision.allowed = false;
 		snprintf(decision.reason, sizeof(decision.reason), "%s",
 			 "denied: qnet.conf could not be read again for the bridge's host = entries");

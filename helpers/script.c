@@ -117,10 +117,10 @@ static int choose_bridge(struct qnet_nl *nl, const struct qnet_config *cfg, int 
 
 /* qnet.conf, always: it says what a port of the bridge gets (filter,
  * isolation, rates), and a port must never get less because the file
- * could not be read. */
+ * could not be read. Only that: no NAT network's IPv6 prefix. */
 static int load_config(struct qnet_config **cfg)
 {
-	return qnet_config_load(NULL, cfg, qnet_log_diag, NULL) < 0 ? -EINVAL : 0;
+	return qnet_config_load_flags(NULL, QNET_CONFIG_PORTS_ONLY, cfg, qnet_log_diag, NULL) < 0 ? -EINVAL : 0;
 }
 
 int script_ifup(int argc, char **argv)
@@ -169,7 +169,7 @@ static void forget_port(struct qnet_nl *nl, int bridge, const char *tap)
 	struct qnet_link b, t;
 
 	if (qnet_link_get_by_index(nl, bridge, &b) < 0 || qnet_link_get(nl, tap, &t) < 0 ||
-	    qnet_config_load(NULL, &cfg, NULL, NULL) < 0)
+	    qnet_config_load_flags(NULL, QNET_CONFIG_PORTS_ONLY, &cfg, NULL, NULL) < 0)
 		return;
 	qnet_config_port_props(cfg, b.name, tap, &cp);
 	if (cp.filter)

@@ -686,7 +686,8 @@ static int load_rules(struct qnet_acl **acl, struct qnet_config **cfg, struct qn
 		return r;
 	/* -ENOENT: no bridge.conf, no rules. -EINVAL: ACL holds its errors. */
 
-	r = qnet_config_load(NULL, cfg, remember_first_error, &cfg_error);
+	/* The grants and what a port gets: no network's IPv6 prefix. */
+	r = qnet_config_load_flags(NULL, QNET_CONFIG_PORTS_ONLY, cfg, remember_first_error, &cfg_error);
 	if (r == -ENOMEM)
 		return r;
 	/* A qnet.conf with errors grants nothing and denies nothing: it denies. */

@@ -18,7 +18,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "config.h"
+#include "config-private.h"
 #include "file.h"
 #include "ifname.h"
 #include "log.h"
@@ -47,6 +47,7 @@ struct parser {
 	bool rate_in_set, rate_out_set;
 	int machine_id_read;  /* 0 not yet, 1 read into machine_id, -errno unreadable */
 	uint8_t machine_id[16];
+	unsigned flags;       /* QNET_CONFIG_* of the caller */
 };
 
 static void report(struct parser *p, unsigned line, bool is_error, const char *fmt, ...)
@@ -891,6 +892,29 @@ static void complete_address6(const struct qnet_network *n, struct in6_addr *a)
 }
 
 /*
+ * Does any check of this file read N's derived /64? Its hosts' and
+ * forwards' IPv6 addresses are completed and checked with it, and
+ * check_across() compares it with every other network's (set or derived).
+ * For a network without those, reading the machine-id and an HMAC-SHA256
+ * (a tenth of all qemu-ifup does) buy only its IPv6 half, which a caller
+ * that only attaches ports never reads: skipped, the same file still gets
+ * the same errors.
+ */
+static bool prefix_checked(const struct parser *p, const struct qnet_network *n)
+{
+	for (size_t i = 0; i < n->n_hosts; i++)
+		if (!IN6_IS_ADDR_UNSPECIFIED(&n->hosts[i].ip6))
+			return true;
+	for (size_t i = 0; i < n->n_forwards; i++)
+		if (!IN6_IS_ADDR_UNSPECIFIED(&n->forwards[i].guest6))
+			return true;
+	for (size_t i = 0; i < p->cfg->n_networks; i++)
+		if (&p->cfg->networks[i] != n && p->cfg->networks[i].subnet6_from != QNET_SUBNET6_NONE)
+			return true;
+	return false;
+}
+
+/*
  * The IPv6 half of network N: its /64 (derived unless subnet6 = set it or
  * turned it off), gateway and DHCPv6 range; static hosts' IPv6 addresses;
  * forwards by host name resolved to that host's addresses of both families.
@@ -907,7 +931,9 @@ static void finish_ipv6(struct parser *p, struct qnet_network *n)
 
 		qnet_addr_ipv6_ula(id, n->name, &n->subnet6);
 	} else if (n->subnet6_from == QNET_SUBNET6_DERIVED) {
-		if (machine_id(p) > 0)
+		if ((p->flags & QNET_CONFIG_PORTS_ONLY) && !prefix_checked(p, n))
+			n->subnet6_from = QNET_SUBNET6_UNDERIVED;
+		else if (machine_id(p) > 0)
 			qnet_addr_ipv6_ula(p->machine_id, n->name, &n->subnet6);
 		else
 			n->subnet6_from = QNET_SUBNET6_NO_MACHINE_ID;
@@ -1176,13 +1202,13 @@ static int parse(struct parser *p)
 	return p->errors ? -EINVAL : 0;
 }
 
-int qnet_config_parse_buffer(const char *name, const char *buf, size_t len,
-			     struct qnet_config **ret, qnet_diag_fn diag, void *userdata)
+int qnet_config_parse_buffer_flags(const char *name, const char *buf, size_t len, unsigned flags,
+				   struct qnet_config **ret, qnet_diag_fn diag, void *userdata)
 {
 	_cleanup_config_ struct qnet_config *c = calloc(1, sizeof(*c));
 	struct parser p = {
 		.cfg = c, .file = name, .diag = diag, .userdata = userdata,
-		.buf = buf, .pos = buf, .end = buf + len,
+		.buf = buf, .pos = buf, .end = buf + len, .flags = flags,
 	};
 	int r;
 
@@ -1202,7 +1228,19 @@ int qnet_config_parse_buffer(const char *name, const char *buf, size_t len,
 	return r;
 }
 
+int qnet_config_parse_buffer(const char *name, const char *buf, size_t len,
+			     struct qnet_config **ret, qnet_diag_fn diag, void *userdata)
+{
+	return qnet_config_parse_buffer_flags(name, buf, len, 0, ret, diag, userdata);
+}
+
 int qnet_config_load(const char *path, struct qnet_config **ret, qnet_diag_fn diag, void *userdata)
+{
+	return qnet_config_load_flags(path, 0, ret, diag, userdata);
+}
+
+int qnet_config_load_flags(const char *path, unsigned flags, struct qnet_config **ret, qnet_diag_fn diag,
+			   void *userdata)
 {
 	char def[PATH_MAX];
 	_cleanup_fclose_ FILE *f = NULL;
@@ -1219,7 +1257,7 @@ int qnet_config_load(const char *path, struct qnet_config **ret, qnet_diag_fn di
 	}
 	r = qnet_file_open_trusted(path, &f, &why);
 	if (r == -ENOENT)
-		return qnet_config_parse_buffer(path, "", 0, ret, diag, userdata);
+		return qnet_config_parse_buffer_flags(path, "", 0, flags, ret, diag, userdata);
 	if (r < 0) {
 		if (diag)
 			diag(userdata, why.where, 0, true, qnet_file_refusal_reason(&why, r));
@@ -1241,7 +1279,7 @@ int qnet_config_load(const char *path, struct qnet_config **ret, qnet_diag_fn di
 		if (r < 0)
 			return r;
 	}
-	return qnet_config_parse_buffer(path, buf, size, ret, diag, userdata);
+	return qnet_config_parse_buffer_flags(path, buf, size, flags, ret, diag, userdata);
 }
 
 void qnet_config_free(struct qnet_config *c)

@@ -61,6 +61,9 @@ enum qnet_subnet6 {
 	QNET_SUBNET6_NONE,        /* subnet6 = none: IPv4 only */
 	QNET_SUBNET6_NO_MACHINE_ID, /* would be derived, but the machine-id is unreadable:
 				     * IPv4 only (qnet check and qnet doctor say so) */
+	QNET_SUBNET6_UNDERIVED,   /* would be derived, but was loaded with
+				   * QNET_CONFIG_PORTS_ONLY and no check needed it:
+				   * the IPv6 half is unset (ipv6 false), never to act on */
 };
 
 /* One of peers =: another host's underlay address. */
@@ -203,6 +206,23 @@ typedef void (*qnet_diag_fn)(void *userdata, const char *file, unsigned line,
  * qnet doctor) parses "" for the built-in defaults, explicitly.
  */
 int qnet_config_load(const char *path, struct qnet_config **ret, qnet_diag_fn diag, void *userdata);
+
+/* What a caller of qnet_config_load_flags() reads of the configuration. */
+enum {
+	/*
+	 * Ports only: what qnet_config_port_props(), qnet_config_bridge_hosts()
+	 * and the grants say, never a network's IPv6 half. A /64 that would be
+	 * derived from the machine-id is derived only where a check of the
+	 * file needs it, else left QNET_SUBNET6_UNDERIVED: the programs that
+	 * attach a port (qemu-ifup, qemu-ifdown, qemu-bridge-helper) do not
+	 * pay for a NAT network's prefix on every VM start. The errors, and
+	 * everything a port gets, are the same as without the flag.
+	 */
+	QNET_CONFIG_PORTS_ONLY = 1 << 0,
+};
+/* qnet_config_load() with FLAGS, a set of QNET_CONFIG_*. */
+int qnet_config_load_flags(const char *path, unsigned flags, struct qnet_config **ret, qnet_diag_fn diag,
+			   void *userdata);
 /* The same for a buffer (the fuzzer, the built-in defaults), *RET set on
  * -EINVAL as above; NAME is for messages. */
 int qnet_config_parse_buffer(const char *name, const char *buf, size_t len,

@@ -338,6 +338,8 @@ static const char *subnet6_from_name(enum qnet_subnet6 from)
 		return "none";
 	case QNET_SUBNET6_NO_MACHINE_ID:
 		return "no-machine-id";
+	case QNET_SUBNET6_UNDERIVED:
+		break; /* qnet status loads all of qnet.conf */
 	}
 	return "none";
 }

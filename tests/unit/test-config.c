@@ -4,7 +4,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
-#include "config.h"
+#include "config-private.h"
 #include "macro.h"
 #include "../tap.h"
 
@@ -32,11 +32,102 @@ static void collect(void *userdata, const char *file, unsigned line, bool is_err
 	printf("# %s:%u: %s\n", file, line, msg);
 }
 
+static void count(void *userdata, const char *file, unsigned line, bool is_error, const char *msg)
+{
+	struct diags *d = userdata;
+
+	d->n++;
+	d->errors += is_error;
+	d->last_line = line;
+	snprintf(d->last, sizeof(d->last), "%s", msg);
+}
+
+static bool rates_equal(const struct qnet_rate *a, const struct qnet_rate *b)
+{
+	return a->in == b->in && a->out == b->out;
+}
+
+static bool hosts_equal(const struct qnet_host *a, size_t na, const struct qnet_host *b, size_t nb)
+{
+	if (na != nb)
+		return false;
+	for (size_t i = 0; i < na; i++)
+		if (memcmp(a[i].mac, b[i].mac, 6) || a[i].ip.s_addr != b[i].ip.s_addr ||
+		    !IN6_ARE_ADDR_EQUAL(&a[i].ip6, &b[i].ip6) || !streq(a[i].duid, b[i].duid) ||
+		    !streq(a[i].name, b[i].name) || a[i].line != b[i].line)
+			return false;
+	return true;
+}
+
+static bool props_equal(const struct qnet_config_props *a, const struct qnet_config_props *b)
+{
+	return a->filter == b->filter && a->isolated == b->isolated && a->rate_in == b->rate_in &&
+	       a->rate_out == b->rate_out && a->mac_set == b->mac_set && !memcmp(a->mac, b->mac, 6);
+}
+
+/*
+ * QNET_CONFIG_PORTS_ONLY keeps its promise on TEXT: the same errors, every
+ * network, grant and port the same as in FULL, but the IPv6 half of
+ * networks whose prefix no check needed, which it leaves underived.
+ */
+static bool ports_only_agrees(const char *text, int r, const struct qnet_config *full, const struct diags *d)
+{
+	_cleanup_config_ struct qnet_config *c = NULL;
+	struct diags e = { 0 };
+	bool same;
+
+	same = qnet_config_parse_buffer_flags("test.conf", text, strlen(text), QNET_CONFIG_PORTS_ONLY, &c,
+					      count, &e) == r;
+	if (!full || !c)
+		return same && !full == !c;
+	same = same && e.n == d->n && e.errors == d->errors && e.last_line == d->last_line &&
+	       streq(e.last, d->last) && c->n_errors == full->n_errors &&
+	       streq(c->script_bridge, full->script_bridge) && streq(c->script_network, full->script_network) &&
+	       c->n_networks == full->n_networks && c->n_grants == full->n_grants && c->n_ports == full->n_ports;
+	for (size_t i = 0; same && i < c->n_ports; i++) {
+		const struct qnet_config_port *a = &c->ports[i], *b = &full->ports[i];
+
+		same = streq(a->ifname, b->ifname) && a->mac_set == b->mac_set && !memcmp(a->mac, b->mac, 6) &&
+		       a->line == b->line;
+	}
+	for (size_t i = 0; same && i < c->n_networks; i++) {
+		const struct qnet_network *a = &c->networks[i], *b = &full->networks[i];
+
+		struct qnet_config_props pa, pb;
+
+		qnet_config_port_props(c, a->bridge, NULL, &pa);
+		qnet_config_port_props(full, b->bridge, NULL, &pb);
+		same = streq(a->name, b->name) && streq(a->bridge, b->bridge) && props_equal(&pa, &pb) &&
+		       rates_equal(&a->rate, &b->rate) && hosts_equal(a->hosts, a->n_hosts, b->hosts, b->n_hosts);
+		if (a->subnet6_from == QNET_SUBNET6_UNDERIVED)
+			same = same && !a->ipv6 && b->subnet6_from != QNET_SUBNET6_SET &&
+			       b->subnet6_from != QNET_SUBNET6_NONE;
+		else
+			same = same && a->subnet6_from == b->subnet6_from && a->ipv6 == b->ipv6 &&
+			       IN6_ARE_ADDR_EQUAL(&a->subnet6, &b->subnet6);
+	}
+	for (size_t i = 0; same && i < c->n_grants; i++) {
+		const struct qnet_grant *a = &c->grants[i], *b = &full->grants[i];
+		struct qnet_config_props pa, pb;
+
+		qnet_config_port_props(c, a->bridge, NULL, &pa);
+		qnet_config_port_props(full, b->bridge, NULL, &pb);
+		same = streq(a->bridge, b->bridge) && props_equal(&pa, &pb) &&
+		       hosts_equal(a->hosts, a->n_hosts, b->hosts, b->n_hosts);
+	}
+	return same;
+}
+
 static int parse(const char *text, struct qnet_config **c, struct diags *d)
 {
+	int r;
+
 	memset(d, 0, sizeof(*d));
 	*c = NULL;
-	return qnet_config_parse_buffer("test.conf", text, strlen(text), c, collect, d);
+	r = qnet_config_parse_buffer("test.conf", text, strlen(text), c, collect, d);
+	if (!ports_only_agrees(text, r, *c, d))
+		ok(false, "QNET_CONFIG_PORTS_ONLY parses the same errors and ports (%.60s...)", text);
+	return r;
 }
 
 /* A bad file fails, reports exactly one error at LINE, mentioning WORD. */
@@ -363,6 +454,24 @@ int main(void)
 	is_str(ip6(&n->gateway6), "fd5d:2f7d:daee:4eec::1", "its gateway ::1");
 	is_str(ip6(&n->range6_start), "fd5d:2f7d:daee:4eec::1000", "DHCPv6 from ::1000");
 	is_str(ip6(&n->range6_end), "fd5d:2f7d:daee:4eec::ffff", "to ::ffff");
+	qnet_config_free(c);
+	is_int(qnet_config_parse_buffer_flags("test.conf", "", 0, QNET_CONFIG_PORTS_ONLY, &c, NULL, NULL), 0,
+	       "an empty file loaded for ports only");
+	n = qnet_config_network(c, "default");
+	ok(n && !n->ipv6 && n->subnet6_from == QNET_SUBNET6_UNDERIVED && streq(n->bridge, "qnetbr0") && n->filter,
+	   "... has the default network's bridge and filter, and no prefix it did not need");
+	qnet_config_free(c);
+	{
+		static const char t[] = "[network default]\nhost = 52:54:00:12:34:56 ::5\n";
+
+		is_int(qnet_config_parse_buffer_flags("test.conf", t, sizeof(t) - 1, QNET_CONFIG_PORTS_ONLY, &c,
+						      NULL, NULL), 0, "a host with an IPv6 address, for ports only");
+		n = qnet_config_network(c, "default");
+		ok(n && n->n_hosts == 1 && n->subnet6_from == QNET_SUBNET6_DERIVED &&
+		   streq(ip6(&n->hosts[0].ip6), "fd5d:2f7d:daee:4eec::5"), "... derives the prefix its address is in");
+		qnet_config_free(c);
+	}
+	is_int(parse("", &c, &d), 0, "the empty file again");
 	is_str(c->script_network, "default", "[script] network defaults to default");
 	is_str(c->script_bridge, "", "[script] bridge unset");
 	ok(c->firewall_docker == QNET_FIREWALL_DOCKER_AUTO, "[firewall] docker defaults to auto");
