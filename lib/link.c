@@ -17,10 +17,12 @@
 #include "macro.h"
 #include "parse.h"
 
+/* The largest request made with it (a VXLAN device's name, kind and
+ * data, lib/vxlan.c) is under 160 bytes. */
 struct nl_msg *qnet_link_msg(int type, int flags, int family, int ifindex)
 {
 	struct ifinfomsg ifi = { .ifi_family = (unsigned char)family, .ifi_index = ifindex };
-	struct nl_msg *msg = nlmsg_alloc_simple(type, flags);
+	struct nl_msg *msg = qnet_nl_msg_new(type, flags, 256);
 
 	if (msg && nlmsg_append(msg, &ifi, sizeof(ifi), NLMSG_ALIGNTO) < 0) {
 		nlmsg_free(msg);

@@ -132,6 +132,20 @@ int qnet_nl_request(struct qnet_nl *nl, struct nl_msg *msg)
 	return qnet_nl_result(nl, r);
 }
 
+struct nl_msg *qnet_nl_msg_new(int type, int flags, size_t size)
+{
+	struct nl_msg *msg = nlmsg_alloc_size(NLMSG_HDRLEN + size);
+	struct nlmsghdr *h;
+
+	if (!msg)
+		return NULL;
+	/* What nlmsg_alloc_simple() sets; seq and pid stay 0, NL_AUTO_*. */
+	h = nlmsg_hdr(msg);
+	h->nlmsg_type = (uint16_t)type;
+	h->nlmsg_flags = (uint16_t)flags;
+	return msg;
+}
+
 void qnet_nl_msg_freep(struct nl_msg **msg)
 {
 	if (*msg)

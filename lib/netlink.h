@@ -7,6 +7,8 @@
  */
 #pragma once
 
+#include <stddef.h>
+
 struct nl_sock;
 
 struct qnet_nl {
@@ -28,6 +30,15 @@ int qnet_nl_query(struct qnet_nl *nl, struct nl_msg *msg, int (*fn)(struct nl_ms
 /* Send MSG (a change, with NLM_F_ACK) and wait for the kernel's
  * acknowledgement; 0 or -errno. */
 int qnet_nl_request(struct qnet_nl *nl, struct nl_msg *msg);
+
+/*
+ * A request of TYPE with FLAGS and room for SIZE bytes after its header,
+ * NULL when out of memory. nlmsg_alloc_simple() takes a page, zeroed, for
+ * every message: four of them were a twentieth of qemu-ifup's
+ * instructions, for GETs and link changes of well under 256 bytes.
+ * Appending more than SIZE fails (-NLE_NOMEM), never truncates.
+ */
+struct nl_msg *qnet_nl_msg_new(int type, int flags, size_t size);
 
 /* A message freed on every path out of its scope. */
 void qnet_nl_msg_freep(struct nl_msg **msg);

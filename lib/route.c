@@ -142,7 +142,7 @@ static int default_by_lookup(struct qnet_nl *nl, int *ifindex)
 {
 	struct rtmsg rtm = { .rtm_family = AF_INET, .rtm_dst_len = 32,
 			     .rtm_flags = RTM_F_FIB_MATCH | RTM_F_LOOKUP_TABLE };
-	_cleanup_nlmsg_ struct nl_msg *msg = nlmsg_alloc_simple(RTM_GETROUTE, 0);
+	_cleanup_nlmsg_ struct nl_msg *msg = qnet_nl_msg_new(RTM_GETROUTE, 0, 64);
 	struct fib_match m = { .found = 0 };
 
 	if (!msg || nlmsg_append(msg, &rtm, sizeof(rtm), NLMSG_ALIGNTO) < 0 ||
