@@ -1176,7 +1176,9 @@ static int parse(struct parser *p)
 	p->cfg->path = strdup(p->file);
 	if (!p->cfg->path)
 		return -ENOMEM;
-	r = ini_parse_stream(reader, p, handler, p);
+	/* An empty text (no qnet.conf, the most common case) has nothing for
+	 * inih to find: not calling it spares the dynamic loader binding it. */
+	r = p->pos < p->end ? ini_parse_stream(reader, p, handler, p) : 0;
 	if (p->oom)
 		return -ENOMEM;
 	if (r > 0)
