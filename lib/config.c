@@ -9,7 +9,6 @@
 #include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
-#include <ini.h>
 #include <limits.h>
 #include <netinet/in.h>
 #include <stdarg.h>
@@ -19,6 +18,7 @@
 #include <sys/stat.h>
 
 #include "config-private.h"
+#include "ini-parse.h"
 #include "file.h"
 #include "ifname.h"
 #include "log.h"
@@ -1178,7 +1178,11 @@ static int parse(struct parser *p)
 		return -ENOMEM;
 	/* An empty text (no qnet.conf, the most common case) has nothing for
 	 * inih to find: not calling it spares the dynamic loader binding it. */
-	r = p->pos < p->end ? ini_parse_stream(reader, p, handler, p) : 0;
+	r = p->pos < p->end ? qnet_ini_parse_stream(reader, p, handler, p) : 0;
+	if (r == QNET_INI_UNAVAILABLE) {
+		report(p, 0, true, "cannot parse it: %s", qnet_ini_error());
+		return -ELIBACC;
+	}
 	if (p->oom)
 		return -ENOMEM;
 	if (r > 0)
