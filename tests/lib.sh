@@ -186,7 +186,9 @@ t_veth_guest() {
 	t_in_ns "$_vg_pid" ip link set eth0 up
 }
 # t_udhcpc_script FILE: a script for busybox udhcpc -s that configures the
-# lease on its interface and writes "IP/MASK router=R dns=D" to $LEASE_OUT.
+# lease on its interface and writes "IP/MASK router=R dns=D" to $LEASE_OUT,
+# and " mtu=M" after it when the lease has an MTU (udhcpc -O mtu), which
+# it gives the interface too.
 t_udhcpc_script() {
 	cat >"$1" <<'EOF'
 #!/bin/sh
@@ -194,8 +196,9 @@ case $1 in
 bound|renew)
 	ip -4 addr flush dev "$interface"
 	ip addr add "$ip/$mask" dev "$interface"
+	[ -n "$mtu" ] && ip link set "$interface" mtu "$mtu"
 	ip route replace default via "${router%% *}" dev "$interface"
-	echo "$ip/$mask router=$router dns=$dns" >"$LEASE_OUT.new"
+	echo "$ip/$mask router=$router dns=$dns${mtu:+ mtu=$mtu}" >"$LEASE_OUT.new"
 	mv -f "$LEASE_OUT.new" "$LEASE_OUT" ;; # a reader never sees it half-written
 deconfig) ip -4 addr flush dev "$interface" ;;
 esac

@@ -79,21 +79,7 @@ conf 2
 conf 3
 
 UDHCPC=$T_TMP/udhcpc.script
-cat >"$UDHCPC" <<'EOF'
-#!/bin/sh
-case $1 in
-bound|renew)
-	ip -4 addr flush dev "$interface"
-	ip addr add "$ip/$mask" dev "$interface"
-	[ -n "$mtu" ] && ip link set "$interface" mtu "$mtu"
-	ip route replace default via "${router%% *}" dev "$interface"
-	echo "$ip/$mask router=$router mtu=$mtu" >"$LEASE_OUT.new"
-	mv -f "$LEASE_OUT.new" "$LEASE_OUT" ;;
-deconfig) ip -4 addr flush dev "$interface" ;;
-esac
-exit 0
-EOF
-chmod 755 "$UDHCPC"
+t_udhcpc_script "$UDHCPC"
 
 # guest N K MAC: guest namespace G<N> whose veth's host end vg<N> is in
 # host K, attached there by qemu-ifup-nat as QEMU's TAP would be.
@@ -145,7 +131,7 @@ done
 # --- leases from the gateway host, across hosts ---
 for k in 1 2 3; do
 	t_eq "guest on h$k: its lease from h1's dnsmasq, router and MTU with it" \
-		"10.0.90.${k}1/24 router=10.0.90.1 mtu=1450" "$(dhcp "$k")"
+		"10.0.90.${k}1/24 router=10.0.90.1 dns=10.0.90.1 mtu=1450" "$(dhcp "$k")"
 done
 t_check "guest on h2 pings the gateway on h1" pings "$G2" 10.0.90.1
 t_check "guest on h2 pings the guest on h3" pings "$G2" 10.0.90.31
