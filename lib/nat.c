@@ -1370,7 +1370,9 @@ static int reload_locked(struct qnet_nl *nl, const struct qnet_config *cfg, cons
 	if (qnet_link_get(nl, bridge, &b) < 0 || !b.is_bridge)
 		return qnet_because(why, why_size, -ENODEV, "its bridge %s is gone (qnet gc removes the rest)", bridge);
 	r = qnet_nat_running(n->name, &run, &old);
-	if (r < 0)
+	if (r >= 0 && !old) /* it names the network when it succeeds */
+		r = -ENOENT;
+	if (r < 0 || !old)
 		return qnet_because(why, why_size, r, "its running configuration (%s/%s.conf) cannot be read: %s; "
 				    "`qnet down %s` and `qnet up %s` apply qnet.conf (nothing was applied)",
 				    qnet_paths_rundir(), n->name, strerror(-r), n->name, n->name);
@@ -1409,11 +1411,9 @@ static int reload_locked(struct qnet_nl *nl, const struct qnet_config *cfg, cons
 		}
 	}
 	if (d & QNET_CONFIG_DIFF_DHCP && n->gateway_here) {
-		struct qnet_network told = with_mtu(n, b.mtu), was;
+		struct qnet_network told = with_mtu(n, b.mtu), was = with_mtu(old, b.mtu);
 
-		if (old)
-			was = with_mtu(old, b.mtu);
-		r = dnsmasq_restart(&told, old ? &was : NULL, why, why_size);
+		r = dnsmasq_restart(&told, &was, why, why_size);
 		if (r < 0) {
 			/* Back to the table that runs with the dnsmasq that runs. */
 			if (d & (QNET_CONFIG_DIFF_FORWARDS | QNET_CONFIG_DIFF_PEERS))
