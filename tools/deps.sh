@@ -11,7 +11,7 @@ guest_pkgs=(qemu-system-x86 ipxe-qemu linux-image-amd64 busybox-static cpio xz-u
 test_pkgs=(clang libclang-rt-14-dev clang-tools-14 cppcheck iptables bridge-utils
 	scdoc debhelper dpkg-dev fakeroot lintian rpm file psmisc strace man-db git socat
 	isc-dhcp-client iperf3 docker.io iputils-arping iputils-ping radvd python3-scapy firewalld dbus-daemon
-	qemu-system-common systemd systemd-container)
+	qemu-system-common systemd systemd-container netavark)
 
 case "${1:-test}" in
 build) want=("${build_pkgs[@]}") ;;
