@@ -2,6 +2,7 @@
 /* SHA-256 as FIPS 180-4 writes it; small inputs only (a name and an id),
  * so clarity over speed. No crypto library: the core links none, and a
  * hash of a few dozen bytes does not justify one. */
+#include <stdbool.h>
 #include <string.h>
 
 #include "sha256.h"
@@ -111,23 +112,41 @@ void qnet_sha256(const void *data, size_t len, uint8_t out[QNET_SHA256_SIZE])
 void qnet_sha256_hmac(const void *key, size_t key_len, const void *data, size_t len,
 		      uint8_t out[QNET_SHA256_SIZE])
 {
+	/* The states after the key's inner and outer pad, kept for the last
+	 * key: a qnet.conf with N networks derives N ULA prefixes from one
+	 * machine-id in every attach (twice, with the running
+	 * configuration), and the pads are half of each HMAC's work. */
+	static struct {
+		bool valid;
+		size_t len;
+		uint8_t key[64];
+		struct sha256 in, out;
+	} last;
 	uint8_t k0[64] = { 0 }, pad[64], inner[QNET_SHA256_SIZE];
 	struct sha256 s;
 
-	if (key_len > sizeof(k0))
-		qnet_sha256(key, key_len, k0);
-	else
-		memcpy(k0, key, key_len);
-	for (int i = 0; i < 64; i++)
-		pad[i] = k0[i] ^ 0x36;
-	init(&s);
-	update(&s, pad, sizeof(pad));
+	if (!last.valid || last.len != key_len || key_len > sizeof(last.key) || memcmp(last.key, key, key_len) != 0) {
+		if (key_len > sizeof(k0))
+			qnet_sha256(key, key_len, k0);
+		else
+			memcpy(k0, key, key_len);
+		for (int i = 0; i < 64; i++)
+			pad[i] = k0[i] ^ 0x36;
+		init(&last.in);
+		update(&last.in, pad, sizeof(pad));
+		for (int i = 0; i < 64; i++)
+			pad[i] = k0[i] ^ 0x5c;
+		init(&last.out);
+		update(&last.out, pad, sizeof(pad));
+		last.len = key_len;
+		last.valid = key_len <= sizeof(last.key);
+		if (last.valid)
+			memcpy(last.key, key, key_len);
+	}
+	s = last.in;
 	update(&s, data, len);
 	final(&s, inner);
-	for (int i = 0; i < 64; i++)
-		pad[i] = k0[i] ^ 0x5c;
-	init(&s);
-	update(&s, pad, sizeof(pad));
+	s = last.out;
 	update(&s, inner, sizeof(inner));
 	final(&s, out);
 }

@@ -4,7 +4,8 @@
  * from a secret without revealing it: a network's ULA prefix comes from
  * the machine-id (systemd asks that the id itself never be shown), and a
  * prefix every guest and every packet carries must not let anyone work
- * it back. Pure functions, no state: nothing of it is cryptographic policy.
+ * it back. Pure functions: the HMAC keeps its last key's padded states, a
+ * cache of what it would compute again. Nothing of it is cryptographic policy.
  */
 #pragma once
 
