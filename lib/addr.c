@@ -184,9 +184,24 @@ void qnet_addr_ipv6_ula(const uint8_t id[16], const char *name, struct in6_addr 
 	/* Keyed like systemd's sd_id128_get_machine_app_specific(): the
 	 * machine-id is the key, what it is used for the message. */
 	static const char what[] = "qnet network ULA prefix\n";
+	/* What this process derived already: an attach parses qnet.conf and
+	 * the network's running configuration, each with every network of
+	 * the host, so each prefix would be computed twice. */
+	static struct {
+		uint8_t id[16];
+		char name[65];
+		struct in6_addr prefix;
+	} memo[128];
+	static unsigned n_memo, next_memo;
 	uint8_t msg[sizeof(what) + 64], mac[QNET_SHA256_SIZE];
 	size_t n = strnlen(name, 64);
 
+	for (unsigned i = 0; i < n_memo; i++) {
+		if (memcmp(memo[i].id, id, 16) == 0 && strncmp(memo[i].name, name, 64) == 0) {
+			*ret = memo[i].prefix;
+			return;
+		}
+	}
 	memcpy(msg, what, sizeof(what) - 1);
 	memcpy(msg + sizeof(what) - 1, name, n);
 	qnet_sha256_hmac(id, 16, msg, sizeof(what) - 1 + n, mac);
@@ -195,6 +210,13 @@ void qnet_addr_ipv6_ula(const uint8_t id[16], const char *name, struct in6_addr 
 	 * 4193 section 3.1, all pseudo-random: one /48 per network. */
 	ret->s6_addr[0] = 0xfd;
 	memcpy(&ret->s6_addr[1], mac, 7);
+	memcpy(memo[next_memo].id, id, 16);
+	memcpy(memo[next_memo].name, name, n);
+	memo[next_memo].name[n] = '\0';
+	memo[next_memo].prefix = *ret;
+	next_memo = (next_memo + 1) % ARRAY_SIZE(memo);
+	if (n_memo < ARRAY_SIZE(memo))
+		n_memo++;
 }
 
 uint32_t qnet_addr_ipv4_mask(unsigned prefix)
