@@ -47,12 +47,38 @@ int main(void)
 	qnet_sha256_hmac(key, sizeof(key), "Hi There", 8, d);
 	is_str(hex(d, sizeof(d), h), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
 	       "HMAC-SHA-256 (RFC 4231 test case 1)");
+	/* The HMAC keeps its last key's pads: another key, a key longer
+	 * than a block, then the first again must each get their own. */
+	qnet_sha256_hmac("Jefe", 4, "what do ya want for nothing?", 28, d);
+	is_str(hex(d, sizeof(d), h), "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843",
+	       "HMAC-SHA-256 with another key (RFC 4231 test case 2)");
+	{
+		uint8_t long_key[131];
+
+		memset(long_key, 0xaa, sizeof(long_key));
+		qnet_sha256_hmac(long_key, sizeof(long_key), "Test Using Larger Than Block-Size Key - Hash Key First",
+				 54, d);
+		is_str(hex(d, sizeof(d), h), "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54",
+		       "HMAC-SHA-256 with a key longer than a block (RFC 4231 test case 6)");
+	}
+	qnet_sha256_hmac(key, sizeof(key), "Hi There", 8, d);
+	is_str(hex(d, sizeof(d), h), "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7",
+	       "the first key again (RFC 4231 test case 1)");
 
 	qnet_addr_ipv6_ula(id, "default", &x);
 	is_str(ip6(&x, a), "fd5d:2f7d:daee:4eec::", "the derived prefix of 'default' for a known machine-id");
 	qnet_addr_ipv6_ula(id, "lab", &y);
 	is_str(ip6(&y, a), "fd6f:9922:afac:1614::", "another name, another /48 and /64");
 	ok(qnet_addr_ipv6_is_ula(&x), "the derived prefix is a ULA");
+	qnet_addr_ipv6_ula(id, "default", &x);
+	is_str(ip6(&x, a), "fd5d:2f7d:daee:4eec::", "'default' again: the same prefix, remembered or not");
+	{
+		static const uint8_t other[16] = { 0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10,
+						   0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54, 0x32, 0x10 };
+
+		qnet_addr_ipv6_ula(other, "default", &y);
+		ok(memcmp(&x, &y, sizeof(x)) != 0, "another machine-id, another prefix for the same name");
+	}
 
 	is_int(qnet_addr_parse_ipv6_cidr("fd00:76::/64", &x, &len), 0, "IPv6 CIDR parses");
 	is_int(len, 64, "its length");
