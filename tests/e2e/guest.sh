@@ -10,11 +10,16 @@
 #                                       LOG, QEMU's own output to LOG.qemu; sets
 #                                       GUEST_PID (timeout's) and GUEST_CMD.
 #                                       NETDEV is what follows -netdev (id=n0
-#                                       is added when it has no id=)
-#   guest_wait                          wait for QEMU; returns its exit status
+#                                       is added when it has no id=). Call it
+#                                       again (another LOG, GUEST_MAC) for a
+#                                       second guest: keep each GUEST_PID
+#   guest_wait [PID]                    wait for QEMU (default $GUEST_PID);
+#                                       returns its exit status
 #   guest_boot LOG NETDEV [APPEND]      guest_start + guest_wait
-#   guest_wait_marker LOG MARKER SECS   wait until a console line starts with
-#                                       QNET-MARKER (fails early if QEMU is gone)
+#   guest_wait_marker LOG MARKER SECS [PID]
+#                                       wait until a console line starts with
+#                                       QNET-MARKER (fails early if QEMU, PID
+#                                       or $GUEST_PID, is gone)
 #   guest_has_marker LOG MARKER         is there such a line now
 #   guest_marker LOG MARKER             print the rest of the first such line
 #   guest_lan BR LEASEFILE              bridge BR with $GUEST_LAN_GW/24 and a
@@ -35,8 +40,10 @@
 #                                       digits each (to compare spellings)
 #
 # The guest (tests/e2e/guest-init) loads virtio_net, runs udhcpc, pings the
-# router and prints QNET-BOOT, QNET-LEASE <ip/len> router=..., QNET-PING-OK
-# or QNET-PING-FAIL, QNET-DONE, then powers off. APPEND takes guest_run CMD
+# router and prints QNET-BOOT, QNET-LEASE <ip/len> router=... (and mtu=,
+# option 26 if the server sent one: udhcpc asks for it and applies it),
+# QNET-MTU <eth0's MTU after DHCP>, QNET-PING-OK or QNET-PING-FAIL,
+# QNET-DONE, then powers off. APPEND takes guest_run CMD
 # (run a command, e.g. wget through NAT), qnet_ping=IP, qnet_hold=IP and
 # qnet_ipv6=SECONDS (wait for a SLAAC address: QNET-ADDR6 <ip/len> router=...).
 # Settings: GUEST_MAC, GUEST_TIMEOUT (seconds for the whole QEMU run),
@@ -64,6 +71,7 @@ GUEST_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 : "${GUEST_OUTSIDE_ADDR6:=2001:db8:51::2}"
 [ -n "${GUEST_WRAP+x}" ] || GUEST_WRAP=()
 GUEST_PID=
+GUEST_PIDS=()
 GUEST_DNSMASQ_PID=
 GUEST_OUTSIDE_PID=
 GUEST_HTTPD_PID=
@@ -188,14 +196,19 @@ guest_start() { # LOG NETDEV [APPEND]
 	timeout -k 5 "$GUEST_TIMEOUT" ${GUEST_WRAP[@]+"${GUEST_WRAP[@]}"} "${GUEST_CMD[@]}" \
 		</dev/null >"$log.qemu" 2>&1 &
 	GUEST_PID=$!
+	GUEST_PIDS+=("$GUEST_PID")
 }
 
-guest_wait() {
-	local rc
-	[ -n "$GUEST_PID" ] || return 0
+guest_wait() { # [PID]
+	local rc pid=${1:-$GUEST_PID}
+	[ -n "$pid" ] || return 0
 	# (the braces keep bash's "Killed" job notice out of the test's stderr)
-	{ wait "$GUEST_PID"; } 2>/dev/null; rc=$?
-	GUEST_PID=
+	{ wait "$pid"; } 2>/dev/null; rc=$?
+	[ "$pid" != "$GUEST_PID" ] || GUEST_PID=
+	# reaped: its number may be another process's now, never to be killed
+	local p left=()
+	for p in ${GUEST_PIDS[@]+"${GUEST_PIDS[@]}"}; do [ "$p" = "$pid" ] || left+=("$p"); done
+	GUEST_PIDS=(${left[@]+"${left[@]}"})
 	return "$rc"
 }
 
@@ -207,12 +220,12 @@ guest_marker() { # LOG MARKER: the rest of the first QNET-MARKER line
 	tr -d '\r' <"$1" | sed -n "s/^QNET-$2\( \|$\)//p" | head -n1
 }
 
-guest_wait_marker() { # LOG MARKER SECONDS
-	local deadline=$((SECONDS + $3))
+guest_wait_marker() { # LOG MARKER SECONDS [PID]
+	local deadline=$((SECONDS + $3)) pid=${4:-$GUEST_PID}
 	until guest_has_marker "$1" "$2"; do
 		if [ "$SECONDS" -ge "$deadline" ]; then return 1; fi
 		# QEMU gone: one last look (it may have written the line and exited)
-		if [ -n "$GUEST_PID" ] && ! kill -0 "$GUEST_PID" 2>/dev/null; then
+		if [ -n "$pid" ] && ! kill -0 "$pid" 2>/dev/null; then
 			guest_has_marker "$1" "$2"; return
 		fi
 		sleep 0.1
@@ -344,12 +357,13 @@ guest_ip6_full() {
 # exits normally and runs its downscript.
 guest_cleanup() {
 	local p i
-	if [ -n "$GUEST_PID" ] && kill -TERM "$GUEST_PID" 2>/dev/null; then
-		for ((i = 0; i < 100; i++)); do kill -0 "$GUEST_PID" 2>/dev/null || break; sleep 0.05; done
-		kill -KILL "$GUEST_PID" 2>/dev/null
-		wait "$GUEST_PID" 2>/dev/null
-	fi
-	GUEST_PID=
+	for p in ${GUEST_PIDS[@]+"${GUEST_PIDS[@]}"}; do
+		kill -TERM "$p" 2>/dev/null || continue
+		for ((i = 0; i < 100; i++)); do kill -0 "$p" 2>/dev/null || break; sleep 0.05; done
+		kill -KILL "$p" 2>/dev/null
+		wait "$p" 2>/dev/null
+	done
+	GUEST_PID='' GUEST_PIDS=()
 	for p in "$GUEST_HTTPD_PID" "$GUEST_RA_PID" "$GUEST_OUTSIDE_PID" "$GUEST_DNSMASQ_PID"; do
 		[ -n "$p" ] || continue
 		kill -TERM "$p" 2>/dev/null && wait "$p" 2>/dev/null
