@@ -13,38 +13,19 @@
 # device. Bad input is refused with file:line and leaves nothing.
 . "$(dirname "$0")/../lib.sh"
 t_netns "$@"
+. "$QNET_SRC/tests/integration/vxlan-lib.sh"
 for tool in nft /usr/sbin/dnsmasq busybox jq bridge ping; do
 	command -v "$tool" >/dev/null || t_skip_all "$tool missing (tools/deps.sh test installs it)"
 done
-modprobe vxlan 2>/dev/null
-ip link add qvxprobe type vxlan id 1 dstport 4789 2>/dev/null || t_skip_all "no VXLAN in this kernel"
-ip link del qvxprobe
+vx_probe || t_skip_all "no VXLAN in this kernel"
 
 B=$QNET_BUILD/helpers
 VNI=4242 BR=qnet-ov
-UL=(192.168.50.1 192.168.50.2 192.168.50.3)
+UL=("${VX_UL[@]:0:3}")
 ROGUE=192.168.50.9 OUT=198.51.100.2
 
-ip link add ul type bridge && ip link set ul up
-# host K: a namespace with eth0 on the underlay, its pid in H<K>, and its
-# own qnet directories under $T_TMP/h<K>.
-for k in 1 2 3; do
-	t_new_ns pid
-	printf -v "H$k" %s "$pid"
-	ip link add "ul$k" type veth peer name eth0 netns "$pid"
-	ip link set "ul$k" master ul up
-	t_in_ns "$pid" ip addr add "${UL[k - 1]}/24" dev eth0
-	t_in_ns "$pid" ip link set eth0 up
-	mkdir -p "$T_TMP/h$k/etc" "$T_TMP/h$k/run" "$T_TMP/h$k/state"
-done
-# on K CMD...: CMD as host K runs it.
-on() {
-	local k=$1 pid
-	shift
-	pid=H$k
-	t_in_ns "${!pid}" env QNET_CONFDIR="$T_TMP/h$k/etc" QNET_RUNDIR="$T_TMP/h$k/run" \
-		QNET_STATEDIR="$T_TMP/h$k/state" "$@"
-}
+# hosts 1-3 on the underlay bridge ul, H1-H3; "on K CMD" runs CMD as host K
+vx_hosts 3 || { t_fail "the underlay and the hosts' namespaces"; t_done; }
 # The outside, behind h1.
 t_new_ns OUTSIDE
 ip link add wan1 type veth peer name wan0 netns "$OUTSIDE"
@@ -99,7 +80,6 @@ dhcp() { # K: one bounded DHCP exchange in guest K
 pings() { # PID ADDR: three bounded tries
 	t_in_ns "$1" ping -c 1 -W 1 "$2" >/dev/null 2>&1 || t_in_ns "$1" ping -c 2 -W 2 "$2" >/dev/null 2>&1
 }
-vx_of() { on "$1" ip -j -d link show type vxlan 2>/dev/null | jq -r '.[0].ifname // empty'; }
 flood_of() { # K: the flood list of host K's VXLAN device, sorted
 	on "$1" bridge -j fdb show dev "$(vx_of "$1")" 2>/dev/null |
 		jq -r '.[] | select(.mac == "00:00:00:00:00:00") | .dst' | sort | tr '\n' ' ' | sed 's/ $//'
