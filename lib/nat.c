@@ -954,12 +954,42 @@ int qnet_nat_running(const char *network, struct qnet_config **ret, const struct
  * a network brought up before its configuration was recorded runs with
  * what qnet.conf says, and records it now if it is up (CFG given), so
  * that later repairs and reloads know what runs. Under the lock. */
+/* Is NETWORK's running configuration the text CFG was parsed from? Then
+ * it need not be parsed again: with many networks in qnet.conf, that
+ * second parse was a third of a warm attach. */
+static bool running_is(const char *network, const struct qnet_config *cfg)
+{
+	_cleanup_fclose_ FILE *f = NULL;
+	char path[PATH_MAX], chunk[4096];
+	size_t at = 0, len;
+
+	if (!cfg || qnet_state_path(path, sizeof(path), network, QNET_STATE_CONF) < 0)
+		return false;
+	/* Equal bytes mean what qnet.conf means; anything else is read and
+	 * judged as the running configuration always is. */
+	f = fopen(path, "re");
+	if (!f)
+		return false;
+	while ((len = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		if (len > cfg->text_len - at || memcmp(chunk, cfg->text + at, len) != 0)
+			return false;
+		at += len;
+	}
+	return !ferror(f) && at == cfg->text_len;
+}
+
 static void running_or(const char *network, const struct qnet_config *cfg, const struct qnet_network *n,
 		       struct qnet_config **run, const struct qnet_network **rn)
 {
 	char bridge[IFNAMSIZ];
-	int r = qnet_nat_running(network, run, rn);
+	int r;
 
+	if (n && running_is(network, cfg)) {
+		*run = NULL;
+		*rn = n;
+		return;
+	}
+	r = qnet_nat_running(network, run, rn);
 	if (r == 0)
 		return;
 	*run = NULL;
@@ -1045,6 +1075,29 @@ enum down_how {
  * lock. Returns 0 if it went down, 1 if it stays (*PORTS, may be NULL:
  * how many ports it has), or -errno.
  */
+/*
+ * Guests behind the VXLAN port of an overlay whose gateway is here, as the
+ * bridge learned them (MACs seen within its ageing time, 300 s): another
+ * host's guests need this one's DHCP and NAT after the last guest here
+ * is gone. Counted only when the network goes with its last guest or by
+ * qnet gc, which takes it down once they have been silent that long; an
+ * administrator's qnet down does not wait for them.
+ */
+static int remote_guests(struct qnet_nl *nl, const char *network, const struct qnet_network *n,
+			 const struct qnet_link *b, enum down_how how)
+{
+	char name[IFNAMSIZ];
+	struct qnet_link l;
+	size_t k = 0;
+
+	if (how != DOWN_UNUSED || !n || !n->vxlan || !n->gateway_here)
+		return 0;
+	qnet_vxlan_ifname(network, name);
+	if (qnet_link_get(nl, name, &l) < 0 || qnet_link_fdb_learned(nl, b->ifindex, l.ifindex, NULL, 0, &k) < 0)
+		return 0;
+	return k > 0;
+}
+
 static int down_if_unused(struct qnet_nl *nl, const char *network, const struct qnet_config *cfg,
 			  const struct qnet_network *n, int lock, enum down_how how, int *ports_left,
 			  char *why, size_t why_size)
@@ -1070,7 +1123,7 @@ static int down_if_unused(struct qnet_nl *nl, const char *network, const struct 
 			qnet_lock_release(lock);
 			return qnet_because(why, why_size, r, "cannot read ports of %s: %s", bridge, strerror(-r));
 		}
-		ports = (int)p.n;
+		ports = (int)p.n + remote_guests(nl, network, n, &b, how);
 		if (ports_left)
 			*ports_left = ports;
 		if ((ports > 0 && how != DOWN_FORCE) || (persistent && how == DOWN_UNUSED)) {
@@ -1540,7 +1593,9 @@ static int gc_one(const char *network, void *userdata)
 		qnet_lock_release(lock);
 		return 0;
 	}
-	r = down_if_unused(g->nl, network, NULL, NULL, lock, DOWN_UNUSED, NULL, why, sizeof(why));
+	/* With its configuration: an overlay's gateway stays while other
+	 * hosts' guests are seen (remote_guests()). */
+	r = down_if_unused(g->nl, network, run ? run : g->cfg, n, lock, DOWN_UNUSED, NULL, why, sizeof(why));
 	if (r == 0)
 		gc_say(g, network, "removed: no port left");
 	return 0;

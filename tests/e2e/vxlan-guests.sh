@@ -103,6 +103,15 @@ for k in 2 1; do
 	t_check "guest on h$k powered off" guest_wait_marker "$T_TMP/con$k" DONE 60 "$(pid_of "$k")"
 	guest_wait "$(pid_of "$k")"
 	t_eq "QEMU on h$k exited with status 0 (qemu-ifdown-nat ran)" 0 "$?"
+	if [ "$k" = 1 ]; then
+		# The gateway host keeps the network while its bridge knows
+		# guest 2's MAC behind the VXLAN port; qnet gc takes it down
+		# once that ages out (1 s here instead of 300).
+		t_check "h1 keeps the gateway while guest 2's MAC is known" on 1 ip link show dev "$BR"
+		on 1 ip link set dev "$BR" type bridge ageing_time 100
+		t_check "h1: qnet gc takes it down once it aged out" \
+			t_wait 10 eval 'on 1 "$QNET_BUILD/helpers/qnet" gc >/dev/null; ! on 1 ip link show dev "$BR" >/dev/null 2>&1'
+	fi
 	t_eq "after exit: no bridge, no qvx device, no TAP on h$k" "" \
 		"$(on "$k" ip -o link show type bridge; on "$k" ip -o link show | grep -E ': (qvx|qtap)')"
 	t_eq "after exit: no table inet qnet-ov on h$k" "" "$(on "$k" nft list tables | grep qnet-ov)"

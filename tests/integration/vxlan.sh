@@ -192,7 +192,17 @@ for k in 2 3; do
 	[ "$k" = 2 ] && t_check "h$k: qemu-ifdown-nat of the last guest" on "$k" "$B/qemu-ifdown-nat" "vg$k"
 	t_eq "h$k: bridge and VXLAN device are gone" "" "$(on "$k" ip -o link show type bridge; vx_of "$k")"
 done
-t_check "h1: qemu-ifdown-nat of the last guest" on 1 "$B/qemu-ifdown-nat" vg1
+# The gateway host stays up while the bridge still knows guests behind
+# the VXLAN port (the other hosts' guests need its DHCP and NAT), and
+# qnet gc takes it down once they have aged out.
+t_check "h1: qemu-ifdown-nat of its last guest" on 1 "$B/qemu-ifdown-nat" vg1
+t_eq "h1: the gateway stays while the bridge knows other hosts' guests" "qnet-ov 10.0.90.1" \
+	"$(on 1 ip -j -4 addr show dev "$BR" | jq -r '.[0] | "\(.ifname) \(.addr_info[0].local)"')"
+t_check "h1: qnet gc leaves it while they are known" on 1 "$B/qnet" gc
+t_check "... and so it is" on 1 ip link show dev "$BR"
+on 1 ip link set dev "$BR" type bridge ageing_time 100 # 1 s
+t_check "h1: once they age out, qnet gc takes it down" \
+	t_wait 10 eval 'on 1 "$B/qnet" gc >/dev/null; ! on 1 ip link show dev "$BR" >/dev/null 2>&1'
 t_eq "h1: bridge, VXLAN device, table and dnsmasq are gone" "" \
 	"$(on 1 ip -o link show type bridge; vx_of 1; on 1 nft list tables | grep qnet-ov; ls "$T_TMP/h1/run"/*.pid 2>/dev/null)"
 
