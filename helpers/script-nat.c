@@ -23,9 +23,11 @@ static int run(int argc, char **argv, bool up)
 	r = script_start("IFNAME", 1, argc, argv);
 	if (r >= 0)
 		return r;
-	if (qnet_config_load(NULL, &cfg, qnet_log_diag, NULL) < 0)
+	/* Every network's /64 but this one's is left underived. */
+	if (qnet_config_load_flags(NULL, QNET_CONFIG_ONE_NETWORK, &cfg, qnet_log_diag, NULL) < 0)
 		return 1;
 	network = qnet_nat_network_name(argv[0], cfg);
+	(void)qnet_config_network_derive(cfg, network);
 	qnet_nat_set_notice(qnet_log_notice, NULL);
 	if (!qnet_config_network_name_valid(network))
 		return qnet_error("network '%s': invalid name", qnet_ifname_printable(network, safe));

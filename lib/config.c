@@ -908,10 +908,49 @@ static bool prefix_checked(const struct parser *p, const struct qnet_network *n)
 	for (size_t i = 0; i < n->n_forwards; i++)
 		if (!IN6_IS_ADDR_UNSPECIFIED(&n->forwards[i].guest6))
 			return true;
+	/* Compared with another network's /64 that is written out: two
+	 * derived ones differ by their names (and an overlay's by its VNI). */
 	for (size_t i = 0; i < p->cfg->n_networks; i++)
-		if (&p->cfg->networks[i] != n && p->cfg->networks[i].subnet6_from != QNET_SUBNET6_NONE)
+		if (&p->cfg->networks[i] != n && p->cfg->networks[i].subnet6_from == QNET_SUBNET6_SET)
 			return true;
 	return false;
+}
+
+/* N's IPv6 half from its /64 (gateway ::1, DHCPv6 ::1000 to ::ffff). */
+static void set_ipv6(struct qnet_network *n)
+{
+	n->ipv6 = n->subnet6_from == QNET_SUBNET6_DERIVED || n->subnet6_from == QNET_SUBNET6_SET;
+	if (n->ipv6) {
+		n->gateway6 = n->range6_start = n->range6_end = n->subnet6;
+		n->gateway6.s6_addr[15] = 1;
+		n->range6_start.s6_addr[14] = 0x10;
+		n->range6_end.s6_addr[14] = n->range6_end.s6_addr[15] = 0xff;
+	}
+}
+
+const struct qnet_network *qnet_config_network_derive(struct qnet_config *c, const char *name)
+{
+	struct parser p = { .cfg = c };
+
+	for (size_t i = 0; i < c->n_networks; i++) {
+		struct qnet_network *n = &c->networks[i];
+
+		if (!streq(n->name, name))
+			continue;
+		if (n->subnet6_from == QNET_SUBNET6_UNDERIVED) {
+			/* Nothing of it needed the /64 (prefix_checked()), so
+			 * the address and range are all there is to add. */
+			if (machine_id(&p) > 0) {
+				qnet_addr_ipv6_ula(p.machine_id, n->name, &n->subnet6);
+				n->subnet6_from = QNET_SUBNET6_DERIVED;
+			} else {
+				n->subnet6_from = QNET_SUBNET6_NO_MACHINE_ID;
+			}
+			set_ipv6(n);
+		}
+		return n;
+	}
+	return NULL;
 }
 
 /*
@@ -938,13 +977,7 @@ static void finish_ipv6(struct parser *p, struct qnet_network *n)
 		else
 			n->subnet6_from = QNET_SUBNET6_NO_MACHINE_ID;
 	}
-	n->ipv6 = n->subnet6_from == QNET_SUBNET6_DERIVED || n->subnet6_from == QNET_SUBNET6_SET;
-	if (n->ipv6) {
-		n->gateway6 = n->range6_start = n->range6_end = n->subnet6;
-		n->gateway6.s6_addr[15] = 1;
-		n->range6_start.s6_addr[14] = 0x10;
-		n->range6_end.s6_addr[14] = n->range6_end.s6_addr[15] = 0xff;
-	}
+	set_ipv6(n);
 	for (size_t i = 0; i < n->n_hosts; i++) {
 		struct qnet_host *h = &n->hosts[i];
 
@@ -1094,7 +1127,8 @@ static void finish_network(struct parser *p, struct qnet_network *n)
 	}
 	finish_overlay(p, n);
 	finish_ipv6(p, n);
-	if (n->mtu && n->ipv6 && n->mtu < 1280)
+	/* UNDERIVED: it has IPv6, only its /64 was not worked out. */
+	if (n->mtu && (n->ipv6 || n->subnet6_from == QNET_SUBNET6_UNDERIVED) && n->mtu < 1280)
 		report(p, n->line, true, "[network %s]: mtu %u is below IPv6's 1280 (or set subnet6 = none)",
 		       n->name, n->mtu);
 	/* After finish_ipv6(): ::5 and PREFIX::5 are the same address. */

@@ -219,6 +219,12 @@ enum {
 	 * everything a port gets, are the same as without the flag.
 	 */
 	QNET_CONFIG_PORTS_ONLY = 1 << 0,
+	/*
+	 * The same for the NAT programs, which then need the IPv6 half of
+	 * one network only: qnet_config_network_derive() gives it that. A
+	 * qnet.conf with 64 networks cost every attach 64 HMACs otherwise.
+	 */
+	QNET_CONFIG_ONE_NETWORK = QNET_CONFIG_PORTS_ONLY,
 };
 /* qnet_config_load() with FLAGS, a set of QNET_CONFIG_*. */
 int qnet_config_load_flags(const char *path, unsigned flags, struct qnet_config **ret, qnet_diag_fn diag,
@@ -234,6 +240,10 @@ void qnet_config_freep(struct qnet_config **c);
 const struct qnet_network *qnet_config_network(const struct qnet_config *c, const char *name);
 const struct qnet_grant *qnet_config_grant(const struct qnet_config *c, const char *bridge);
 const struct qnet_config_port *qnet_config_port(const struct qnet_config *c, const char *ifname);
+/* Network NAME of C (loaded with QNET_CONFIG_ONE_NETWORK) with its /64
+ * derived if it was left QNET_SUBNET6_UNDERIVED, as a full load would
+ * have it; NULL if C has no such network. */
+const struct qnet_network *qnet_config_network_derive(struct qnet_config *c, const char *name);
 /* The network whose bridge is BRIDGE (the bridge's own name), or NULL. */
 const struct qnet_network *qnet_config_network_of_bridge(const struct qnet_config *c, const char *bridge);
 
