@@ -32,7 +32,7 @@ def beyond($s; $n; $f; $bs; $bn; $bf; $ref):
      of_reference: ratio($x; $ref)};
 def median: if length == 0 then null elif length % 2 == 1 then .[(length - 1) / 2]
   else (.[length / 2 - 1] + .[length / 2]) / 2 end;
-map(if .section == "throughput" then . + {bps_median: (.bps | median)} else . end)
+map(if .section == "throughput" or .section == "overlay" then . + {bps_median: (.bps | median)} else . end)
 | . as $r
 | less(ms("ifup"; "debian"); ms("ifup"; "floor")) as $debian
 | less(ms("helper"; "qemu"); ms("helper"; "floor")) as $qemu
@@ -106,6 +106,11 @@ map(if .section == "throughput" then . + {bps_median: (.bps | median)} else . en
       filtered: ((m("throughput"; "filtered"; "bps_median") // 0) / 1e9),
       unfiltered: ((m("throughput"; "unfiltered"; "bps_median") // 0) / 1e9)
     },
+    overlay_gbit: {
+      one_host: ((m("overlay"; "one-host"; "bps_median") // 0) / 1e9),
+      two_hosts: ((m("overlay"; "two-hosts"; "bps_median") // 0) / 1e9)
+    },
+    overlay_two_hosts_over_one: ratio(m("overlay"; "two-hosts"; "bps_median"); m("overlay"; "one-host"; "bps_median")),
     scale_beyond_floor_ratio: ratio(m($scales[-1]; "ours"; "wall_median_us") - m($scales[-1]; "floor"; "wall_median_us");
                                     m($scales[0]; "ours"; "wall_median_us") - m($scales[0]; "floor"; "wall_median_us"))
   }

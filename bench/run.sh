@@ -37,6 +37,8 @@
 #            qnet with a dnsmasq stub ("nodns": netavark runs no DHCP)
 # --quick: every section, with 1,000 routes, 4 networks, 50 forwards, 10
 # guests at once, netavark with 50 port mappings.
+#   overlay  iperf3 TCP between two guests of one overlay network on two
+#            hosts (VXLAN) and on one (bench/overlay.sh), as a ratio
 # Built with -Dbuildtype=release in build-bench/ unless QNET_BUILD is set.
 set -u
 # t_netns re-runs "$0" after the cd below: make it absolute first.
@@ -280,6 +282,10 @@ for p in "${SERVERS[@]}"; do kill "$p" 2>/dev/null; done
 for p in "${SERVERS[@]}"; do t_wait 5 t_pid_dead "$p"; done
 for g in vf1 vf2; do "$DOWNF" "$g"; done
 for g in vu1 vu2; do "$DOWNU" "$g"; done
+
+# --- overlay: two guests across hosts over VXLAN beside the same pair on one ---
+echo "bench/run.sh: overlay: throughput ($N_TPUT rounds of ${T_TPUT} s iperf3 TCP each, interleaved)" >&2
+bash "$SRC/bench/overlay.sh" "$N_TPUT" "$T_TPUT" "$RESULTS" || die "bench/overlay.sh failed"
 
 base=$(ip -o link show | wc -l) # lo, br0 and the TAPs above
 for n in "${SCALE[@]}"; do
@@ -533,7 +539,7 @@ printf '%s' "$JSON" | jq -r '.params as $params | def ms: . / 1000 * 100 | round
 	"",
 	"| section | candidate | median Gbit/s | min Gbit/s | max Gbit/s | rounds | s each | failed |",
 	"|---|---|---:|---:|---:|---:|---:|---:|",
-	(.results[] | select(.section == "throughput") | "| \(.section) | \(.name) | \(.bps_median | gbit) | \(.bps[0] | gbit) | \(.bps[-1] | gbit) | \(.rounds) | \(.seconds) | \(.failed) |"),
+	(.results[] | select(.section == "throughput" or .section == "overlay") | "| \(.section) | \(.name) | \(.bps_median | gbit) | \(.bps[0] | gbit) | \(.bps[-1] | gbit) | \(.rounds) | \(.seconds) | \(.failed) |"),
 	"",
 	"| target | value | limit | |",
 	"|---|---:|---:|---|",
@@ -553,7 +559,8 @@ printf '%s' "$JSON" | jq -r '.params as $params | def ms: . / 1000 * 100 | round
 	"",
 	"Beyond the spawn floor, median ms: qemu-ifup start-up alone \(.info.ifup_ms_beyond_floor.start * 100 | round / 100), qemu-ifup \(.info.ifup_ms_beyond_floor.ours * 100 | round / 100), tutorial \(.info.ifup_ms_beyond_floor.tutorial * 100 | round / 100), Debian'"'"'s \(.info.ifup_ms_beyond_floor.debian * 100 | round / 100).",
 	"NAT cold bring-up \(.info.nat_cold_ms * 100 | round / 100) ms dual-stack (\(.info.nat_cold_over_ifup * 10 | round / 10)x plain qemu-ifup), \(.info.nat_cold_ipv4_ms * 100 | round / 100) ms IPv4-only; warm attach \(.info.nat_warm_ms * 100 | round / 100) ms.",
-	"Filtering adds \(.info.filter_ms_added.nat.wall * 100 | round / 100) ms (CPU \(.info.filter_ms_added.nat.cpu * 100 | round / 100) ms) to a NAT warm attach, \(.info.filter_ms_added.ifup.wall * 100 | round / 100) ms (CPU \(.info.filter_ms_added.ifup.cpu * 100 | round / 100) ms) to qemu-ifup'"'"'s; throughput filtered \(.info.throughput_gbit.filtered * 100 | round / 100) Gbit/s, unfiltered \(.info.throughput_gbit.unfiltered * 100 | round / 100) Gbit/s."'
+	"Filtering adds \(.info.filter_ms_added.nat.wall * 100 | round / 100) ms (CPU \(.info.filter_ms_added.nat.cpu * 100 | round / 100) ms) to a NAT warm attach, \(.info.filter_ms_added.ifup.wall * 100 | round / 100) ms (CPU \(.info.filter_ms_added.ifup.cpu * 100 | round / 100) ms) to qemu-ifup'"'"'s; throughput filtered \(.info.throughput_gbit.filtered * 100 | round / 100) Gbit/s, unfiltered \(.info.throughput_gbit.unfiltered * 100 | round / 100) Gbit/s.",
+	"An overlay network across two hosts (VXLAN over a veth underlay) keeps \(.info.overlay_two_hosts_over_one | n2)x the goodput of the same two guests on one host: \(.info.overlay_gbit.two_hosts | n2) Gbit/s against \(.info.overlay_gbit.one_host | n2)."'
 echo
 if [ -n "$JSON_OUT" ]; then
 	printf '%s\n' "$JSON" >"$JSON_OUT"

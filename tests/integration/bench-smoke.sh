@@ -14,15 +14,15 @@ t_eq "bench/run.sh --quick exits 0" 0 "$rc"
 [ "$rc" = 0 ] || t_diag "$(tail -n 20 "$T_TMP/err")"
 J=$T_TMP/bench.json
 t_check "the JSON parses" jq -e . "$J"
-t_eq "every section was measured" "crowd filter-ifup filter-nat forwards helper ifup nat-cold nat-warm nets peer-1 peer-n routes scale-0 scale-100 throughput" \
+t_eq "every section was measured" "crowd filter-ifup filter-nat forwards helper ifup nat-cold nat-warm nets overlay peer-1 peer-n routes scale-0 scale-100 throughput" \
 	"$(jq -r '[.results[].section] | unique | join(" ")' "$J" 2>/dev/null)"
-t_eq "every candidate ran" "floor ours qemu floor ours debian tutorial start cold cold-ipv4 ifup floor warm ifup floor filtered unfiltered floor filtered unfiltered filtered unfiltered floor-none ours-none floor-routes ours-routes floor-one warm-one floor-many warm-many one one-down many many-down concurrent sequential netavark netavark-down qnet qnet-down nodns nodns-down netavark netavark-down qnet qnet-down nodns nodns-down" \
+t_eq "every candidate ran" "floor ours qemu floor ours debian tutorial start cold cold-ipv4 ifup floor warm ifup floor filtered unfiltered floor filtered unfiltered filtered unfiltered one-host two-hosts floor-none ours-none floor-routes ours-routes floor-one warm-one floor-many warm-many one one-down many many-down concurrent sequential netavark netavark-down qnet qnet-down nodns nodns-down netavark netavark-down qnet qnet-down nodns nodns-down" \
 	"$(jq -r '[.results[] | select(.section | startswith("scale") | not) | .name] | join(" ")' "$J" 2>/dev/null)"
 t_eq "no call failed" "" "$(jq -r '.results[] | select(.failed > 0) | "\(.section)/\(.name)"' "$J" 2>/dev/null)"
 # Numbers, not their size: every bench-spawn and bench-crowd row has a
 # positive median wall and CPU time and a peak RSS.
 t_eq "every row has numbers" "" \
-	"$(jq -r '.results[] | select(.section != "throughput") | select((.wall_median_us | type) != "number" or .wall_median_us <= 0
+	"$(jq -r '.results[] | select(.section != "throughput" and .section != "overlay") | select((.wall_median_us | type) != "number" or .wall_median_us <= 0
 		or (.cpu_median_us | type) != "number" or (.maxrss_kb | type) != "number" or .maxrss_kb <= 0) | "\(.section)/\(.name)"' "$J" 2>/dev/null)"
 t_eq "the quick sizes were measured" '{"routes":1000,"nets":4,"forwards":50,"crowd":10}' "$(jq -c .params "$J" 2>/dev/null)"
 t_eq "19 targets, each met or not" 19 "$(jq '[.targets[] | select(.met | type == "boolean")] | length' "$J" 2>/dev/null)"
@@ -44,6 +44,9 @@ t_check "the table has qnet without dnsmasq's start-up" grep -Eq '^\| 1 \| nodns
 t_check "each crowd row ran its guests" jq -e '[.results[] | select(.section == "crowd") | .guests == 10 and .rounds == 2] | length == 2 and all' "$J"
 t_check "the table names every target" grep -q 'NAT warm attach / plain qemu-ifup' "$T_TMP/table"
 t_check "the table has the dual-stack target row" grep -Eq '^\| NAT cold bring-up: dual-stack / IPv4-only \| [0-9.]+ \| <= 1.3 \| (met|NOT met) \|$' "$T_TMP/table"
+t_check "each overlay round measured a goodput, on one host and across two" \
+	jq -e '[.results[] | select(.section == "overlay") | (.rounds == (.bps | length)) and all(.bps[]; . > 0)] | length == 2 and all' "$J"
+t_check "the overlay's ratio is reported" jq -e '.info.overlay_two_hosts_over_one > 0' "$J"
 t_check "each throughput round measured a goodput" \
 	jq -e '[.results[] | select(.section == "throughput") | (.rounds == (.bps | length)) and all(.bps[]; . > 0)] | length == 2 and all' "$J"
 t_check "the table has the filter target rows" grep -Eq '^\| NAT throughput: filtered / unfiltered \| [0-9.]+ \| >= 0.9 \| (met|NOT met) \|$' "$T_TMP/table"
