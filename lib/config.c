@@ -573,6 +573,7 @@ static bool overlay_key(struct parser *p, struct qnet_network *n, const char *ke
 		n->underlay_line = p->line;
 		set_ifname(p, n->underlay, key, value);
 	} else if (streq(key, "port")) {
+		n->port_line = p->line;
 		if (qnet_parse_uint(value, 65535, &v) < 0 || v == 0)
 			report(p, p->line, true, "port: '%s' is not a UDP port 1-65535", value);
 		else
@@ -1064,6 +1065,8 @@ static void finish_overlay(struct parser *p, struct qnet_network *n)
 			report(p, n->peers_line, true, "[network %s]: peers = without vxlan =", n->name);
 		if (n->underlay_line)
 			report(p, n->underlay_line, true, "[network %s]: underlay = without vxlan =", n->name);
+		if (n->port_line)
+			report(p, n->port_line, true, "[network %s]: port = without vxlan =", n->name);
 		if (n->gateway_line)
 			report(p, n->gateway_line, true, "[network %s]: gateway = without vxlan = (a network on one "
 			       "host is its own gateway unless nat = no)", n->name);
@@ -1127,8 +1130,9 @@ static void finish_network(struct parser *p, struct qnet_network *n)
 	}
 	finish_overlay(p, n);
 	finish_ipv6(p, n);
-	/* UNDERIVED: it has IPv6, only its /64 was not worked out. */
-	if (n->mtu && (n->ipv6 || n->subnet6_from == QNET_SUBNET6_UNDERIVED) && n->mtu < 1280)
+	/* Whatever the machine-id (a lazy load never reads it): a network
+	 * that is to have IPv6 needs 1280, even where it goes without. */
+	if (n->mtu && n->subnet6_from != QNET_SUBNET6_NONE && n->mtu < 1280)
 		report(p, n->line, true, "[network %s]: mtu %u is below IPv6's 1280 (or set subnet6 = none)",
 		       n->name, n->mtu);
 	/* After finish_ipv6(): ::5 and PREFIX::5 are the same address. */
@@ -1480,6 +1484,9 @@ unsigned qnet_config_network_diff(const struct qnet_network *a, const struct qne
 		d |= QNET_CONFIG_DIFF_PORTS;
 	if (a->vxlan != b->vxlan || a->vxlan_port != b->vxlan_port || !streq(a->underlay, b->underlay) ||
 	    a->mtu != b->mtu || a->gateway_here != b->gateway_here || a->nat != b->nat)
+		d |= QNET_CONFIG_DIFF_OVERLAY;
+	/* One device sends over one family: another needs another device. */
+	if (a->n_peers && b->n_peers && a->peers[0].family != b->peers[0].family)
 		d |= QNET_CONFIG_DIFF_OVERLAY;
 	if (a->n_peers != b->n_peers)
 		d |= QNET_CONFIG_DIFF_PEERS;

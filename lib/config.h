@@ -108,7 +108,7 @@ struct qnet_network {
 	uint16_t vxlan_port;     /* port =, default 4789 */
 	bool gateway_set;        /* gateway = yes */
 	bool gateway_here;       /* this host runs the gateway: not an overlay or gateway = yes; and nat */
-	unsigned vxlan_line, peers_line, underlay_line, gateway_line, nat_line;
+	unsigned vxlan_line, peers_line, underlay_line, port_line, gateway_line, nat_line;
 	/* allow-users =, allow-groups =: only while parsing; then they are
 	 * the grant of the bridge's (NULL here). */
 	char **allow_users, **allow_groups;

@@ -111,9 +111,16 @@ static void overlay_input(FILE *f, const struct qnet_network *n)
 {
 	bool v6 = n->n_peers && n->peers[0].family == AF_INET6;
 
+	/* The ct expression is there for what it makes the kernel do:
+	 * conntrack, and with it reassembly before this hook. An IPv6
+	 * datagram is otherwise put together only after it (IPv4's before),
+	 * and a later fragment, which has no UDP header to match, would
+	 * carry a stranger's VXLAN past the rule. Untracked VXLAN (a raw
+	 * table's notrack) is not let in on trust either. */
 	if (n->vxlan)
-		fprintf(f, "    udp dport %u @th,96,24 %u %s saddr != @peers drop\n", n->vxlan_port, n->vxlan,
-			v6 ? "ip6" : "ip");
+		fprintf(f, "    udp dport %u ct state untracked drop\n"
+			   "    udp dport %u @th,96,24 %u %s saddr != @peers drop\n",
+			n->vxlan_port, n->vxlan_port, n->vxlan, v6 ? "ip6" : "ip");
 }
 
 /* The chains of a network whose gateway is this host: NAT, forwards,
@@ -219,9 +226,14 @@ static char *ruleset(const struct qnet_network *n, const char *table)
 	if (n->vxlan)
 		peers_set(f, n);
 	if (!n->gateway_here) {
-		/* No gateway on this host: its bridge only bridges, and the
-		 * host itself is nobody's to reach from it (the bridge still
-		 * has an IPv6 link-local address). */
+		/* No gateway on this host: its bridge only bridges (frames
+		 * bridged through the forward hook, with br_netfilter, pass),
+		 * nothing is routed to or from it, and the host itself is
+		 * nobody's to reach from it (the bridge still has an IPv6
+		 * link-local address). */
+		fprintf(f, "  chain forward {\n    type filter hook forward priority filter; policy accept;\n"
+			   "    iifname \"%s\" oifname \"%s\" accept\n"
+			   "    iifname \"%s\" drop\n    oifname \"%s\" drop\n  }\n", br, br, br, br);
 		fprintf(f, "  chain input {\n    type filter hook input priority filter; policy accept;\n");
 		overlay_input(f, n);
 		fprintf(f, "    iifname \"%s\" drop\n", br);

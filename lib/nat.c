@@ -325,7 +325,17 @@ static void teardown(struct qnet_nl *nl, const char *network, const char *bridge
 {
 	char path[PATH_MAX], vx[IFNAMSIZ];
 	struct qnet_link b;
+	uint32_t vni;
+	uint16_t port;
+	bool ours;
 
+	/* The VXLAN port first, while the table that keeps strangers' VXLAN
+	 * off the bridge is still there; by its name, which only this network
+	 * has (a bridge's ports outlive it), if its alias says it is ours. */
+	qnet_vxlan_ifname(network, vx);
+	if (qnet_link_get(nl, vx, &b) == 0 && streq(b.kind, "vxlan") &&
+	    qnet_vxlan_get(nl, b.ifindex, network, &vni, &port, &ours) == 0 && ours)
+		(void)qnet_link_delete(nl, b.ifindex);
 	(void)qnet_dnsmasq_stop(network);
 	qnet_fault_point("nat-down-dnsmasq-stopped");
 	(void)qnet_firewall_remove(network);
@@ -335,11 +345,6 @@ static void teardown(struct qnet_nl *nl, const char *network, const char *bridge
 	if (bridge[0] && qnet_firewalld_table() > 0)
 		(void)qnet_firewalld_zone_release(bridge, (char[QNET_REASON_MAX]){ 0 }, QNET_REASON_MAX);
 	qnet_fault_point("nat-down-firewall-removed");
-	/* A bridge's ports outlive it: the VXLAN device goes by its name,
-	 * which only this network has, bridge or not. */
-	qnet_vxlan_ifname(network, vx);
-	if (qnet_link_get(nl, vx, &b) == 0 && streq(b.kind, "vxlan"))
-		(void)qnet_link_delete(nl, b.ifindex);
 	if (bridge[0] && qnet_link_get(nl, bridge, &b) == 0 && b.is_bridge) {
 		/* By ifindex, which only this bridge ever has: after it is gone,
 		 * only qnet gc's sweep could find what it left. */
@@ -417,8 +422,10 @@ struct repaired {
  * that no neighbour can make it its own first; only a port with no such
  * single MAC learns anew.
  */
-static int refilter_ports(struct qnet_nl *nl, const struct qnet_link *b, char *why, size_t why_size)
+static int refilter_ports(struct qnet_nl *nl, const char *network, const struct qnet_link *b, char *why,
+			  size_t why_size)
 {
+	char vx[IFNAMSIZ];
 	_cleanup_config_ struct qnet_config *cfg = NULL;
 	_cleanup_free_ int *ports = NULL;
 	size_t n = 0;
@@ -439,6 +446,11 @@ static int refilter_ports(struct qnet_nl *nl, const struct qnet_link *b, char *w
 
 		if (qnet_link_get_by_index(nl, ports[i], &port) < 0)
 			continue; /* gone meanwhile */
+		/* An overlay's VXLAN port carries every other host's guests:
+		 * no guest's filter (each host filters its own). */
+		qnet_vxlan_ifname(network, vx);
+		if (streq(port.kind, "vxlan") && streq(port.name, vx))
+			continue;
 		if (cfg)
 			qnet_config_port_props(cfg, b->name, port.name, &cp);
 		if (cp.mac_set) {
@@ -473,7 +485,7 @@ static int allow_guests(struct qnet_nl *nl, const struct qnet_network *n, const 
 	(void)qnet_portfilter_foreach_allowed(b->ifindex, any_allowed, &filled);
 	/* An empty list is a new network, or a table flushed away. */
 	if (!filled && n->filter) {
-		r = refilter_ports(nl, b, why, why_size);
+		r = refilter_ports(nl, n->name, b, why, why_size);
 		if (r < 0)
 			return r;
 		did->ports = (size_t)r;
@@ -614,9 +626,15 @@ static int overlay_mtu(struct qnet_nl *nl, const struct qnet_config *cfg, const 
 		if (!under && oif > 0 && qnet_link_get_by_index(nl, oif, &l) == 0)
 			under = l.mtu;
 	}
-	if (!n->mtu)
-		*mtu = (under ? under : 1500) -
-		       (n->peers[0].family == AF_INET6 ? QNET_VXLAN_OVERHEAD6 : QNET_VXLAN_OVERHEAD4);
+	if (!n->mtu) {
+		unsigned overhead = n->peers[0].family == AF_INET6 ? QNET_VXLAN_OVERHEAD6 : QNET_VXLAN_OVERHEAD4;
+
+		under = under ? under : 1500;
+		if (under < overhead + 576)
+			return qnet_because(why, why_size, -EMSGSIZE, "%s:%u: the underlay's MTU %u leaves less than 576 "
+					    "for guests: set mtu = or another underlay", cfg->path, n->vxlan_line, under);
+		*mtu = under - overhead;
+	}
 	return 0;
 }
 
@@ -631,7 +649,7 @@ static int overlay_port(struct qnet_nl *nl, const struct qnet_network *n, const 
 {
 	char name[IFNAMSIZ], a[INET6_ADDRSTRLEN];
 	struct qnet_link l = { .master = 0 };
-	struct qnet_vxlan v = { .name = name, .vni = n->vxlan, .port = n->vxlan_port,
+	struct qnet_vxlan v = { .name = name, .network = n->name, .vni = n->vxlan, .port = n->vxlan_port,
 				.family = n->peers[0].family, .underlay = underlay, .mtu = mtu, .master = b->ifindex };
 	uint32_t vni = 0;
 	uint16_t port = 0;
@@ -639,9 +657,16 @@ static int overlay_port(struct qnet_nl *nl, const struct qnet_network *n, const 
 
 	qnet_vxlan_ifname(n->name, name);
 	if (qnet_link_get(nl, name, &l) == 0) {
-		if (qnet_vxlan_get(nl, l.ifindex, &vni, &port) < 0 || vni != n->vxlan || port != n->vxlan_port)
+		bool ours = false;
+
+		if (qnet_vxlan_get(nl, l.ifindex, n->name, &vni, &port, &ours) < 0 || !ours || vni != n->vxlan ||
+		    port != n->vxlan_port)
 			return qnet_because(why, why_size, -EEXIST, "%s exists but is not the VXLAN device of network %s "
 					    "(VNI %u, port %u): remove it", name, n->name, n->vxlan, n->vxlan_port);
+		/* The underlay's MTU changed since (repair): the device's. */
+		if (l.master == b->ifindex && l.mtu != mtu && (r = qnet_link_set_mtu(nl, l.ifindex, mtu)) < 0)
+			return qnet_because(why, why_size, r, "cannot set the MTU of %s to %u: %s", name, mtu,
+					    strerror(-r));
 		if (l.master != b->ifindex) {
 			r = qnet_link_delete(nl, l.ifindex);
 			if (r < 0)
@@ -1442,6 +1467,16 @@ static int reload_locked(struct qnet_nl *nl, const struct qnet_config *cfg, cons
 					    "(hosts before it may be allowed already; nothing else was applied)",
 					    n->hosts[i].name[0] ? n->hosts[i].name : "entry", QNET_PORTFILTER_TABLE, nft_why);
 	}
+	/* The new peers are judged as at bring-up (none of ours) before
+	 * anything is swapped. */
+	if (d & QNET_CONFIG_DIFF_PEERS) {
+		int underlay;
+		unsigned mtu;
+
+		r = overlay_mtu(nl, cfg, n, &underlay, &mtu, why, why_size);
+		if (r < 0)
+			return r;
+	}
 	if (d & (QNET_CONFIG_DIFF_FORWARDS | QNET_CONFIG_DIFF_PEERS)) {
 		/* A first forward: 127.0.0.1 reaches it only with this. */
 		r = n->n_forwards && n->gateway_here ? route_localnet(n->bridge) : 0;
@@ -1459,6 +1494,9 @@ static int reload_locked(struct qnet_nl *nl, const struct qnet_config *cfg, cons
 	if (d & QNET_CONFIG_DIFF_PEERS) {
 		r = reload_peers(nl, n, why, why_size);
 		if (r < 0) {
+			/* Back to the old peers: none of the new keeps getting
+			 * copies of the guests' frames. */
+			(void)reload_peers(nl, old, (char[QNET_REASON_MAX]){ 0 }, QNET_REASON_MAX);
 			(void)qnet_firewall_apply(old, nft_why, sizeof(nft_why));
 			return r;
 		}

@@ -16,12 +16,23 @@
 #include "sha256.h"
 #include "vxlan.h"
 
+#define ALIAS_PREFIX "qnet network "
+
 void qnet_vxlan_ifname(const char *network, char name[IFNAMSIZ])
 {
 	uint8_t h[QNET_SHA256_SIZE];
 
 	qnet_sha256(network, strlen(network), h);
 	snprintf(name, IFNAMSIZ, "qvx%02x%02x%02x%02x", h[0], h[1], h[2], h[3]);
+}
+
+static int set_alias(struct qnet_nl *nl, int ifindex, const char *alias)
+{
+	_cleanup_nlmsg_ struct nl_msg *msg = qnet_link_msg(RTM_NEWLINK, NLM_F_ACK, AF_UNSPEC, ifindex);
+
+	if (!msg || nla_put_string(msg, IFLA_IFALIAS, alias) < 0)
+		return -ENOMEM;
+	return qnet_nl_request(nl, msg);
 }
 
 int qnet_vxlan_create(struct qnet_nl *nl, const struct qnet_vxlan *v, int *ifindex)
@@ -32,6 +43,9 @@ int qnet_vxlan_create(struct qnet_nl *nl, const struct qnet_vxlan *v, int *ifind
 	struct qnet_link l;
 	int r;
 
+	char alias[sizeof(ALIAS_PREFIX) + QNET_NAME_MAX];
+
+	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", v->network);
 	if (!msg || nla_put_string(msg, IFLA_IFNAME, v->name) < 0 ||
 	    (v->mtu && nla_put_u32(msg, IFLA_MTU, v->mtu) < 0) ||
 	    nla_put_u32(msg, IFLA_MASTER, (uint32_t)v->master) < 0)
@@ -56,9 +70,19 @@ int qnet_vxlan_create(struct qnet_nl *nl, const struct qnet_vxlan *v, int *ifind
 	if (r < 0)
 		return r;
 	r = qnet_link_get(nl, v->name, &l);
-	if (r == 0 && ifindex)
+	if (r < 0)
+		return r;
+	/* A new link takes no alias (only a change sets one): it is set
+	 * while the device is still down, and without it the device is not
+	 * ours, so it goes again. */
+	r = set_alias(nl, l.ifindex, alias);
+	if (r < 0) {
+		(void)qnet_link_delete(nl, l.ifindex);
+		return r;
+	}
+	if (ifindex)
 		*ifindex = l.ifindex;
-	return r;
+	return 0;
 }
 
 /* An RTM_{NEW,DEL}NEIGH of the all-zeros entry for PEER. */
@@ -186,6 +210,7 @@ int qnet_vxlan_flood_set(struct qnet_nl *nl, int ifindex, const struct qnet_peer
 struct vxlan_info {
 	uint32_t vni;
 	uint16_t port;
+	char alias[64];
 };
 
 static int vxlan_info(struct nl_msg *msg, void *arg)
@@ -194,8 +219,11 @@ static int vxlan_info(struct nl_msg *msg, void *arg)
 	struct nlmsghdr *h = nlmsg_hdr(msg);
 	struct nlattr *tb[IFLA_MAX + 1], *li[IFLA_INFO_MAX + 1], *vx[IFLA_VXLAN_MAX + 1];
 
-	if (h->nlmsg_type != RTM_NEWLINK || nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0 ||
-	    !tb[IFLA_LINKINFO] || nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) < 0 ||
+	if (h->nlmsg_type != RTM_NEWLINK || nlmsg_parse(h, sizeof(struct ifinfomsg), tb, IFLA_MAX, NULL) < 0)
+		return NL_OK;
+	if (tb[IFLA_IFALIAS])
+		snprintf(v->alias, sizeof(v->alias), "%.*s", nla_len(tb[IFLA_IFALIAS]), (const char *)nla_data(tb[IFLA_IFALIAS]));
+	if (!tb[IFLA_LINKINFO] || nla_parse_nested(li, IFLA_INFO_MAX, tb[IFLA_LINKINFO], NULL) < 0 ||
 	    !li[IFLA_INFO_KIND] || !li[IFLA_INFO_DATA] || strncmp(nla_data(li[IFLA_INFO_KIND]), "vxlan", 6) ||
 	    nla_parse_nested(vx, IFLA_VXLAN_MAX, li[IFLA_INFO_DATA], NULL) < 0)
 		return NL_OK;
@@ -206,8 +234,10 @@ static int vxlan_info(struct nl_msg *msg, void *arg)
 	return NL_OK;
 }
 
-int qnet_vxlan_get(struct qnet_nl *nl, int ifindex, uint32_t *vni, uint16_t *port)
+int qnet_vxlan_get(struct qnet_nl *nl, int ifindex, const char *network, uint32_t *vni, uint16_t *port,
+		   bool *ours)
 {
+	char alias[sizeof(ALIAS_PREFIX) + QNET_NAME_MAX];
 	_cleanup_nlmsg_ struct nl_msg *msg = qnet_link_msg(RTM_GETLINK, 0, AF_UNSPEC, ifindex);
 	struct vxlan_info v = { 0 };
 	int r;
@@ -219,5 +249,7 @@ int qnet_vxlan_get(struct qnet_nl *nl, int ifindex, uint32_t *vni, uint16_t *por
 		return r;
 	*vni = v.vni;
 	*port = v.port;
+	snprintf(alias, sizeof(alias), ALIAS_PREFIX "%s", network);
+	*ours = v.vni && streq(v.alias, alias);
 	return 0;
 }

@@ -30,6 +30,7 @@ void qnet_vxlan_ifname(const char *network, char name[IFNAMSIZ]);
 
 struct qnet_vxlan {
 	const char *name;
+	const char *network; /* whose it is: its alias says so (qnet_vxlan_ours()) */
 	uint32_t vni;
 	uint16_t port;
 	int family;        /* of the peers: the device's socket */
@@ -53,5 +54,9 @@ int qnet_vxlan_flood_list(struct qnet_nl *nl, int ifindex, struct qnet_peer **re
  * share. */
 int qnet_vxlan_flood_set(struct qnet_nl *nl, int ifindex, const struct qnet_peer *peers, size_t n);
 
-/* What device IFINDEX is: its VNI and port (0 if it is no VXLAN device). */
-int qnet_vxlan_get(struct qnet_nl *nl, int ifindex, uint32_t *vni, uint16_t *port);
+/* What device IFINDEX is: its VNI and port (0 if it is no VXLAN device),
+ * and whether its alias says it is network NETWORK's (made by
+ * qnet_vxlan_create() for it): a device of our name that is not is never
+ * ours to change or delete. */
+int qnet_vxlan_get(struct qnet_nl *nl, int ifindex, const char *network, uint32_t *vni, uint16_t *port,
+		   bool *ours);

@@ -105,7 +105,7 @@ for k in 2 3; do
 	t_eq "h$k: no address on its bridge" "" "$(on "$k" ip -j -4 addr show dev "$BR" | jq -r '.[0].addr_info[]?.local')"
 	t_eq "h$k: no dnsmasq" "" "$(ls "$T_TMP/h$k/run"/*.pid 2>/dev/null)"
 	t_eq "h$k: no masquerade, the host not reachable from its bridge" "0 1" \
-		"$(on "$k" nft list table inet qnet-ov | grep -c masquerade) $(on "$k" nft list table inet qnet-ov | grep -c "iifname \"$BR\" drop")"
+		"$(on "$k" nft list table inet qnet-ov | grep -c masquerade) $(on "$k" nft list chain inet qnet-ov input | grep -c "iifname \"$BR\" drop")"
 done
 
 # --- leases from the gateway host, across hosts ---
@@ -182,6 +182,22 @@ t_eq "h2 floods to the two hosts again" "${UL[0]} ${UL[2]}" "$(flood_of 2)"
 t_in_ns "$RG" ip neigh flush dev rbr
 t_check_fail "a removed peer's traffic stops" pings "$RG" 10.0.90.21
 t_check "the hosts still reach each other" pings "$G2" 10.0.90.31
+conf 2 "" "${UL[1]}"
+t_match "qnet reload on h2 refuses h2's own address as a peer" "peer ${UL[1]} is an address of this host" \
+	"$(on 2 "$B/qnet" reload ov 2>&1)"
+t_eq "... and changes nothing" "${UL[0]} ${UL[2]}" "$(flood_of 2)"
+conf 2
+
+# --- nft flush ruleset on a member host ---
+on 2 nft flush ruleset
+t_check "qnet gc on h2 puts the tables back" on 2 "$B/qnet" gc
+# nft shows a port's ifindex as its name.
+filtered_ports=$(on 2 nft -j list map bridge qnet ports | jq -r '[.nftables[].map? // empty | .elem[]?[0]] | join(" ")')
+t_eq "the guest's port is filtered again, the VXLAN port is not" "vg2" "$filtered_ports"
+t_check "guest on h2 reaches h3's and the gateway after the repair" \
+	eval 't_wait 5 pings "$G2" 10.0.90.31 && pings "$G2" 10.0.90.1'
+t_eq "h2's table routes nothing to or from the bridge" 2 \
+	"$(on 2 nft list chain inet qnet-ov forward | grep -cE "(iif|oif)name \"$BR\" drop")"
 
 # --- teardown ---
 t_check "h3: qnet up makes the overlay persistent" on 3 "$B/qnet" up ov
@@ -253,4 +269,12 @@ bad "gateway = yes with nat = no" "gateway = yes with nat = no" "vxlan = 7" "pee
 	"nat = no" "[script]" "network = bad"
 bad "an underlay that does not exist" "underlay nosuch0: no such interface" "vxlan = 7" "peers = ${UL[0]}" \
 	"underlay = nosuch0" "[script]" "network = bad"
+# A device of the name the network's would have, that qnet did not make.
+printf '[network bad]\nsubnet = 10.0.91.0/24\nvxlan = 7\npeers = %s\n[script]\nnetwork = bad\n' "${UL[0]}" \
+	>"$T_TMP/h2/etc/qnet.conf"
+theirs=qvx$(printf bad | sha256sum | cut -c1-8)
+on 2 ip link add "$theirs" type vxlan id 7 dstport 4789
+out=$(on 2 "$B/qemu-ifup-nat" tbad 2>&1)
+t_match "a VXLAN device of our name that is not ours is refused" "$theirs exists but is not the VXLAN device of network bad" "$out"
+t_check "... and left alone" on 2 ip link show dev "$theirs"
 t_done
