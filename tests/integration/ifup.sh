@@ -54,7 +54,12 @@ QNET_BRIDGE=br1 "$T_TMP/qemu-ifup@br0" tap1
 t_eq "program instance qemu-ifup@br0 beats QNET_BRIDGE" br0 "$(link_master tap1)"
 "$IFDOWN" tap1
 # inih is loaded only when there is a qnet.conf to parse (lib/ini-parse.h).
-loads_inih() { if LD_DEBUG=files "$@" 2>&1 | grep -q 'file=libinih'; then echo yes; else echo no; fi; }
+# The whole output first: grep -q would stop reading at its match, and the
+# program, still writing, would die of SIGPIPE before it attached.
+loads_inih() {
+	LD_DEBUG=files "$@" >"$T_TMP/ld-debug" 2>&1
+	if grep -q 'file=libinih' "$T_TMP/ld-debug"; then echo yes; else echo no; fi
+}
 t_eq "without a qnet.conf, qemu-ifup and qemu-ifdown never load libinih" "no no" \
 	"$(loads_inih "$IFUP" tap1) $(loads_inih "$IFDOWN" tap1)"
 printf '[script]\nbridge = br1\n' > "$QNET_CONFDIR/qnet.conf"

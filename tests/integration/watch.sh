@@ -126,8 +126,10 @@ nsenter "--net=/proc/$OUTSIDE/ns/net" -- socat -u TCP-LISTEN:7100,bind=$OUT,reus
 t_on_exit "kill $!"
 t_check "servers listen (guest :80, outside :7100)" t_wait 10 eval 't_listens $G1 80 && t_listens $OUTSIDE 7100'
 # One line every 20 ms over one connection: the server takes one, so a
-# reconnection cannot hide a broken stream.
-nsenter "--net=/proc/$G1/ns/net" -- socat -u SYSTEM:'while true; do date +%s%N; sleep 0.02; done' \
+# reconnection cannot hide a broken stream. At most a minute of it, and
+# it ends when socat goes (the shell socat forks outlives a kill of
+# socat, and a loop of its own would run on).
+nsenter "--net=/proc/$G1/ns/net" -- socat -u SYSTEM:'for i in $(seq 3000); do date +%s%N || exit; sleep 0.02; done' \
 	"TCP:$OUT:7100" </dev/null 2>>"$T_TMP/servers.log" &
 STREAM=$!
 t_on_exit "kill $STREAM"
