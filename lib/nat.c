@@ -431,6 +431,7 @@ static int refilter_ports(struct qnet_nl *nl, const char *network, const struct 
 	size_t n = 0;
 	int r;
 
+	qnet_vxlan_ifname(network, vx);
 	r = qnet_portfilter_unfiltered(nl, b->ifindex, &ports, &n);
 	if (r < 0)
 		return qnet_because(why, why_size, r, "cannot read the filters of bridge %s: %s", b->name,
@@ -448,7 +449,6 @@ static int refilter_ports(struct qnet_nl *nl, const char *network, const struct 
 			continue; /* gone meanwhile */
 		/* An overlay's VXLAN port carries every other host's guests:
 		 * no guest's filter (each host filters its own). */
-		qnet_vxlan_ifname(network, vx);
 		if (streq(port.kind, "vxlan") && streq(port.name, vx))
 			continue;
 		if (cfg)
