@@ -43,6 +43,7 @@ else
 fi
 trap 'ov_cleanup' EXIT
 . "$SRC/tests/integration/vxlan-lib.sh"
+. "$SRC/bench/tput-lib.sh"
 
 B=$QNET_BUILD/helpers
 UP=$B/qemu-ifup-nat DOWN=$B/qemu-ifdown-nat
@@ -60,8 +61,8 @@ ov_cleanup() {
 		a=${ATTACHED[$i]}
 		on "${a% *}" "$DOWN" "${a#* }" >/dev/null 2>&1
 	done
-	# a dnsmasq left by a failed bring-up would keep h1's namespace alive
-	[ -r "$T_TMP/h1/run/ov.dnsmasq.pid" ] && kill "$(cat "$T_TMP/h1/run/ov.dnsmasq.pid")" 2>/dev/null
+	# T_CLEANUP has vx_hosts' t_reap_ns of each host: a dnsmasq left by a
+	# failed bring-up would keep h1's namespace alive.
 	for ((i = ${#T_CLEANUP[@]} - 1; i >= 0; i--)); do eval "${T_CLEANUP[$i]}" >/dev/null 2>&1 || true; done
 	T_CLEANUP=()
 	ip link del ul >/dev/null 2>&1
@@ -113,48 +114,16 @@ done
 	die "the overlay's bridges are not at 1450 (underlay 1500 less VXLAN's 50)"
 [ -n "$(vx_of 1)" ] && [ -n "$(vx_of 2)" ] || die "a host has no VXLAN device"
 
-# As bench/run.sh's throughput: each pair's second guest serves; nsenter
-# execs iperf3, so the pid is the server's own.
-SERVERS=()
-for g in o2 t2; do
-	pid_var=G_$g
-	nsenter "--net=/proc/${!pid_var}/ns/net" -- iperf3 -s -p 5201 </dev/null >/dev/null 2>>"$T_TMP/iperf3.log" &
-	SERVERS+=("$!")
-	t_on_exit "kill $!"
-done
-for g in o2 t2; do
-	pid_var=G_$g
-	t_wait 10 t_listens "${!pid_var}" 5201 || die "iperf3 -s in guest $g does not listen: $(tail -n 3 "$T_TMP/iperf3.log")"
-done
-refused() { t_in_ns "$1" timeout 1 bash -c "exec 3<>/dev/tcp/$2/9" 2>&1 | grep -q 'Connection refused'; }
-reaches() { t_wait 5 refused "$1" "$2"; }
-# shellcheck disable=SC2154  # G_o1, G_t1 set by guest
+# As bench/run.sh's throughput (bench/tput-lib.sh): each pair's second
+# guest serves.
+# shellcheck disable=SC2154  # G_* set by guest
 {
-	reaches "$G_o1" 10.0.90.12 || die "the guests on h1 cannot reach each other"
-	reaches "$G_t1" 10.0.90.22 || die "the guest on h1 cannot reach the guest on h2 across the overlay"
+	tput_serve o2 "$G_o2" t2 "$G_t2"
+	tput_reaches "$G_o1" 10.0.90.12 || die "the guests on h1 cannot reach each other"
+	tput_reaches "$G_t1" 10.0.90.22 || die "the guest on h1 cannot reach the guest on h2 across the overlay"
+	# group_by sorts by name: one-host, then two-hosts
+	tput_rounds overlay "$ROUNDS" "$SECS" "$OUT" one-host "$G_o1" 10.0.90.12 two-hosts "$G_t1" 10.0.90.22 ||
+		die "cannot write $OUT"
 }
-
-iperf_round() { # NAME CLIENT-PID SERVER-ADDR
-	local out bps
-	out=$(timeout $((SECS + 15)) nsenter "--net=/proc/$2/ns/net" -- iperf3 -c "$3" -p 5201 -t "$SECS" -J 2>&1)
-	bps=$(printf '%s' "$out" | jq -e '.end.sum_received.bits_per_second // empty' 2>/dev/null) || {
-		bps=null
-		echo "bench/overlay.sh: warning: iperf3 to $3 ($1) failed: $(printf '%s' "$out" | jq -r '.error // empty' 2>/dev/null | head -c 200)" >&2
-	}
-	jq -nc --arg n "$1" --argjson bps "$bps" '{name: $n, bps: $bps}' >>"$T_TMP/tput.jsonl"
-}
-: >"$T_TMP/tput.jsonl"
-for ((i = 0; i < ROUNDS; i++)); do
-	if [ $((i % 2)) = 0 ]; then
-		iperf_round one-host "$G_o1" 10.0.90.12; iperf_round two-hosts "$G_t1" 10.0.90.22
-	else
-		iperf_round two-hosts "$G_t1" 10.0.90.22; iperf_round one-host "$G_o1" 10.0.90.12
-	fi
-done
-# group_by sorts by name: one-host, then two-hosts
-jq -sc --argjson t "$SECS" 'group_by(.name)[] | (map(.bps | select(. != null)) | sort) as $v
-	| {section: "overlay", name: .[0].name, rounds: length, seconds: $t, failed: (length - ($v | length)), bps: $v}' \
-	"$T_TMP/tput.jsonl" >>"$OUT" || die "cannot write $OUT"
-for p in "${SERVERS[@]}"; do kill "$p" 2>/dev/null; done
-for p in "${SERVERS[@]}"; do t_wait 5 t_pid_dead "$p"; done
+tput_stop
 exit 0

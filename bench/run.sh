@@ -73,6 +73,7 @@ fi
 . "$SRC/tests/lib.sh"
 t_netns "${args[@]}"
 . "$SRC/tests/integration/bridge-helper-lib.sh"
+. "$SRC/bench/tput-lib.sh"
 
 B=$QNET_BUILD
 SPAWN=$B/bench/bench-spawn
@@ -231,55 +232,18 @@ run filter-ifup -n "$N_WARM" floor="$B/bench/bench-nothing bq6" \
 	unfiltered="$B/helpers/qemu-ifup bq7 br2|$B/helpers/qemu-ifdown bq7"
 
 echo "bench/run.sh: filter: throughput ($N_TPUT rounds of ${T_TPUT} s iperf3 TCP each, interleaved)" >&2
-# Each network's second guest serves; nsenter execs iperf3, so the pid is
-# the server's own. Every wait is bounded; the servers go at the end.
-SERVERS=()
-for g in vf2 vu2; do
-	pid_var=G_$g
-	nsenter "--net=/proc/${!pid_var}/ns/net" -- iperf3 -s -p 5201 </dev/null >/dev/null 2>>"$T_TMP/iperf3.log" &
-	SERVERS+=("$!")
-	t_on_exit "kill $!"
-done
-for g in vf2 vu2; do
-	pid_var=G_$g
-	t_wait 10 t_listens "${!pid_var}" 5201 || die "iperf3 -s in guest $g does not listen: $(tail -n 3 "$T_TMP/iperf3.log")"
-done
+# Each network's second guest serves (bench/tput-lib.sh).
+tput_serve vf2 "$G_vf2" vu2 "$G_vu2"
 # The guests reach each other (ARP passes the filter; the first frames
-# teach the ports their MACs). There is no ping here: a TCP connection to
-# a closed port that is refused has gone there and back.
-refused() { t_in_ns "$1" timeout 1 bash -c "exec 3<>/dev/tcp/$2/9" 2>&1 | grep -q 'Connection refused'; }
-reaches() { t_wait 5 refused "$1" "$2"; }
-reaches "$G_vu1" 10.0.81.12 || die "the filter = no network's guests cannot reach each other"
-reaches "$G_vf1" 10.0.76.12 ||
+# teach the ports their MACs).
+tput_reaches "$G_vu1" 10.0.81.12 || die "the filter = no network's guests cannot reach each other"
+tput_reaches "$G_vf1" 10.0.76.12 ||
 	die "the default network's guests cannot reach each other: are their host = addresses allowed? $(nft list set bridge qnet "ip4-$(cat /sys/class/net/qnetbr0/ifindex)" 2>&1 | tr -s '\n\t' '  ')"
-# iperf_round NAME CLIENT-PID SERVER-ADDR: one iperf3 run, its goodput (the
-# receiver's bits/s, null if it failed) appended to tput.jsonl.
-iperf_round() {
-	local out bps
-	out=$(timeout $((T_TPUT + 15)) nsenter "--net=/proc/$2/ns/net" -- iperf3 -c "$3" -p 5201 -t "$T_TPUT" -J 2>&1)
-	bps=$(printf '%s' "$out" | jq -e '.end.sum_received.bits_per_second // empty' 2>/dev/null) || {
-		bps=null
-		echo "bench/run.sh: warning: iperf3 to $3 ($1) failed: $(printf '%s' "$out" | jq -r '.error // empty' 2>/dev/null | head -c 200)" >&2
-	}
-	jq -nc --arg n "$1" --argjson bps "$bps" '{name: $n, bps: $bps}' >>"$T_TMP/tput.jsonl"
-}
-: >"$T_TMP/tput.jsonl"
-for ((i = 0; i < N_TPUT; i++)); do
-	# ABBA: neither goes first every time.
-	if [ $((i % 2)) = 0 ]; then
-		iperf_round filtered "$G_vf1" 10.0.76.12; iperf_round unfiltered "$G_vu1" 10.0.81.12
-	else
-		iperf_round unfiltered "$G_vu1" 10.0.81.12; iperf_round filtered "$G_vf1" 10.0.76.12
-	fi
-done
-# One row per candidate, as bench-spawn's: every round's goodput, sorted.
-jq -sc --argjson t "$T_TPUT" 'group_by(.name)[] | (map(.bps | select(. != null)) | sort) as $v
-	| {section: "throughput", name: .[0].name, rounds: length, seconds: $t, failed: (length - ($v | length)), bps: $v}' \
-	"$T_TMP/tput.jsonl" >>"$RESULTS" || die "cannot read iperf3's results"
+tput_rounds throughput "$N_TPUT" "$T_TPUT" "$RESULTS" \
+	filtered "$G_vf1" 10.0.76.12 unfiltered "$G_vu1" 10.0.81.12 || die "cannot read iperf3's results"
 jq -e 'select(.section == "throughput" and .failed > 0)' "$RESULTS" >/dev/null &&
 	echo "bench/run.sh: warning: failures in throughput" >&2
-for p in "${SERVERS[@]}"; do kill "$p" 2>/dev/null; done
-for p in "${SERVERS[@]}"; do t_wait 5 t_pid_dead "$p"; done
+tput_stop
 for g in vf1 vf2; do "$DOWNF" "$g"; done
 for g in vu1 vu2; do "$DOWNU" "$g"; done
 
@@ -305,19 +269,6 @@ done
 # ns_env DIR: the words that give a command the qnet.conf, run-state and
 # state directories under DIR (bench-spawn's VAR=VALUE words, env(1)'s).
 ns_env() { printf 'QNET_CONFDIR=%s/etc QNET_RUNDIR=%s/run QNET_STATEDIR=%s/state' "$1" "$1" "$1"; }
-# ns_reap PID: every process left in the namespace of PID but PID itself
-# (a dnsmasq of a network that failed half-way) is killed: t_cleanup only
-# sees this namespace, and such a daemon would keep its own one alive.
-ns_reap() {
-	local ns p
-	ns=$(readlink "/proc/$1/ns/net") || return 0
-	for p in /proc/[0-9]*; do
-		p=${p#/proc/}
-		[ "$p" = "$1" ] && continue
-		[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$ns" ] && kill "$p" 2>/dev/null
-	done
-	return 0
-}
 # inst NAME: qemu-ifup-nat@NAME and qemu-ifdown-nat@NAME in $T_TMP.
 inst() {
 	[ -e "$T_TMP/qemu-ifup-nat@$1" ] && return 0
@@ -369,7 +320,7 @@ nets_ns() { # VAR COUNT
 	local pid dir=$T_TMP/nets-$2 k
 	t_new_ns pid
 	printf -v "$1" %s "$pid"
-	t_on_exit "ns_reap $pid"
+	t_on_exit "t_reap_ns $pid"
 	mkdir -p "$dir/etc" "$dir/run" "$dir/state" || die "cannot make $dir"
 	for ((k = 0; k < $2; k++)); do
 		inst "n$k"
@@ -397,7 +348,7 @@ for pair in "N_ONE 1" "N_MANY $N_NETS"; do
 		t_in_ns "$pid" env $(ns_env "$T_TMP/nets-$2") "$T_TMP/qemu-ifdown-nat@n$k" "t$k" ||
 			echo "bench/run.sh: warning: qemu-ifdown-nat@n$k t$k failed" >&2
 	done
-	ns_reap "$pid"
+	t_reap_ns "$pid"
 	kill "$pid" 2>/dev/null
 done
 

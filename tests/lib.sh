@@ -159,6 +159,20 @@ t_new_ns() {
 	nsenter "--net=/proc/$_ns_pid/ns/net" -- ip link set lo up
 	printf -v "$1" %s "$_ns_pid"
 }
+# t_reap_ns PID: kill every process in PID's network namespace but PID.
+# What a namespace of t_new_ns started (a host's dnsmasq) keeps it alive,
+# and t_cleanup only looks in the test's own, so a test that stops
+# half-way would leave it running.
+t_reap_ns() {
+	local _rn_ns _rn_p
+	_rn_ns=$(readlink "/proc/$1/ns/net") || return 0
+	for _rn_p in /proc/[0-9]*; do
+		_rn_p=${_rn_p#/proc/}
+		[ "$_rn_p" = "$1" ] && continue
+		[ "$(readlink "/proc/$_rn_p/ns/net" 2>/dev/null)" = "$_rn_ns" ] && kill "$_rn_p" 2>/dev/null
+	done
+	return 0
+}
 # t_outside VAR HOST OUT: sets VAR to a new "outside" namespace (t_new_ns)
 # joined to this one by a veth, qout0 here with HOST/24, qout1 there with
 # OUT/24, and this namespace's default route through OUT.

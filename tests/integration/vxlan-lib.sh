@@ -19,26 +19,12 @@ vx_probe() {
 	ip link del qvxprobe
 }
 
-# vx_kill_ns PID: every process in PID's network namespace but PID: what
-# a host started (its dnsmasq) keeps that namespace, and t_cleanup only
-# looks in the test's own, so a test that stops half-way leaves none.
-vx_kill_ns() {
-	local ns p
-	ns=$(readlink "/proc/$1/ns/net") || return 0
-	for p in /proc/[0-9]*; do
-		p=${p#/proc/}
-		[ "$p" = "$1" ] && continue
-		[ "$(readlink "/proc/$p/ns/net" 2>/dev/null)" = "$ns" ] && kill "$p" 2>/dev/null
-	done
-	return 0
-}
-
 vx_hosts() { # N
 	local k pid
 	ip link add ul type bridge && ip link set ul up || return 1
 	for ((k = 1; k <= $1; k++)); do
 		t_new_ns pid
-		t_on_exit "vx_kill_ns $pid"
+		t_on_exit "t_reap_ns $pid"
 		printf -v "H$k" %s "$pid"
 		ip link add "ul$k" type veth peer name eth0 netns "$pid" &&
 			ip link set "ul$k" master ul up &&
